@@ -1,0 +1,121 @@
+/**
+ * Operator CLI: `npm run --silent admin -- <command> [options]`. Each command prints one JSON
+ * line on stdout (errors go to stderr, exit code 1). Local D1 by default; `--remote` for the
+ * deployed database.
+ *
+ *   create-project   --name <name>                 a project and its first API key
+ *   create-key       --project <projectId> [--name] another API key for a project
+ *   revoke-key       --key <keyId>                  revoke an API key (it answers 401 from then on)
+ *   list-keys        --project <projectId>          key ids, prefixes and state (never the keys)
+ *   add-phone-number --project <projectId> --number <E.164>
+ */
+import { parseArgs } from "node:util";
+import { E164 } from "../src/invitations/invitations.schemas";
+import { newApiKey, newPhoneNumber, newProject } from "../src/projects/provisioning";
+import { type D1Target, executeSql, sqlString, sqlValue } from "./d1";
+
+function insertSql(table: string, row: Record<string, string | number | null | undefined>): string {
+  const entries = Object.entries(row).filter(([, v]) => v !== undefined) as [
+    string,
+    string | number | null,
+  ][];
+  const columns = entries.map(([k]) => k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`));
+  return `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${entries.map(([, v]) => sqlValue(v)).join(", ")})`;
+}
+
+function projectExists(target: D1Target, projectId: string): boolean {
+  const [result] = executeSql(target, `SELECT id FROM projects WHERE id = ${sqlString(projectId)}`);
+  return (result?.results.length ?? 0) > 0;
+}
+
+class UsageError extends Error {}
+
+function need(value: string | undefined, flag: string): string {
+  if (!value) throw new UsageError(`missing ${flag}`);
+  return value;
+}
+
+export async function runAdmin(argv: string[]): Promise<Record<string, unknown>> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: "string" },
+      project: { type: "string" },
+      key: { type: "string" },
+      number: { type: "string" },
+      remote: { type: "boolean", default: false },
+    },
+  });
+  const target: D1Target = { remote: values.remote ?? false };
+  const now = Date.now();
+  const command = positionals[0];
+
+  switch (command) {
+    case "create-project": {
+      const name = need(values.name, "--name <name>").trim();
+      if (name.length === 0 || name.length > 200) throw new UsageError("--name must be 1 to 200 characters");
+      const project = newProject(name, now);
+      const key = await newApiKey(project.id, now, "default");
+      executeSql(target, `${insertSql("projects", project)}; ${insertSql("api_keys", key.row)};`);
+      return { projectId: project.id, apiKey: key.apiKey, keyId: key.row.id };
+    }
+    case "create-key": {
+      const projectId = need(values.project, "--project <projectId>");
+      if (!projectExists(target, projectId)) throw new UsageError(`no project ${projectId}`);
+      const key = await newApiKey(projectId, now, values.name ?? null);
+      executeSql(target, insertSql("api_keys", key.row));
+      return { projectId, apiKey: key.apiKey, keyId: key.row.id };
+    }
+    case "revoke-key": {
+      const keyId = need(values.key, "--key <keyId>");
+      const [result] = executeSql(
+        target,
+        `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ${now}) WHERE id = ${sqlString(keyId)} RETURNING id, project_id, revoked_at`,
+      );
+      const row = result?.results[0];
+      if (!row) throw new UsageError(`no API key ${keyId}`);
+      return { keyId, projectId: row.project_id, revokedAt: new Date(Number(row.revoked_at)).toISOString() };
+    }
+    case "list-keys": {
+      const projectId = need(values.project, "--project <projectId>");
+      const [result] = executeSql(
+        target,
+        `SELECT id, key_prefix, name, created_at, revoked_at FROM api_keys WHERE project_id = ${sqlString(projectId)} ORDER BY created_at`,
+      );
+      return {
+        projectId,
+        keys: (result?.results ?? []).map((k) => ({
+          keyId: k.id,
+          prefix: k.key_prefix,
+          name: k.name,
+          createdAt: new Date(Number(k.created_at)).toISOString(),
+          revokedAt: k.revoked_at === null ? null : new Date(Number(k.revoked_at)).toISOString(),
+        })),
+      };
+    }
+    case "add-phone-number": {
+      const projectId = need(values.project, "--project <projectId>");
+      const number = need(values.number, "--number <E.164>");
+      if (!E164.test(number)) throw new UsageError("--number must be E.164, e.g. +14155551234");
+      if (!projectExists(target, projectId)) throw new UsageError(`no project ${projectId}`);
+      const row = newPhoneNumber(projectId, number, now);
+      executeSql(target, insertSql("phone_numbers", row));
+      return { projectId, phoneNumberId: row.id, phoneNumber: number };
+    }
+    default:
+      throw new UsageError(
+        `unknown command ${command ?? "(none)"}; commands: create-project, create-key, revoke-key, list-keys, add-phone-number`,
+      );
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runAdmin(process.argv.slice(2)).then(
+    (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
+    (error: unknown) => {
+      process.stderr.write(`admin: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,54 @@
+import { hmacSha256Hex, timingSafeEqual } from "../lib/crypto";
+import { ApiError } from "../lib/errors";
+
+/**
+ * List cursors are opaque: `<base64url(JSON position)>.<MAC>`. The position is the last item
+ * of a page, `(createdAt, id)`; the MAC (HMAC-SHA-256 under TOKEN_HASH_KEY, bound to the
+ * project) makes a forged, edited or other project's cursor a 400 instead of a silent jump.
+ */
+export interface CursorPosition {
+  createdAt: number;
+  id: string;
+}
+
+const MAC_LENGTH = 32; // hex characters: 128 bits
+
+function encodeBase64Url(text: string): string {
+  return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function decodeBase64Url(text: string): string {
+  const normalized = text.replace(/-/g, "+").replace(/_/g, "/");
+  return atob(normalized + "=".repeat((4 - (normalized.length % 4)) % 4));
+}
+
+async function mac(key: string, projectId: string, payload: string): Promise<string> {
+  return (await hmacSha256Hex(key, `cursor|${projectId}|${payload}`)).slice(0, MAC_LENGTH);
+}
+
+export async function encodeCursor(
+  key: string,
+  projectId: string,
+  position: CursorPosition,
+): Promise<string> {
+  const payload = encodeBase64Url(JSON.stringify([position.createdAt, position.id]));
+  return `${payload}.${await mac(key, projectId, payload)}`;
+}
+
+export async function decodeCursor(key: string, projectId: string, cursor: string): Promise<CursorPosition> {
+  const invalid = new ApiError("invalid_request", "The cursor is malformed or was not issued for this list", {
+    details: { fields: { cursor: "Pass nextCursor from a previous page unchanged" } },
+  });
+  const [payload, signature, extra] = cursor.split(".");
+  if (!payload || !signature || extra !== undefined || payload.length > 200) throw invalid;
+  if (!timingSafeEqual(signature, await mac(key, projectId, payload))) throw invalid;
+  try {
+    const [createdAt, id] = JSON.parse(decodeBase64Url(payload)) as unknown[];
+    if (typeof createdAt === "number" && Number.isSafeInteger(createdAt) && typeof id === "string") {
+      return { createdAt, id };
+    }
+  } catch {
+    // fall through: a MAC-valid but unreadable payload is still the client's bad input
+  }
+  throw invalid;
+}

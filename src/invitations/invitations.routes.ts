@@ -1,0 +1,159 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { errorResponses } from "../lib/openapi";
+import {
+  InvitationCreateRequestSchema,
+  InvitationResponseSchema,
+  InvitationSchema,
+  InvitationStatusSchema,
+} from "./invitations.schemas";
+
+const tags = ["Invitations"];
+const security = [{ bearerAuth: [] }];
+const IdempotencyKeyHeader = z.object({
+  "idempotency-key": z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .openapi({
+      param: { name: "Idempotency-Key", in: "header" },
+      description:
+        "Makes a retry safe: the same key with the same request within 24 hours replays the first response instead of acting again. Reusing a key with a different request is a 422 `idempotency_key_reused`.",
+    }),
+});
+
+const InvitationIdParam = z.object({
+  invitationId: z.string().openapi({ param: { name: "invitationId", in: "path" }, example: "inv_abc123" }),
+});
+
+const json = <T>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const createInvitation = createRoute({
+  method: "post",
+  path: "/v1/invitations",
+  operationId: "createInvitation",
+  summary: "Create invitation",
+  description:
+    "Create a partner invitation link for a client to connect a Meta channel. The client opens the returned `url` and connects; the resulting sender is created in your project and the invitation transitions to `completed`. The body is optional: no body or `{}` creates an invitation with defaults.\n\n`connectionType` picks the channel: `whatsapp_waba` (default, Meta's WhatsApp Embedded Signup) or `messenger` (a Facebook Page's Messenger inbox). `phoneNumberId` and `allowedPhoneCountries` apply to `whatsapp_waba` only.",
+  tags,
+  security,
+  request: {
+    headers: IdempotencyKeyHeader,
+    body: {
+      required: false,
+      content: {
+        "application/json": {
+          schema: InvitationCreateRequestSchema,
+          examples: {
+            basic: { summary: "Basic invitation", value: { clientName: "Acme Corp" } },
+            full: {
+              summary: "Full invitation with all options",
+              value: {
+                clientName: "Acme Corp",
+                clientEmail: "contact@acme.com",
+                clientPhone: "+14155551234",
+                expiresInDays: 14,
+                allowedPhoneCountries: ["US", "MX"],
+              },
+            },
+            messenger: {
+              summary: "Facebook Page (Messenger)",
+              value: { clientName: "Acme Corp", connectionType: "messenger" },
+            },
+          },
+        },
+      },
+    },
+  },
+  responses: {
+    201: json(InvitationResponseSchema, "Invitation created."),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    413: errorResponses[413],
+    415: errorResponses[415],
+    422: errorResponses[422],
+    429: errorResponses[429],
+  },
+});
+
+export const InvitationListSchema = z
+  .object({
+    items: z.array(InvitationSchema),
+    nextCursor: z.string().nullable().openapi({
+      description: "Pass as `cursor` to get the next page; null on the last page.",
+    }),
+  })
+  .openapi("InvitationList");
+
+export const listInvitations = createRoute({
+  method: "get",
+  path: "/v1/invitations",
+  operationId: "listInvitations",
+  summary: "List invitations",
+  description:
+    "List partner invitations for this project, newest first, a page at a time (cursor pagination). An invitation whose `expiresAt` has passed is `expired` here and in the `status` filter.",
+  tags,
+  security,
+  request: {
+    // Unknown query parameters are ignored, as proxies and tools add their own.
+    query: z.object({
+      status: InvitationStatusSchema.optional(),
+      limit: z
+        .string()
+        .regex(/^\d+$/, { error: "Must be an integer from 1 to 100" })
+        .transform(Number)
+        .pipe(z.number().int().min(1, "Must be at least 1").max(100, "Must be at most 100"))
+        .optional()
+        .openapi({ type: "integer", default: 50, minimum: 1, maximum: 100 }),
+      cursor: z.string().min(1).optional().openapi({
+        description: "`nextCursor` of the previous page.",
+      }),
+    }),
+  },
+  responses: {
+    200: json(InvitationListSchema, "List of invitations."),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    429: errorResponses[429],
+  },
+});
+
+export const getInvitation = createRoute({
+  method: "get",
+  path: "/v1/invitations/{invitationId}",
+  operationId: "getInvitation",
+  summary: "Get invitation",
+  tags,
+  security,
+  request: { params: InvitationIdParam },
+  responses: {
+    200: json(InvitationResponseSchema, "Invitation details."),
+    401: errorResponses[401],
+    404: errorResponses[404],
+    429: errorResponses[429],
+  },
+});
+
+export const cancelInvitation = createRoute({
+  method: "post",
+  path: "/v1/invitations/{invitationId}/cancel",
+  operationId: "cancelInvitation",
+  summary: "Cancel invitation",
+  description:
+    "Cancel an active (`pending`, `in_progress` or `failed`) invitation. The client will no longer be able to use the invitation link. A completed, cancelled or expired invitation is a 400 `invalid_state`.",
+  tags,
+  security,
+  request: { params: InvitationIdParam, headers: IdempotencyKeyHeader },
+  responses: {
+    200: json(InvitationResponseSchema, "Invitation cancelled."),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    404: errorResponses[404],
+    413: errorResponses[413],
+    422: errorResponses[422],
+    429: errorResponses[429],
+  },
+});

@@ -1,0 +1,145 @@
+import { z } from "@hono/zod-openapi";
+import { CONNECTION_TYPES, INVITATION_STATUSES } from "../db/schema";
+import { isCountryCode } from "../lib/countries";
+
+// Component names, field names, limits and defaults are the contract's (Zavu API 0.2.0 plus
+// the fields `@zavudev/sdk` knows). test/contract checks the generated document against it.
+
+export const E164 = /^\+[1-9]\d{1,14}$/;
+const MAX_EMAIL_LENGTH = 254; // RFC 5321 path limit; enforced without changing the schema's shape.
+
+export const InvitationStatusSchema = z.enum(INVITATION_STATUSES).openapi("InvitationStatus", {
+  description:
+    "Current status of the partner invitation. `failed`: the client started and did not finish; the same link can be retried.",
+});
+
+export const ConnectionTypeSchema = z.enum(CONNECTION_TYPES);
+
+export const InvitationCreateRequestSchema = z
+  .object({
+    clientName: z.string().max(100).optional().openapi({
+      description: "Name of the client being invited.",
+      example: "Acme Corp",
+    }),
+    clientEmail: z
+      .email({ error: "Must be a valid email address" })
+      .refine((v) => v.length <= MAX_EMAIL_LENGTH, `Must be at most ${MAX_EMAIL_LENGTH} characters`)
+      .optional()
+      .openapi({ description: "Email of the client being invited.", example: "contact@acme.com" }),
+    clientPhone: z
+      .string()
+      .regex(E164, { error: "Must be E.164: '+' then 2 to 15 digits, no spaces" })
+      .optional()
+      .openapi({
+        description: "Phone number of the client in E.164 format.",
+        example: "+14155551234",
+      }),
+    phoneNumberId: z.string().optional().openapi({
+      description:
+        "ID of a Zavu phone number of this project to pre-assign for WhatsApp registration. If provided, the client will use this number instead of their own. A number can be held by one open invitation at a time. `whatsapp_waba` only.",
+      example: "pn_abc123",
+    }),
+    expiresInDays: z.number().int().min(1).max(30).default(7).openapi({
+      description: "Number of days until the invitation expires.",
+    }),
+    allowedPhoneCountries: z
+      .array(z.string().length(2))
+      .superRefine((codes, ctx) => {
+        if (codes.length === 0) {
+          ctx.addIssue({ code: "custom", message: "List at least one country, or omit the field" });
+        }
+        const seen = new Set<string>();
+        codes.forEach((code, index) => {
+          const upper = code.toUpperCase();
+          if (!isCountryCode(upper)) {
+            ctx.addIssue({
+              code: "custom",
+              path: [index],
+              message: `'${code}' is not an ISO 3166-1 alpha-2 country code`,
+            });
+          } else if (seen.has(upper)) {
+            ctx.addIssue({ code: "custom", path: [index], message: `Duplicate country '${upper}'` });
+          }
+          seen.add(upper);
+        });
+      })
+      .optional()
+      .openapi({
+        description:
+          "ISO country codes for allowed phone numbers (ISO 3166-1 alpha-2, any case, stored upper case, no duplicates). `whatsapp_waba` only.",
+        example: ["US", "MX"],
+      }),
+    connectionType: ConnectionTypeSchema.default("whatsapp_waba").openapi({
+      description:
+        "Which Meta channel the client connects: `whatsapp_waba` (default, Meta's WhatsApp Embedded Signup) or `messenger` (a Facebook Page the client administers).",
+    }),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.connectionType !== "messenger") return;
+    for (const field of ["phoneNumberId", "allowedPhoneCountries"] as const) {
+      if (body[field] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [field],
+          message: "Only valid when connectionType is whatsapp_waba",
+        });
+      }
+    }
+  })
+  .openapi("InvitationCreateRequest");
+
+export type InvitationCreateRequest = z.infer<typeof InvitationCreateRequestSchema>;
+
+const timestamp = () => z.iso.datetime().openapi({ example: "2026-01-01T12:00:00.000Z" });
+const nullableTimestamp = () => timestamp().nullable().optional();
+
+export const ConnectedAccountSchema = z
+  .object({
+    id: z.string().openapi({ description: "WhatsApp phone-number id, or Facebook Page id." }),
+    channel: z.enum(["whatsapp", "messenger"]),
+    name: z.string().nullable().openapi({ description: "Display name of the linked account." }),
+  })
+  .openapi("ConnectedAccount");
+
+export const InvitationSchema = z
+  .object({
+    id: z.string().openapi({ example: "inv_abc123" }),
+    url: z.string().openapi({
+      description: "Full URL to share with the client.",
+      example: "https://dashboard.zavu.dev/invite/abc123xyz",
+    }),
+    token: z.string().openapi({ description: "Unique invitation token." }),
+    clientName: z.string().nullable().optional(),
+    clientEmail: z.string().nullable().optional(),
+    clientPhone: z.string().nullable().optional(),
+    phoneNumberId: z.string().nullable().optional().openapi({
+      description: "ID of a pre-assigned Zavu phone number for WhatsApp registration.",
+    }),
+    connectionType: ConnectionTypeSchema.optional(),
+    status: InvitationStatusSchema,
+    senderId: z.string().nullable().optional().openapi({
+      description: "ID of the sender created when invitation is completed.",
+    }),
+    connectedAccount: ConnectedAccountSchema.nullable().optional().openapi({
+      description: "The account the client linked; null until `completed`.",
+    }),
+    failureReason: z.string().nullable().optional().openapi({
+      description:
+        "Why the last attempt failed, set on `failed`: `fb_cancelled`, `fb_not_authorized`, `signup_abandoned`, `meta_no_pages`, `internal_error`.",
+    }),
+    expiresAt: timestamp(),
+    viewedAt: nullableTimestamp(),
+    startedAt: nullableTimestamp(),
+    completedAt: nullableTimestamp(),
+    failedAt: nullableTimestamp(),
+    createdAt: timestamp(),
+    updatedAt: timestamp(),
+  })
+  .openapi("Invitation");
+
+export type Invitation = z.infer<typeof InvitationSchema>;
+
+export const InvitationResponseSchema = z
+  .object({ invitation: InvitationSchema })
+  .openapi("InvitationResponse");

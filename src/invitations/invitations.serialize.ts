@@ -1,0 +1,50 @@
+import type { InvitationRow } from "../db/schema";
+import { decryptSecret } from "../lib/crypto";
+import type { Invitation } from "./invitations.schemas";
+import { effectiveStatus, effectiveUpdatedAt } from "./lifecycle";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+export interface SerializeOptions {
+  encryptionKeys: string;
+  /** Where links point: the token is appended. */
+  inviteBaseUrl: string;
+  now: number;
+}
+
+/** A row as the contract's `Invitation`: every field present, nullable ones as `null`. */
+export async function serializeInvitation(
+  row: InvitationRow,
+  options: SerializeOptions,
+): Promise<Invitation> {
+  const token = await decryptSecret(options.encryptionKeys, row.tokenCiphertext);
+  return {
+    id: row.id,
+    url: `${options.inviteBaseUrl}${token}`,
+    token,
+    clientName: row.clientName,
+    clientEmail: row.clientEmail,
+    clientPhone: row.clientPhone,
+    phoneNumberId: row.phoneNumberId,
+    connectionType: row.connectionType,
+    status: effectiveStatus(row, options.now),
+    senderId: row.senderId,
+    connectedAccount:
+      row.connectedAccountId && row.connectedAccountChannel
+        ? {
+            id: row.connectedAccountId,
+            channel: row.connectedAccountChannel,
+            name: row.connectedAccountName,
+          }
+        : null,
+    failureReason: row.failureReason,
+    expiresAt: iso(row.expiresAt),
+    viewedAt: isoOrNull(row.viewedAt),
+    startedAt: isoOrNull(row.startedAt),
+    completedAt: isoOrNull(row.completedAt),
+    failedAt: isoOrNull(row.failedAt),
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(effectiveUpdatedAt(row, options.now)),
+  };
+}

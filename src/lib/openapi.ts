@@ -1,0 +1,67 @@
+import type { Hook } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "./context";
+import { ApiError, ERROR_CODES } from "./errors";
+
+export const ErrorSchema = z
+  .object({
+    code: z.enum(ERROR_CODES).openapi({
+      description: "Stable machine-readable code; see the README for the full list.",
+      example: "invalid_request",
+    }),
+    message: z.string().openapi({ example: "Phone number is invalid" }),
+    details: z.record(z.string(), z.unknown()).optional().openapi({
+      description:
+        "Context for the error: `requestId` always; `fields` (field path to message) on validation errors.",
+    }),
+  })
+  .openapi("Error");
+
+type ZodIssueLike = { path: PropertyKey[]; message: string; code: string; keys?: string[] };
+
+/** Field path (`allowedPhoneCountries.1`) to message, for every offending field. */
+export function fieldErrors(issues: readonly ZodIssueLike[], root = "body"): Record<string, string> {
+  const fields: Record<string, string> = {};
+  const add = (field: string, message: string) => {
+    fields[field] = fields[field] ? `${fields[field]}; ${message}` : message;
+  };
+  for (const issue of issues) {
+    const path = issue.path.map(String).join(".");
+    if (issue.code === "unrecognized_keys" && issue.keys) {
+      for (const key of issue.keys) add(path ? `${path}.${key}` : key, "Unknown field");
+    } else {
+      add(path || root, issue.message);
+    }
+  }
+  return fields;
+}
+
+/** Turns every request-validation failure into the one `Error` body. */
+export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
+  if (result.success) return;
+  const root = result.target === "json" ? "body" : result.target;
+  throw new ApiError("invalid_request", "The request is invalid; see details.fields.", {
+    details: { fields: fieldErrors(result.error.issues, root) },
+  });
+};
+
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+}
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ErrorSchema } },
+});
+
+/** The error responses routes declare, spread into each route's `responses`. */
+export const errorResponses = {
+  400: errorResponse("Invalid request (code `invalid_request`, or `invalid_state`)."),
+  401: errorResponse("Missing, malformed, unknown or revoked API key (code `unauthorized`)."),
+  404: errorResponse("Not found, or not in this project (code `not_found`)."),
+  413: errorResponse("Request body larger than 64 KiB (code `payload_too_large`)."),
+  415: errorResponse("Body sent with a content type other than JSON (code `unsupported_media_type`)."),
+  422: errorResponse("Idempotency-Key reused with a different request (code `idempotency_key_reused`)."),
+  429: errorResponse("Rate limit exceeded (code `rate_limited`); see `Retry-After`."),
+  500: errorResponse("Unexpected failure (code `internal_error`)."),
+} as const;

@@ -1,0 +1,38 @@
+import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../lib/context";
+import { ApiError } from "../lib/errors";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Bodies over 64 KiB are refused before they are read in full, let alone parsed. */
+export const limitBody = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => {
+    throw new ApiError("payload_too_large", `The request body is larger than ${MAX_BODY_BYTES} bytes`, {
+      details: { maxBytes: MAX_BODY_BYTES },
+    });
+  },
+});
+
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+/**
+ * The contract makes request bodies optional. No body, or an empty (whitespace) body without
+ * a content type or with a JSON one, means "no fields": it is rewritten to `{}` so the route's
+ * validator applies the defaults, instead of failing as malformed JSON or skipping validation.
+ * A non-empty body goes to the validator untouched (a non-JSON type is a 415 there).
+ */
+export const emptyBodyAsEmptyObject = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.req.method === "POST") {
+    const type = c.req.header("Content-Type")?.split(";")[0]?.trim() ?? "";
+    if ((type === "" || JSON_MEDIA_TYPE.test(type)) && (await c.req.text()).trim() === "") {
+      const headers = new Headers(c.req.raw.headers);
+      headers.set("Content-Type", "application/json");
+      headers.delete("Content-Length");
+      c.req.raw = new Request(c.req.raw.url, { method: "POST", headers, body: "{}" });
+      c.req.bodyCache = {};
+    }
+  }
+  await next();
+});

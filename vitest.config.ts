@@ -24,6 +24,9 @@ export default defineConfig(async () => {
     test: {
       setupFiles: ["./test/setup.ts"],
       include: ["test/**/*.test.ts"],
+      // The Worker logs one JSON line per request; keep test output readable. Tests that
+      // check logging spy on console directly, which this filter does not affect.
+      onConsoleLog: (log: string) => !log.includes('"event":"request"'),
     },
   };
 });

@@ -16,8 +16,7 @@ const IdempotencyKeyHeader = z.object({
     .max(255)
     .optional()
     .openapi({
-      param: { name: "Idempotency-Key", in: "header" },
-      description:
+        description:
         "Makes a retry safe: the same key with the same request within 24 hours replays the first response instead of acting again. Reusing a key with a different request is a 422 `idempotency_key_reused`.",
     }),
 });

@@ -16,6 +16,10 @@ export default defineConfig(async () => {
             TEST_MIGRATIONS: migrations,
             // Test-only secrets: fixed so failures reproduce; never used outside tests.
             TOKEN_HASH_KEY: "dGVzdC1vbmx5LXRva2VuLWhhc2gta2V5LTMyLWJ5dGU=",
+            // High enough that no functional test meets them; test/reliability builds apps
+            // with small limits to test limiting itself.
+            RATE_LIMIT_PER_MINUTE: "1000000",
+            RATE_LIMIT_PER_ADDRESS_PER_MINUTE: "1000000",
             ENCRYPTION_KEYS: "test1:dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=",
           },
         },

@@ -2,16 +2,27 @@ import { Scalar } from "@scalar/hono-api-reference";
 import { requestId } from "hono/request-id";
 import { createDb } from "./db/client";
 import { invitationsRouter } from "./invitations/invitations.index";
+import { invitePage } from "./invite/invite.page";
 import { ApiError } from "./lib/errors";
 import { errorResponse, handleError } from "./lib/errors-handler";
 import { createRouter } from "./lib/openapi";
 import { requireApiKey } from "./middleware/auth";
 import { emptyBodyAsEmptyObject, limitBody } from "./middleware/body";
+import { idempotency } from "./middleware/idempotency";
+import { methodNotAllowed } from "./middleware/method-not-allowed";
 import { requestLog } from "./middleware/observability";
+import {
+  limitFailedAuthPerAddress,
+  limitPerProject,
+  type RateLimitSettings,
+  rateLimitSettings,
+} from "./rate-limit/rate-limit.middleware";
 
 export interface AppOptions {
   /** Clock in Unix milliseconds; tests pass a controllable one. */
   now?: () => number;
+  /** Overrides of the vars-configured rate limits (tests use small ones). */
+  rateLimits?: Partial<RateLimitSettings>;
 }
 
 export const API_VERSION = "0.2.0";
@@ -26,11 +37,23 @@ export function createApp(options: AppOptions = {}) {
     // One D1 client per request, shared by middleware and handlers.
     c.set("db", createDb(c.env.DB));
     c.set("now", now);
+    c.set("rateLimits", { ...rateLimitSettings(c.env), ...options.rateLimits });
     await next();
   });
 
-  app.use("/v1/*", limitBody, emptyBodyAsEmptyObject, requireApiKey);
+  // Order matters: refuse oversized bodies before reading them, authenticate, count the
+  // request against its project, then let Idempotency-Key replay or claim before any work.
+  app.use(
+    "/v1/*",
+    limitBody,
+    emptyBodyAsEmptyObject,
+    limitFailedAuthPerAddress,
+    requireApiKey,
+    limitPerProject,
+    idempotency,
+  );
   app.route("/", invitationsRouter);
+  app.route("/", invitePage);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
@@ -43,15 +66,19 @@ export function createApp(options: AppOptions = {}) {
       title: "Zavu Unified Messaging Layer API: partner invitations",
       version: API_VERSION,
       description:
-        "Partner invitations: create a link for a client to connect WhatsApp (Embedded Signup) or a Facebook Page (Messenger); list, read and cancel them. Compatible with Zavu's API 0.2.0 and `@zavudev/sdk`.",
+        "Partner invitations: create a link for a client to connect WhatsApp (Embedded Signup) or a Facebook Page (Messenger); list, read and cancel them. Compatible with Zavu's API 0.2.0 and `@zavudev/sdk`.\n\nEvery error is the `Error` body. Every `/v1` response carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix ms); a 429 also `Retry-After` (seconds). Every response carries `X-Request-Id`. POSTs accept `Idempotency-Key`.",
     },
     servers: [{ url: new URL(c.req.url).origin }],
     security: [{ bearerAuth: [] }],
   }));
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Partner invitations API" }));
 
+  const notAllowed = methodNotAllowed(app.routes);
   app.notFound((c) =>
-    errorResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)),
+    errorResponse(
+      c,
+      notAllowed(c) ?? new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`),
+    ),
   );
   app.onError(handleError);
   return app;

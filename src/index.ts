@@ -1,13 +1,18 @@
 import { createApp } from "./app";
 import { createDb } from "./db/client";
 import { sweepExpiredInvitations } from "./invitations/expiry";
+import { purgeExpiredIdempotencyKeys } from "./middleware/idempotency";
+
+export { RateLimiter } from "./rate-limit/rate-limiter";
 
 const app = createApp();
 
-// Only handlers may be exported from the entry module: workerd rejects other exports.
+// Only handlers (and Durable Object classes) may be exported from the entry module.
 export default {
   fetch: app.fetch,
   async scheduled(controller, env) {
-    await sweepExpiredInvitations(createDb(env.DB), controller.scheduledTime);
+    const db = createDb(env.DB);
+    await sweepExpiredInvitations(db, controller.scheduledTime);
+    await purgeExpiredIdempotencyKeys(db, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env>;

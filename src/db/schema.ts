@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 // All timestamps are Unix milliseconds (UTC) in INTEGER columns: they sort, compare and index
 // cheaply, and the API turns them into ISO 8601 at the edge.
@@ -130,3 +130,27 @@ export const invitationEvents = sqliteTable(
 
 export type ProjectRow = typeof projects.$inferSelect;
 export type InvitationRow = typeof invitations.$inferSelect;
+
+/**
+ * Responses remembered for `Idempotency-Key` (src/middleware/idempotency.ts): one row per
+ * project and key, claimed before the request runs so that concurrent retries cannot both act.
+ * The response body holds an invitation token, so it is stored encrypted.
+ */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    projectId: text("project_id").notNull(),
+    key: text("key").notNull(),
+    // SHA-256 of method, path and body: the same key with another request is refused.
+    requestHash: text("request_hash").notNull(),
+    state: text("state", { enum: ["in_progress", "completed"] }).notNull(),
+    responseStatus: integer("response_status"),
+    responseBodyCiphertext: text("response_body_ciphertext"),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.key] }),
+    index("idempotency_keys_expires_idx").on(t.expiresAt),
+  ],
+);

@@ -10,15 +10,10 @@ import {
 const tags = ["Invitations"];
 const security = [{ bearerAuth: [] }];
 const IdempotencyKeyHeader = z.object({
-  "idempotency-key": z
-    .string()
-    .min(1)
-    .max(255)
-    .optional()
-    .openapi({
-        description:
-        "Makes a retry safe: the same key with the same request within 24 hours replays the first response instead of acting again. Reusing a key with a different request is a 422 `idempotency_key_reused`.",
-    }),
+  "idempotency-key": z.string().min(1).max(255).optional().openapi({
+    description:
+      "Makes a retry safe: the same key with the same request within 24 hours replays the first response instead of acting again. Reusing a key with a different request is a 422 `idempotency_key_reused`.",
+  }),
 });
 
 const InvitationIdParam = z.object({

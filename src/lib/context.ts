@@ -1,4 +1,5 @@
 import type { Db } from "../db/client";
+import type { RateLimitSettings } from "../rate-limit/rate-limit.middleware";
 
 /** Per-request values set by middleware; handlers read them from `c.var`. */
 export interface AppVariables {
@@ -8,6 +9,7 @@ export interface AppVariables {
   projectId: string;
   /** Milliseconds since the epoch; injectable so tests control time. */
   now: () => number;
+  rateLimits: RateLimitSettings;
 }
 
 export interface AppEnv {

@@ -10,6 +10,7 @@ const HTTP_EXCEPTION_CODES: Partial<Record<number, ErrorCode>> = {
   400: "invalid_request",
   401: "unauthorized",
   404: "not_found",
+  410: "gone",
   405: "method_not_allowed",
   413: "payload_too_large",
   415: "unsupported_media_type",

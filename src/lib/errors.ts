@@ -5,7 +5,8 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
  * Clients branch on `code`; the status follows from it. Documented in README and OpenAPI.
  *
  * No state conflict is a 409: Stainless clients (such as `@zavudev/sdk`) retry 409s, and
- * retrying cannot fix an invitation that is already cancelled.
+ * retrying cannot fix an invitation that is already cancelled. The one 409 is for the case a
+ * retry does fix: a request with the same Idempotency-Key still running.
  */
 export const ERROR_STATUS = {
   invalid_request: 400,
@@ -13,6 +14,10 @@ export const ERROR_STATUS = {
   unauthorized: 401,
   not_found: 404,
   method_not_allowed: 405,
+  // Retryable: the first request with this key is still running. Clients retry 409s.
+  idempotency_key_in_progress: 409,
+  // An invitation link that worked once and no longer does (cancelled, expired, used).
+  gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,

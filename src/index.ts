@@ -10,7 +10,7 @@ const app = createApp();
 // Only handlers (and Durable Object classes) may be exported from the entry module.
 export default {
   fetch: app.fetch,
-  async scheduled(controller, env) {
+  async scheduled(controller, env, _ctx) {
     const db = createDb(env.DB);
     await sweepExpiredInvitations(db, controller.scheduledTime);
     await purgeExpiredIdempotencyKeys(db, controller.scheduledTime);

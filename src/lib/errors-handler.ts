@@ -3,7 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import { routePath } from "hono/route";
 import type { AppEnv } from "./context";
 import { ApiError, type ErrorBody, type ErrorCode } from "./errors";
-import { logEvent } from "./log";
+import { describeError, logEvent } from "./log";
 
 // Statuses that Hono or its middleware raise as HTTPException, as this service's codes.
 const HTTP_EXCEPTION_CODES: Partial<Record<number, ErrorCode>> = {
@@ -46,10 +46,7 @@ export function handleError(error: unknown, c: Context<AppEnv>): Response {
     requestId: c.var.requestId,
     method: c.req.method,
     route: routePath(c, -1),
-    error:
-      error instanceof Error
-        ? { name: error.name, message: error.message, stack: error.stack }
-        : String(error),
+    error: describeError(error),
   });
   return errorResponse(c, new ApiError("internal_error", "An unexpected error occurred; retry later"));
 }

@@ -17,10 +17,10 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function replay(status: number, body: string): Response {
+function replay(status: number, body: string, requestId: string): Response {
   return new Response(body, {
     status,
-    headers: { "Content-Type": "application/json", "Idempotent-Replayed": "true" },
+    headers: { "Content-Type": "application/json", "Idempotent-Replayed": "true", "X-Request-Id": requestId },
   });
 }
 
@@ -101,6 +101,7 @@ async function withIdempotency(c: Context<AppEnv>, next: Next): Promise<void> {
       c.res = replay(
         existing.responseStatus,
         await decryptSecret(encryptionKeys, existing.responseBodyCiphertext),
+        c.var.requestId,
       );
       return;
     }

@@ -1,0 +1,152 @@
+import { describe, expect, it } from "vitest";
+import { call, createInvitation, createProject, expectError, postJson } from "../support/api";
+import { appWith } from "./support";
+
+const MINUTE = 60_000;
+
+describe("rate limits", () => {
+  it("counts every /v1 request per project and answers 429 with Retry-After past the limit", async () => {
+    const t0 = Date.UTC(2030, 0, 1, 12, 0, 10); // 10 s into a minute window
+    let now = t0;
+    const fetchApp = appWith({ now: () => now, rateLimits: { perProject: 3 } });
+    const a = await createProject();
+    const b = await createProject();
+
+    const seen = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await fetchApp("/v1/invitations", { apiKey: a.apiKey });
+      expect(res.status).toBe(200);
+      seen.push(res.headers.get("X-RateLimit-Remaining"));
+      expect(res.headers.get("X-RateLimit-Limit")).toBe("3");
+      expect(res.headers.get("X-RateLimit-Reset")).toBe(String(Date.UTC(2030, 0, 1, 12, 1, 0)));
+    }
+    expect(seen).toEqual(["2", "1", "0"]);
+
+    const limited = await fetchApp("/v1/invitations", { method: "POST", apiKey: a.apiKey });
+    const body = await expectError(limited, 429, "rate_limited");
+    expect(limited.headers.get("Retry-After")).toBe("50");
+    expect(limited.headers.get("X-RateLimit-Remaining")).toBe("0");
+    expect(body.details?.requestId).toBe(limited.headers.get("X-Request-Id"));
+
+    // Another project has its own budget.
+    expect((await fetchApp("/v1/invitations", { apiKey: b.apiKey })).status).toBe(200);
+
+    // The next window starts afresh.
+    now = t0 + MINUTE;
+    const next = await fetchApp("/v1/invitations", { apiKey: a.apiKey });
+    expect(next.status).toBe(200);
+    expect(next.headers.get("X-RateLimit-Remaining")).toBe("2");
+  });
+
+  it("a rate-limited create creates nothing", async () => {
+    const now = Date.UTC(2030, 0, 2, 0, 0, 0);
+    const fetchApp = appWith({ now: () => now, rateLimits: { perProject: 1 } });
+    const { apiKey } = await createProject();
+    const init = { method: "POST", apiKey, headers: { "Content-Type": "application/json" }, body: "{}" };
+    expect((await fetchApp("/v1/invitations", init)).status).toBe(201);
+    await expectError(await fetchApp("/v1/invitations", init), 429, "rate_limited");
+    const list = (await (await call("/v1/invitations", { apiKey })).json()) as { items: unknown[] };
+    expect(list.items).toHaveLength(1);
+  });
+
+  it("limits failed authentication and the invite page per client address", async () => {
+    // Real time (the invitation below expires 7 days from now), 30 s into a minute window.
+    const now = Math.floor(Date.now() / 60_000) * 60_000 + 30_000;
+    const fetchApp = appWith({ now: () => now, rateLimits: { perAddress: 2 } });
+    const from = (address: string) => ({ headers: { "CF-Connecting-IP": address } });
+    const first = await fetchApp("/v1/invitations", from("198.51.100.7"));
+    await expectError(first, 401, "unauthorized");
+    expect(first.headers.get("X-RateLimit-Remaining")).toBe("1");
+    await expectError(await fetchApp("/v1/invitations", from("198.51.100.7")), 401, "unauthorized");
+    const third = await fetchApp("/v1/invitations", from("198.51.100.7"));
+    await expectError(third, 429, "rate_limited");
+    expect(Number(third.headers.get("Retry-After"))).toBe(30);
+    // Another address is not affected.
+    await expectError(await fetchApp("/v1/invitations", from("198.51.100.8")), 401, "unauthorized");
+
+    const { apiKey } = await createProject();
+    const invitation = await createInvitation(apiKey);
+    const path = `/invite/${invitation.token}`;
+    for (const expected of [200, 200]) {
+      const res = await fetchApp(path, from("203.0.113.9"));
+      expect(res.status).toBe(expected);
+      expect(res.headers.get("X-RateLimit-Limit")).toBe("2");
+    }
+    await expectError(await fetchApp(path, from("203.0.113.9")), 429, "rate_limited");
+  });
+
+  it("reads its limits from the environment", async () => {
+    const { apiKey } = await createProject();
+    const res = await call("/v1/invitations", { apiKey });
+    expect(res.headers.get("X-RateLimit-Limit")).toBe("1000000"); // vitest.config.ts bindings
+  });
+});
+
+describe("size and method limits", () => {
+  it("refuses a body over 64 KiB with 413 before parsing it, creating nothing", async () => {
+    const { apiKey } = await createProject();
+    const big = JSON.stringify({ clientName: "x".repeat(64 * 1024) });
+    await expectError(await postJson("/v1/invitations", apiKey, big), 413, "payload_too_large");
+    // Not even valid JSON: still 413, since it is refused before it is parsed.
+    const junk = "{".repeat(64 * 1024 + 1);
+    await expectError(
+      await call("/v1/invitations", {
+        method: "POST",
+        apiKey,
+        headers: { "Content-Type": "application/json" },
+        body: junk,
+      }),
+      413,
+      "payload_too_large",
+    );
+    // Without a Content-Length (a stream), counted while read.
+    const stream = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 80; i++) controller.enqueue(new TextEncoder().encode("x".repeat(1024)));
+        controller.close();
+      },
+    });
+    const streamed = await call("/v1/invitations", {
+      method: "POST",
+      apiKey,
+      headers: { "Content-Type": "application/json" },
+      body: stream,
+      // @ts-expect-error: `duplex` is required by fetch for stream bodies but missing from the types.
+      duplex: "half",
+    });
+    await expectError(streamed, 413, "payload_too_large");
+    const list = (await (await call("/v1/invitations", { apiKey })).json()) as { items: unknown[] };
+    expect(list.items).toHaveLength(0);
+  });
+
+  it("accepts a body just under the cap (and rejects it on its merits)", async () => {
+    const { apiKey } = await createProject();
+    const body = JSON.stringify({ clientName: "x".repeat(64 * 1024 - 20) });
+    expect(body.length).toBeLessThanOrEqual(64 * 1024);
+    const res = await call("/v1/invitations", {
+      method: "POST",
+      apiKey,
+      headers: { "Content-Type": "application/json" },
+      body,
+    });
+    const error = await expectError(res, 400, "invalid_request");
+    expect(Object.keys(error.details?.fields as object)).toEqual(["clientName"]);
+  });
+
+  it("answers an unknown method on a known path with 405 and Allow", async () => {
+    const { apiKey } = await createProject();
+    const cases: [string, string, string][] = [
+      ["DELETE", "/v1/invitations", "GET, HEAD, POST"],
+      ["PUT", "/v1/invitations/inv_123", "GET, HEAD"],
+      ["GET", "/v1/invitations/inv_123/cancel", "POST"],
+      ["PATCH", "/v1/invitations/inv_123/cancel", "POST"],
+    ];
+    for (const [method, path, allow] of cases) {
+      const res = await call(path, { method, apiKey });
+      await expectError(res, 405, "method_not_allowed");
+      expect(res.headers.get("Allow")).toBe(allow);
+    }
+    await expectError(await call("/openapi.json", { method: "POST" }), 405, "method_not_allowed");
+    await expectError(await call("/v1/unknown", { apiKey }), 404, "not_found");
+  });
+});

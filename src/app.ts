@@ -13,6 +13,7 @@ import { methodNotAllowed } from "./middleware/method-not-allowed";
 import { requestLog } from "./middleware/observability";
 import {
   limitFailedAuthPerAddress,
+  limitPerAddress,
   limitPerProject,
   type RateLimitSettings,
   rateLimitSettings,
@@ -41,17 +42,21 @@ export function createApp(options: AppOptions = {}) {
     await next();
   });
 
-  // Order matters: refuse oversized bodies before reading them, authenticate, count the
-  // request against its project, then let Idempotency-Key replay or claim before any work.
+  // Order matters: authenticate (failures count against the client address), count the
+  // request against its project, refuse oversized bodies before reading them, then let
+  // Idempotency-Key replay or claim before any work. Every response then carries the
+  // rate-limit headers, errors included.
   app.use(
     "/v1/*",
-    limitBody,
-    emptyBodyAsEmptyObject,
     limitFailedAuthPerAddress,
     requireApiKey,
     limitPerProject,
+    limitBody,
+    emptyBodyAsEmptyObject,
     idempotency,
   );
+  // Everything outside /v1 (docs, the invite link, unknown paths) is counted per address.
+  app.use("*", async (c, next) => (c.req.path.startsWith("/v1/") ? next() : limitPerAddress(c, next)));
   app.route("/", invitationsRouter);
   app.route("/", invitePage);
 

@@ -8,7 +8,6 @@ import { readConfig } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { hmacSha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
-import { limitPerAddress } from "../rate-limit/rate-limit.middleware";
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -50,11 +49,12 @@ function wantsHtml(accept: string | undefined): boolean {
 }
 
 /**
- * `GET /invite/:token`, the link a partner's client opens. Rate-limited per client address.
+ * `GET /invite/:token`, the link a partner's client opens (rate-limited per client address by
+ * the app, like every route outside /v1).
  * Browsers get an HTML page (also for a link that no longer works: 404 or 410); other clients
  * get JSON, with errors in the contract's `Error` shape.
  */
-export const invitePage = new Hono<AppEnv>().get("/invite/:token", limitPerAddress, async (c) => {
+export const invitePage = new Hono<AppEnv>().get("/invite/:token", async (c) => {
   const token = c.req.param("token");
   const asHtml = wantsHtml(c.req.header("Accept"));
   const config = readConfig(c.env, c.req.url);

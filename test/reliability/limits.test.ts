@@ -75,6 +75,28 @@ describe("rate limits", () => {
     await expectError(await fetchApp(path, from("203.0.113.9")), 429, "rate_limited");
   });
 
+  it("puts the rate-limit headers on every response, errors and docs included", async () => {
+    const { apiKey } = await createProject();
+    const responses = [
+      await call("/v1/invitations", { apiKey }),
+      await call("/v1/invitations/inv_missing", { apiKey }),
+      await call("/v1/invitations", { method: "DELETE", apiKey }),
+      await postJson("/v1/invitations", apiKey, { clientName: "x".repeat(70_000) }),
+      await postJson("/v1/invitations", apiKey, { expiresInDays: 0 }),
+      await call("/v1/invitations"),
+      await call("/openapi.json"),
+      await call("/docs"),
+      await call("/nope"),
+      await call(`/invite/${"A".repeat(43)}`),
+    ];
+    expect(responses.map((r) => r.status)).toEqual([200, 404, 405, 413, 400, 401, 200, 200, 404, 404]);
+    for (const res of responses) {
+      expect(Number(res.headers.get("X-RateLimit-Limit"))).toBeGreaterThan(0);
+      expect(res.headers.get("X-RateLimit-Remaining")).toMatch(/^\d+$/);
+      expect(Number(res.headers.get("X-RateLimit-Reset"))).toBeGreaterThan(Date.now() - 60_000);
+    }
+  });
+
   it("reads its limits from the environment", async () => {
     const { apiKey } = await createProject();
     const res = await call("/v1/invitations", { apiKey });

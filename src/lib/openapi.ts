@@ -21,9 +21,12 @@ type ZodIssueLike = { path: PropertyKey[]; message: string; code: string; keys?:
 
 /** Field path (`allowedPhoneCountries.1`) to message, for every offending field. */
 export function fieldErrors(issues: readonly ZodIssueLike[], root = "body"): Record<string, string> {
-  const fields: Record<string, string> = {};
+  // A Map, not an object literal: field names come from the client ("constructor",
+  // "__proto__") and must not meet Object.prototype.
+  const fields = new Map<string, string>();
   const add = (field: string, message: string) => {
-    fields[field] = fields[field] ? `${fields[field]}; ${message}` : message;
+    const previous = fields.get(field);
+    fields.set(field, previous === undefined ? message : `${previous}; ${message}`);
   };
   for (const issue of issues) {
     const path = issue.path.map(String).join(".");
@@ -33,7 +36,7 @@ export function fieldErrors(issues: readonly ZodIssueLike[], root = "body"): Rec
       add(path || root, issue.message);
     }
   }
-  return fields;
+  return Object.fromEntries(fields);
 }
 
 /** Turns every request-validation failure into the one `Error` body. */

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { type InvitationRow, type InvitationStatus, invitations, phoneNumbers } from "../db/schema";
 import type { Config } from "../lib/config";
@@ -97,7 +97,9 @@ export function statusCondition(status: InvitationStatus, now: number): SQL | un
       and(inArray(invitations.status, [...OPEN_STATUSES]), lte(invitations.expiresAt, now)),
     );
   }
-  if (isOpen(status)) return and(eq(invitations.status, status), gt(invitations.expiresAt, now));
+  // Unary `+` keeps SQLite from choosing the sweep's (status, expires_at) index, which spans
+  // every project and would need a sort: the page must come in (created_at, id) index order.
+  if (isOpen(status)) return and(eq(invitations.status, status), sql`+${invitations.expiresAt} > ${now}`);
   return eq(invitations.status, status);
 }
 

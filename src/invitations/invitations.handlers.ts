@@ -1,4 +1,4 @@
-import type { RouteHandler } from "@hono/zod-openapi";
+import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import { readConfig } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
@@ -8,10 +8,7 @@ import type * as routes from "./invitations.routes";
 import { serializeInvitation } from "./invitations.serialize";
 import { effectiveStatus, transition } from "./lifecycle";
 
-type Handler<R extends Parameters<typeof import("@hono/zod-openapi").createRoute>[0]> = RouteHandler<
-  R,
-  AppEnv
->;
+type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 
 const DEFAULT_PAGE_SIZE = 50;
 

@@ -1,10 +1,14 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+import { buildDocsAssets } from "./scripts/docs-assets";
 
 // Tests run inside workerd (the Workers runtime) against a real local D1, migrated from
-// drizzle/ exactly as `wrangler d1 migrations apply` would.
+// drizzle/ exactly as `wrangler d1 migrations apply` would. The browser suite (test/browser:
+// Chromium against the Worker served locally by wrangler) has its own: vitest.browser.config.ts.
 export default defineConfig(async () => {
+  // wrangler.toml's [assets] directory must exist before the pool reads the config.
+  buildDocsAssets();
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "drizzle"));
   return {
     plugins: [
@@ -28,6 +32,7 @@ export default defineConfig(async () => {
     test: {
       setupFiles: ["./test/setup.ts"],
       include: ["test/**/*.test.ts"],
+      exclude: [...configDefaults.exclude, "test/browser/**"],
       // The Worker logs one JSON line per request; keep test output readable. Tests that
       // check logging spy on console directly, which this filter does not affect.
       onConsoleLog: (log: string) => !log.includes('"event":"request"'),

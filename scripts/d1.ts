@@ -6,6 +6,15 @@ import { spawnSync } from "node:child_process";
 
 export interface D1Target {
   remote: boolean;
+  /** Local only: the state directory (`wrangler --persist-to`) instead of .wrangler/state. */
+  persistTo?: string;
+  /** Kill wrangler after this long (default: no limit); the call then fails. */
+  timeoutMs?: number;
+}
+
+function location(target: D1Target): string[] {
+  if (target.remote) return ["--remote"];
+  return target.persistTo ? ["--local", "--persist-to", target.persistTo] : ["--local"];
 }
 
 const WRANGLER = ["exec", "--", "wrangler"];
@@ -24,38 +33,38 @@ export interface D1Result {
   meta?: { changes?: number };
 }
 
-export function runWrangler(args: string[], options: { inherit?: boolean } = {}) {
+export function runWrangler(args: string[], options: { inherit?: boolean; timeoutMs?: number } = {}) {
   return spawnSync("npm", [...WRANGLER, ...args], {
     encoding: "utf8",
     stdio: options.inherit ? "inherit" : ["ignore", "pipe", "pipe"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    timeout: options.timeoutMs,
   });
+}
+
+function failure(what: string, run: ReturnType<typeof runWrangler>): string {
+  const cause = run.error ? ` ${run.error.message}` : "";
+  return `wrangler ${what} failed (${run.status ?? run.signal}${cause}):\n${run.stderr}\n${run.stdout}`;
 }
 
 /** Runs `sql` (one or more statements) and returns one result per statement. */
 export function executeSql(target: D1Target, sql: string): D1Result[] {
-  const run = runWrangler([
-    "d1",
-    "execute",
-    "DB",
-    target.remote ? "--remote" : "--local",
-    "--json",
-    "--command",
-    sql,
-  ]);
+  const run = runWrangler(["d1", "execute", "DB", ...location(target), "--json", "--command", sql], {
+    timeoutMs: target.timeoutMs,
+  });
   if (run.status !== 0) {
     const hint = /no such table/.test(run.stdout + run.stderr)
       ? `\nThe database has no tables yet: run npm run db:migrate:${target.remote ? "remote" : "local"} first.`
       : "";
-    throw new Error(`wrangler d1 execute failed (${run.status}):\n${run.stderr}\n${run.stdout}${hint}`);
+    throw new Error(`${failure("d1 execute", run)}${hint}`);
   }
   const start = run.stdout.indexOf("[");
   return JSON.parse(run.stdout.slice(start)) as D1Result[];
 }
 
 export function applyMigrations(target: D1Target): void {
-  const run = runWrangler(["d1", "migrations", "apply", "DB", target.remote ? "--remote" : "--local"]);
-  if (run.status !== 0) {
-    throw new Error(`wrangler d1 migrations apply failed (${run.status}):\n${run.stderr}\n${run.stdout}`);
-  }
+  const run = runWrangler(["d1", "migrations", "apply", "DB", ...location(target)], {
+    timeoutMs: target.timeoutMs,
+  });
+  if (run.status !== 0) throw new Error(failure("d1 migrations apply", run));
 }

@@ -3,7 +3,8 @@
  * 1. writes .dev.vars with fresh random secrets if there is none;
  * 2. applies the migrations to the local D1;
  * 3. makes sure a development project and API key exist, and prints the key and a curl;
- * 4. runs `wrangler dev` with the flags given after `--`.
+ * 4. generates the static assets (public/: the Scalar bundle for /docs, scripts/docs-assets.ts);
+ * 5. runs `wrangler dev` with the flags given after `--`.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -11,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { sha256Hex } from "../src/lib/crypto";
 import { newApiKey, newProject } from "../src/projects/provisioning";
 import { applyMigrations, executeSql, sqlString } from "./d1";
+import { buildDocsAssets } from "./docs-assets";
 
 const DEV_VARS = ".dev.vars";
 // The plaintext dev key is kept beside the local database (never committed), since the
@@ -79,6 +81,7 @@ Try it once the server below is ready:
 
 Docs: ${origin}/docs   OpenAPI: ${origin}/openapi.json
 `);
+  buildDocsAssets();
   const child = spawn("npm", ["exec", "--", "wrangler", "dev", ...args], { stdio: "inherit" });
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
   child.on("exit", (code) => process.exit(code ?? 0));

@@ -32,4 +32,7 @@ if [ "$status" != 201 ]; then
 fi
 grep -q '"status":"pending"' /tmp/smoke-create.json
 curl -sf "http://localhost:$port/docs" | grep -q "/openapi.json"
+# The docs' Scalar bundle: a static asset npm run dev generated into public/, not a CDN's.
+curl -sf "http://localhost:$port/docs" | grep -q 'src="/docs/scalar.js"'
+curl -sf -o /dev/null "http://localhost:$port/docs/scalar.js"
 echo "smoke: npm run dev served the API on local D1 with a printed key"

@@ -8,6 +8,12 @@ import { isCountryCode } from "../lib/countries";
 export const E164 = /^\+[1-9]\d{1,14}$/;
 const MAX_EMAIL_LENGTH = 254; // RFC 5321 path limit; enforced without changing the schema's shape.
 
+// JSON can carry lone UTF-16 surrogates ("\ud800"); they are not text, and D1 would store them
+// as invalid UTF-8 and hand back replacement characters. Refused rather than altered.
+const LONE_SURROGATE = /\p{Cs}/u;
+const wellFormed = (value: string) => !LONE_SURROGATE.test(value);
+const WELL_FORMED = "Must be valid Unicode text";
+
 export const InvitationStatusSchema = z.enum(INVITATION_STATUSES).openapi("InvitationStatus", {
   description:
     "Current status of the partner invitation. `failed`: the client started and did not finish; the same link can be retried.",
@@ -17,7 +23,7 @@ export const ConnectionTypeSchema = z.enum(CONNECTION_TYPES);
 
 export const InvitationCreateRequestSchema = z
   .object({
-    clientName: z.string().max(100).optional().openapi({
+    clientName: z.string().max(100).refine(wellFormed, WELL_FORMED).optional().openapi({
       description: "Name of the client being invited.",
       example: "Acme Corp",
     }),
@@ -34,7 +40,7 @@ export const InvitationCreateRequestSchema = z
         description: "Phone number of the client in E.164 format.",
         example: "+14155551234",
       }),
-    phoneNumberId: z.string().optional().openapi({
+    phoneNumberId: z.string().refine(wellFormed, WELL_FORMED).optional().openapi({
       description:
         "ID of a Zavu phone number of this project to pre-assign for WhatsApp registration. If provided, the client will use this number instead of their own. A number can be held by one open invitation at a time. `whatsapp_waba` only.",
       example: "pn_abc123",
@@ -50,7 +56,8 @@ export const InvitationCreateRequestSchema = z
         }
         const seen = new Set<string>();
         codes.forEach((code, index) => {
-          const upper = code.toUpperCase();
+          // ASCII letters only: toUpperCase would fold "ıt" into "IT".
+          const upper = /^[A-Za-z]{2}$/.test(code) ? code.toUpperCase() : "";
           if (!isCountryCode(upper)) {
             ctx.addIssue({
               code: "custom",

@@ -45,7 +45,7 @@ function page(title: string, body: HtmlEscapedString | Promise<HtmlEscapedString
 }
 
 function wantsHtml(accept: string | undefined): boolean {
-  return accept?.includes("text/html") ?? false;
+  return accept?.toLowerCase().includes("text/html") ?? false;
 }
 
 /**
@@ -92,7 +92,10 @@ export const invitePage = new Hono<AppEnv>().get("/invite/:token", async (c) => 
     );
   }
 
-  if (status === "pending" && invitation.viewedAt === null) await markViewed(c.var.db, invitation.id, now);
+  // Only a GET is a view: HEAD (link checkers, unfurlers) must not change anything.
+  if (c.req.method === "GET" && status === "pending" && invitation.viewedAt === null) {
+    await markViewed(c.var.db, invitation.id, now);
+  }
   const channel =
     invitation.connectionType === "messenger" ? "a Facebook Page (Messenger)" : "WhatsApp Business";
   if (!asHtml) {

@@ -309,3 +309,52 @@ describe("POST /v1/invitations: a body that is not JSON → 415 unsupported_medi
     await expectRejected(project, () => postRaw(project.apiKey, form), unsupported);
   });
 });
+
+describe("POST /v1/invitations: text that is not what it seems", () => {
+  it(
+    "a lone UTF-16 surrogate in clientName is refused, not stored altered",
+    rejectsBody({ clientName: "Acme \ud800" }, ["clientName"]),
+  );
+
+  it(
+    "a lone surrogate in phoneNumberId is refused",
+    rejectsBody({ phoneNumberId: "pn_\udfff" }, ["phoneNumberId"]),
+  );
+
+  it("country codes that only become ISO codes by Unicode case folding ('ıt', 'ſe') are refused", async () => {
+    const project = await createProject();
+    const body = await expectRejected(
+      project,
+      () => postJson("/v1/invitations", project.apiKey, { allowedPhoneCountries: ["ıt", "ſe"] }),
+      { status: 400, code: "invalid_request", fields: ["allowedPhoneCountries"] },
+    );
+    expect(Object.keys(body.details?.fields as object).sort()).toEqual([
+      "allowedPhoneCountries.0",
+      "allowedPhoneCountries.1",
+    ]);
+  });
+
+  it("a body of non-JSON whitespace (no-break spaces) is malformed JSON, not 'no body'", async () => {
+    const project = await createProject();
+    await expectRejected(project, () => postRaw(project.apiKey, "\u00a0\u3000", "application/json"), {
+      status: 400,
+      code: "invalid_request",
+    });
+  });
+
+  it("JSON declared in a charset other than UTF-8 is a 415", async () => {
+    const project = await createProject();
+    await expectRejected(
+      project,
+      () =>
+        postRaw(project.apiKey, JSON.stringify({ clientName: "Acme" }), "application/json; charset=utf-16"),
+      { status: 415, code: "unsupported_media_type" },
+    );
+    const ok = await postRaw(
+      project.apiKey,
+      JSON.stringify({ clientName: "Acme" }),
+      'application/json; charset="UTF-8"',
+    );
+    expect(ok.status).toBe(201);
+  });
+});

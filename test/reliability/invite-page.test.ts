@@ -59,3 +59,18 @@ describe("GET /invite/:token", () => {
     expect(row?.viewed_at).toBeNull();
   });
 });
+
+describe("GET /invite/:token, edge cases", () => {
+  it("HEAD is not a view, and the HTML choice ignores the Accept header's case", async () => {
+    const { apiKey } = await createProject();
+    const invitation = await createInvitation(apiKey);
+    const head = await call(`/invite/${invitation.token}`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    const row = await env.DB.prepare("SELECT viewed_at FROM invitations WHERE id = ?")
+      .bind(invitation.id)
+      .first();
+    expect(row?.viewed_at).toBeNull();
+    const page = await call(`/invite/${invitation.token}`, { headers: { Accept: "TEXT/HTML" } });
+    expect(page.headers.get("Content-Type")).toMatch(/^text\/html/);
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * Generates the static assets the Worker serves with Workers Static Assets (wrangler.toml
+ * `[assets]`): the Scalar API reference bundle for /docs, copied from node_modules so that /docs
+ * needs no third-party CDN and the Worker bundle (the cold start) stays small. public/ is
+ * generated, never committed; this runs before `wrangler dev` (scripts/dev.ts), in the vitest
+ * configs, and in `npm run deploy`. `tsx scripts/docs-assets.ts` runs it alone.
+ */
+import { copyFileSync, mkdirSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Where wrangler.toml's `[assets] directory` points. */
+export const ASSETS_DIR = "public";
+/** The path the Scalar bundle is served at; src/app.ts points Scalar's `cdn` option here. */
+export const SCALAR_BUNDLE_PATH = "/docs/scalar.js";
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Copies the Scalar standalone bundle into public/; returns the file written. */
+export function buildDocsAssets(root: string = projectRoot): string {
+  const source = createRequire(path.join(root, "package.json")).resolve(
+    "@scalar/api-reference/browser/standalone.js",
+  );
+  const target = path.join(root, ASSETS_DIR, ...SCALAR_BUNDLE_PATH.split("/"));
+  mkdirSync(path.dirname(target), { recursive: true });
+  copyFileSync(source, target);
+  if (statSync(target).size === 0) throw new Error(`docs-assets: ${source} is empty`);
+  return target;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const written = buildDocsAssets();
+  console.error(`docs-assets: wrote ${path.relative(process.cwd(), written)}`);
+}

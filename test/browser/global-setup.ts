@@ -1,0 +1,97 @@
+/**
+ * Once per browser-suite run (Node side): a real local Worker, as `wrangler dev` runs it, on a
+ * free port with its own temporary state. The D1 migrations are applied to that state with
+ * `wrangler d1 migrations apply --local --persist-to`, and a project with an API key is created
+ * the way `npm run dev` creates its development key. Tests get the origin and key via inject().
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { TestProject } from "vitest/node";
+import { unstable_startWorker } from "wrangler";
+import { applyMigrations, type D1Target, executeSql, sqlString } from "../../scripts/d1";
+import { buildDocsAssets } from "../../scripts/docs-assets";
+import { newApiKey, newProject } from "../../src/projects/provisioning";
+import { assertChromiumInstalled } from "./browser";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The Worker's origin, e.g. http://localhost:34567 */
+    baseUrl: string;
+    apiKey: string;
+    projectName: string;
+  }
+}
+
+const PROJECT_NAME = "Browser Test Agency";
+const STEP_TIMEOUT_MS = 60_000;
+
+function within<T>(promise: Promise<T>, what: string, ms = STEP_TIMEOUT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`browser suite setup: ${what} took over ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export default async function setup(project: TestProject) {
+  // Fail (not skip) at once, before any work, when there is no browser to drive.
+  assertChromiumInstalled();
+  buildDocsAssets();
+
+  const persistTo = mkdtempSync(path.join(os.tmpdir(), "browser-test-state-"));
+  let worker: Awaited<ReturnType<typeof unstable_startWorker>> | undefined;
+  const teardown = async () => {
+    if (worker) await within(worker.dispose(), "stopping the Worker").catch(() => {});
+    rmSync(persistTo, { recursive: true, force: true });
+  };
+
+  try {
+    const target: D1Target = { remote: false, persistTo, timeoutMs: STEP_TIMEOUT_MS };
+    applyMigrations(target);
+    const now = Date.now();
+    const prj = newProject(PROJECT_NAME, now);
+    const key = await newApiKey(prj.id, now, "browser-tests");
+    executeSql(
+      target,
+      `INSERT INTO projects (id, name, created_at) VALUES (${sqlString(prj.id)}, ${sqlString(PROJECT_NAME)}, ${now});
+       INSERT INTO api_keys (id, project_id, key_hash, key_prefix, name, created_at)
+       VALUES (${sqlString(key.row.id)}, ${sqlString(prj.id)}, ${sqlString(key.row.keyHash)},
+               ${sqlString(key.row.keyPrefix)}, 'browser-tests', ${now});`,
+    );
+
+    const started = unstable_startWorker({
+      config: path.join(import.meta.dirname, "..", "..", "wrangler.toml"),
+      sendMetrics: false,
+      bindings: {
+        // Test-only secrets (the same as the workerd suite's), so a developer's .dev.vars is
+        // not needed and does not matter.
+        TOKEN_HASH_KEY: { type: "secret_text", value: "dGVzdC1vbmx5LXRva2VuLWhhc2gta2V5LTMyLWJ5dGU=" },
+        ENCRYPTION_KEYS: {
+          type: "secret_text",
+          value: "test1:dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=",
+        },
+        RATE_LIMIT_PER_ADDRESS_PER_MINUTE: { type: "plain_text", value: "1000000" },
+      },
+      dev: {
+        persist: persistTo,
+        server: { hostname: "localhost" },
+        inspector: false,
+        watch: false,
+        liveReload: false,
+        logLevel: "warn",
+      },
+    });
+    worker = await within(started, "starting the Worker");
+    await within(worker.ready, "starting the Worker");
+    const url = await within(worker.url, "starting the Worker");
+
+    project.provide("baseUrl", url.origin);
+    project.provide("apiKey", key.apiKey);
+    project.provide("projectName", PROJECT_NAME);
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  return teardown;
+}

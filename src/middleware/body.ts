@@ -27,18 +27,20 @@ export const emptyBodyAsEmptyObject = createMiddleware<AppEnv>(async (c, next) =
   if (c.req.method === "POST") {
     const [mediaType = "", ...parameters] = (c.req.header("Content-Type") ?? "").split(";");
     const type = mediaType.trim();
-    // JSON is UTF-8 (RFC 8259); a body declared in another charset would be misread.
-    const charset = parameters.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith("charset="));
-    if (JSON_MEDIA_TYPE.test(type) && charset && !/^charset="?utf-8"?$/.test(charset)) {
-      throw new ApiError("unsupported_media_type", "Send JSON as UTF-8 (Content-Type: application/json)");
-    }
+    const jsonOrNone = type === "" || JSON_MEDIA_TYPE.test(type);
     // Only JSON's own whitespace counts as "no body"; anything else goes to the parser.
-    if ((type === "" || JSON_MEDIA_TYPE.test(type)) && /^[ \t\r\n]*$/.test(await c.req.text())) {
+    if (jsonOrNone && /^[ \t\r\n]*$/.test(await c.req.text())) {
       const headers = new Headers(c.req.raw.headers);
       headers.set("Content-Type", "application/json");
       headers.delete("Content-Length");
       c.req.raw = new Request(c.req.raw.url, { method: "POST", headers, body: "{}" });
       c.req.bodyCache = {};
+    } else if (jsonOrNone) {
+      // JSON is UTF-8 (RFC 8259): a body declared in another charset would be misread.
+      const charset = parameters.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith("charset="));
+      if (charset && !/^charset="?utf-8"?$/.test(charset)) {
+        throw new ApiError("unsupported_media_type", "Send JSON as UTF-8 (Content-Type: application/json)");
+      }
     }
   }
   await next();

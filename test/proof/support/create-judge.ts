@@ -84,15 +84,15 @@ export function judgeCreate(req: ProofRequest, validPhoneIds: ReadonlySet<string
     try {
       view = JSON.parse(text);
     } catch {
-      // Whitespace JSON does not know (NBSP, U+2028…) may count as "no body" or be malformed.
-      return text.trim() === ""
-        ? { kind: "any", options: [expectCreate({}, validPhoneIds), MALFORMED] }
-        : MALFORMED;
+      // Whitespace JSON does not know (NBSP, U+2028…) is a body, and not JSON.
+      return MALFORMED;
     }
     return expectCreate(view, validPhoneIds);
   };
   const type = contentTypeOf(req)?.trim();
-  if (type === undefined) return text.trim() === "" ? asJson() : UNSUPPORTED;
+  // No content type: only JSON's own whitespace counts as "no body"; anything else is a body
+  // of unknown type.
+  if (type === undefined) return /^[ \t\r\n]*$/.test(text) ? asJson() : UNSUPPORTED;
   if (JSON_TYPES.includes(type)) return asJson();
   if (NOT_JSON_TYPES.includes(type)) return UNSUPPORTED;
   if (AMBIGUOUS_TYPES.includes(type)) return { kind: "any", options: [UNSUPPORTED, asJson()] };

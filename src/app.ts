@@ -46,15 +46,10 @@ export function createApp(options: AppOptions = {}) {
   // request against its project, refuse oversized bodies before reading them, then let
   // Idempotency-Key replay or claim before any work. Every response then carries the
   // rate-limit headers, errors included.
-  app.use(
-    "/v1/*",
-    limitFailedAuthPerAddress,
-    requireApiKey,
-    limitPerProject,
-    limitBody,
-    emptyBodyAsEmptyObject,
-    idempotency,
-  );
+  app.use("/v1/*", limitFailedAuthPerAddress, requireApiKey, limitPerProject, limitBody);
+  // Only create reads a body (optional JSON); cancel's body, if any, is ignored.
+  app.use("/v1/invitations", emptyBodyAsEmptyObject);
+  app.use("/v1/*", idempotency);
   // Everything outside /v1 (docs, the invite link, unknown paths) is counted per address.
   app.use("*", async (c, next) => (c.req.path.startsWith("/v1/") ? next() : limitPerAddress(c, next)));
   app.route("/", invitationsRouter);

@@ -147,7 +147,6 @@ export const cancelInvitation = createRoute({
     401: errorResponses[401],
     404: errorResponses[404],
     413: errorResponses[413],
-    415: errorResponses[415],
     422: errorResponses[422],
     429: errorResponses[429],
   },

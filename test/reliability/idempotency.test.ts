@@ -4,7 +4,8 @@ import { describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import { IDEMPOTENCY_TTL_MS } from "../../src/middleware/idempotency";
 import { call, createProject, expectError } from "../support/api";
-import { appWith } from "./support";
+import { appWith } from "../support/app";
+import { countInvitations } from "../support/db";
 
 function post(path: string, apiKey: string, key: string, body: unknown = {}) {
   return {
@@ -18,13 +19,6 @@ function post(path: string, apiKey: string, key: string, body: unknown = {}) {
   };
 }
 
-async function countInvitations(projectId: string): Promise<number> {
-  const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM invitations WHERE project_id = ?")
-    .bind(projectId)
-    .first();
-  return Number(row?.n);
-}
-
 describe("Idempotency-Key", () => {
   it("replays the first response of a retried create, creating one invitation", async () => {
     const { apiKey, projectId } = await createProject();
@@ -35,7 +29,7 @@ describe("Idempotency-Key", () => {
     const retry = await call(req.path, req.init);
     expect(retry.status).toBe(201);
     expect(retry.headers.get("Idempotent-Replayed")).toBe("true");
-    expect(retry.headers.get("X-Request-Id")).toBeTruthy();
+    expect(retry.headers.get("X-Request-Id")).toMatch(/^[0-9a-f-]{36}$/);
     expect(retry.headers.get("X-Request-Id")).not.toBe(first.headers.get("X-Request-Id"));
     expect(await retry.json()).toEqual(await first.json());
     expect(await countInvitations(projectId)).toBe(1);

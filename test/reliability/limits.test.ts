@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, createInvitation, createProject, expectError, postJson } from "../support/api";
-import { appWith } from "./support";
+import { appWith } from "../support/app";
 
 const MINUTE = 60_000;
 

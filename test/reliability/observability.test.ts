@@ -32,7 +32,7 @@ describe("request ids and logs", () => {
     const ids = new Set<string>();
     for (const res of responses) {
       const id = res.headers.get("X-Request-Id");
-      expect(id).toBeTruthy();
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
       ids.add(id ?? "");
       if (res.status >= 400) {
         const body = (await res.json()) as { details: { requestId: string } };

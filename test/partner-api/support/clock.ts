@@ -1,21 +1,10 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { env } from "cloudflare:workers";
-import { createApp } from "../../../src/app";
-import { BASE } from "../../support/api";
+import { appWith, type Caller } from "../../support/app";
 
-export type Caller = (path: string, init?: RequestInit & { apiKey?: string }) => Promise<Response>;
+export type { Caller };
 
 /** Requests to an app whose clock reads `now()`: the same routes as the Worker, at a chosen time. */
 export function callAt(now: () => number): Caller {
-  const app = createApp({ now });
-  return async (path, init = {}) => {
-    const headers = new Headers(init.headers);
-    if (init.apiKey) headers.set("Authorization", `Bearer ${init.apiKey}`);
-    const ctx = createExecutionContext();
-    const res = await app.fetch(new Request(`${BASE}${path}`, { ...init, headers }), env, ctx);
-    await waitOnExecutionContext(ctx);
-    return res;
-  };
+  return appWith({ now });
 }
 
 /** POST JSON through `caller` and return the created invitation. */

@@ -14,14 +14,8 @@ export interface RawInvitationRow {
   cancelled_at: number | null;
 }
 
-export interface EventRow {
-  id: string;
-  invitation_id: string;
-  project_id: string;
-  previous_status: string;
-  current_status: string;
-  created_at: number;
-}
+export type { EventDbRow as EventRow } from "../../support/db";
+export { eventsOf, setExpiresAt, setStatus } from "../../support/db";
 
 export async function readRow(id: string): Promise<RawInvitationRow> {
   const row = await env.DB.prepare(
@@ -31,31 +25,6 @@ export async function readRow(id: string): Promise<RawInvitationRow> {
     .first<RawInvitationRow>();
   if (!row) throw new Error(`no invitation row ${id}`);
   return row;
-}
-
-export async function eventsOf(id: string): Promise<EventRow[]> {
-  const { results } = await env.DB.prepare(
-    "SELECT * FROM invitation_events WHERE invitation_id = ? ORDER BY created_at, rowid",
-  )
-    .bind(id)
-    .all<EventRow>();
-  return results;
-}
-
-/** Sets the stored status directly (the trigger records the change, as it would for any writer). */
-export async function setStatus(id: string, status: InvitationStatus): Promise<void> {
-  // RETURNING, not meta.changes: D1 counts the trigger's insert as a change too.
-  const row = await env.DB.prepare("UPDATE invitations SET status = ? WHERE id = ? RETURNING id")
-    .bind(status, id)
-    .first();
-  if (!row) throw new Error(`setStatus: no row ${id}`);
-}
-
-export async function setExpiresAt(id: string, expiresAt: number): Promise<void> {
-  const row = await env.DB.prepare("UPDATE invitations SET expires_at = ? WHERE id = ? RETURNING id")
-    .bind(expiresAt, id)
-    .first();
-  if (!row) throw new Error(`setExpiresAt: no row ${id}`);
 }
 
 let sharedCiphertext: Promise<string> | undefined;

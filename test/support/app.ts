@@ -1,12 +1,17 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { type AppOptions, createApp } from "../../src/app";
-import { BASE } from "../support/api";
+import { BASE } from "./api";
 
-/** A Worker app with its own options (clock, small rate limits), called like the real one. */
-export function appWith(options: AppOptions) {
+export type Caller = (path: string, init?: RequestInit & { apiKey?: string }) => Promise<Response>;
+
+/**
+ * The Worker's app built with its own options (a chosen clock, small rate limits), on the
+ * same env and D1, called like the real one.
+ */
+export function appWith(options: AppOptions): Caller {
   const app = createApp(options);
-  return async (path: string, init: RequestInit & { apiKey?: string } = {}) => {
+  return async (path, init = {}) => {
     const headers = new Headers(init.headers);
     if (init.apiKey) headers.set("Authorization", `Bearer ${init.apiKey}`);
     const ctx = createExecutionContext();

@@ -1,5 +1,6 @@
 import { type OutputUnit, type Schema, Validator } from "@cfworker/json-schema";
 import specText from "../../fixtures/invitations-api-0.2.0.openapi.json?raw";
+import { isObject, type Json, type JsonObject, toJsonSchema } from "../../support/json-schema";
 
 /**
  * The published 0.2.0 contract (test/fixtures/invitations-api-0.2.0.openapi.json) as JSON
@@ -8,51 +9,7 @@ import specText from "../../fixtures/invitations-api-0.2.0.openapi.json?raw";
  * allowed type) and `$ref: '#/components/schemas/X'` (components move under `$defs`).
  */
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
-
-const isObject = (value: unknown): value is JsonObject =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 export const spec = JSON.parse(specText) as JsonObject;
-
-// OpenAPI-only keywords with no meaning for validation.
-const DROPPED = new Set([
-  "example",
-  "examples",
-  "xml",
-  "externalDocs",
-  "discriminator",
-  "readOnly",
-  "writeOnly",
-]);
-
-/** One OpenAPI 3.0 schema object as a draft 2020-12 schema. */
-export function toJsonSchema(schema: Json): Json {
-  if (Array.isArray(schema)) return schema.map(toJsonSchema);
-  if (!isObject(schema)) return schema;
-  const out: JsonObject = {};
-  for (const [key, value] of Object.entries(schema)) {
-    if (DROPPED.has(key) || key === "nullable") continue;
-    if (key === "$ref" && typeof value === "string") {
-      const match = /^#\/components\/schemas\/([^/]+)$/.exec(value);
-      if (!match) throw new Error(`unsupported $ref ${value}`);
-      out.$ref = `#/$defs/${match[1]}`;
-    } else if (key === "properties" && isObject(value)) {
-      out.properties = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonSchema(v)]));
-    } else {
-      out[key] = toJsonSchema(value);
-    }
-  }
-  if (schema.nullable !== true) return out;
-  // nullable: a $ref cannot take siblings that widen it, so it becomes anyOf [ref, null].
-  if (typeof out.$ref === "string") return { anyOf: [{ $ref: out.$ref }, { type: "null" }] };
-  if (typeof out.type === "string") out.type = [out.type, "null"];
-  else if (Array.isArray(out.type) && !out.type.includes("null")) out.type = [...out.type, "null"];
-  else return { anyOf: [out, { type: "null" }] };
-  if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
-  return out;
-}
 
 const components = (spec.components as JsonObject).schemas as JsonObject;
 

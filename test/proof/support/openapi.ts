@@ -1,4 +1,5 @@
 import { type Schema, Validator } from "@cfworker/json-schema";
+import { toJsonSchema as convert, isObject, type Json, type JsonObject } from "../../support/json-schema";
 import { dispatch } from "./http";
 
 /**
@@ -12,40 +13,7 @@ import { dispatch } from "./http";
  * failure too (a client generated from the document would not know it).
  */
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
-
-const isObject = (value: unknown): value is JsonObject =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
-const ANNOTATIONS = new Set(["example", "examples", "description", "xml", "externalDocs", "deprecated"]);
-
-export function toJsonSchema(schema: Json): Json {
-  if (Array.isArray(schema)) return schema.map(toJsonSchema);
-  if (!isObject(schema)) return schema;
-  const out: JsonObject = {};
-  for (const [key, value] of Object.entries(schema)) {
-    if (ANNOTATIONS.has(key) || key === "nullable") continue;
-    if (key === "$ref" && typeof value === "string") {
-      const match = /^#\/components\/schemas\/([^/]+)$/.exec(value);
-      if (!match) throw new Error(`unsupported $ref ${value}`);
-      out.$ref = `#/$defs/${match[1]}`;
-    } else if ((key === "properties" || key === "patternProperties") && isObject(value)) {
-      out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonSchema(v)]));
-    } else {
-      out[key] = toJsonSchema(value);
-    }
-  }
-  if (isObject(out.properties) && out.additionalProperties === undefined) out.additionalProperties = false;
-  if (schema.nullable !== true) return out;
-  if (typeof out.$ref === "string") return { anyOf: [out, { type: "null" }] };
-  if (typeof out.type === "string") out.type = [out.type, "null"];
-  else if (out.type === undefined)
-    return out; // `{ nullable: true }` alone: anything, null included
-  else return { anyOf: [out, { type: "null" }] };
-  if (Array.isArray(out.enum)) out.enum = [...out.enum, null];
-  return out;
-}
+const toJsonSchema = (schema: Json) => convert(schema, { closedObjects: true });
 
 export interface Operation {
   method: string;

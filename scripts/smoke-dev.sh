@@ -32,7 +32,25 @@ if [ "$status" != 201 ]; then
 fi
 grep -q '"status":"pending"' /tmp/smoke-create.json
 curl -sf "http://localhost:$port/docs" | grep -q "/openapi.json"
+
+# The operator CLI against the same local D1, its keys used over HTTP.
+json_field() { node -e 'process.stdout.write(String(JSON.parse(require("fs").readFileSync(0, "utf8"))[process.argv[1]]))' "$1"; }
+created="$(npm run --silent admin -- create-project --name "Smoke Agency")"
+cli_key="$(printf '%s' "$created" | json_field apiKey)"
+cli_project="$(printf '%s' "$created" | json_field projectId)"
+cli_key_id="$(printf '%s' "$created" | json_field keyId)"
+number_id="$(npm run --silent admin -- add-phone-number --project "$cli_project" --number +14155550123 | json_field phoneNumberId)"
+status="$(curl -s -o /tmp/smoke-cli.json -w '%{http_code}' -X POST "http://localhost:$port/v1/invitations" \
+  -H "Authorization: Bearer $cli_key" -H "Content-Type: application/json" -d "{\"phoneNumberId\": \"$number_id\"}")"
+if [ "$status" != 201 ]; then
+  echo "smoke: create with the CLI's key and phone number answered $status"; cat /tmp/smoke-cli.json; exit 1
+fi
+npm run --silent admin -- revoke-key --key "$cli_key_id" >/dev/null
+status="$(curl -s -o /dev/null -w '%{http_code}' "http://localhost:$port/v1/invitations" -H "Authorization: Bearer $cli_key")"
+if [ "$status" != 401 ]; then
+  echo "smoke: a revoked key answered $status, not 401"; exit 1
+fi
 # The docs' Scalar bundle: a static asset npm run dev generated into public/, not a CDN's.
 curl -sf "http://localhost:$port/docs" | grep -q 'src="/docs/scalar.js"'
 curl -sf -o /dev/null "http://localhost:$port/docs/scalar.js"
-echo "smoke: npm run dev served the API on local D1 with a printed key"
+echo "smoke: npm run dev served the API on local D1 with a printed key; the admin CLI made a working project, phone number and revocation"

@@ -1,5 +1,6 @@
 import { Scalar } from "@scalar/hono-api-reference";
 import { requestId } from "hono/request-id";
+import { databaseFor } from "./db/client";
 import { BOOKMARK_HEADER, openBookmark, RequestDatabase, readsReplicas, sealBookmark } from "./db/session";
 import { invitationsRouter } from "./invitations/invitations.index";
 import { invitePage } from "./invite/invite.page";
@@ -41,7 +42,7 @@ export function createApp(options: AppOptions = {}) {
     const keys = c.env.ENCRYPTION_KEYS;
     const bookmark = replica && keys ? await openBookmark(keys, c.req.header(BOOKMARK_HEADER)) : null;
     // Replica bookkeeping runs on the wall clock: it is about real lag, not business time.
-    const database = new RequestDatabase(c.env.DB, {
+    const database = new RequestDatabase(databaseFor(c.env, c.req.raw), {
       replica,
       bookmark,
       projectId: () => c.var.projectId,

@@ -12,3 +12,12 @@ export function createDb(d1: D1Database | D1DatabaseSession) {
 }
 
 export type Db = ReturnType<typeof createDb>;
+
+/**
+ * The D1 database a request works on. One today; when projects are sharded across databases
+ * (docs/scaling.md, "The plan"), this picks the project's database from the shard hint in its
+ * API key, with no I/O, and nothing past this seam changes.
+ */
+export function databaseFor(env: Env, _request: Request): D1Database {
+  return env.DB;
+}

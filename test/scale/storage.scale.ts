@@ -13,6 +13,8 @@ const CLONES = 99_000;
 const EVENTS = 20_000;
 
 const INDEXES = {
+  // The TEXT primary key: SQLite keeps it as a unique index (sqlite_autoindex_invitations_1).
+  primary_key_id: "(id)",
   invitations_project_created_idx: "(project_id, created_at, id)",
   invitations_project_status_created_idx: "(project_id, status, created_at, id)",
   invitations_status_expires_idx: "(status, expires_at)",

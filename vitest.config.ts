@@ -16,6 +16,8 @@ export default defineConfig(async () => {
         main: "./src/index.ts",
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // A second local D1 that test/replication uses as a lagging read replica of DB.
+          d1Databases: { REPLICA_DB: "replica-db" },
           bindings: {
             TEST_MIGRATIONS: migrations,
             // Test-only secrets: fixed so failures reproduce; never used outside tests.

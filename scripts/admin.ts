@@ -1,7 +1,7 @@
 /**
  * Operator CLI: `npm run --silent admin -- <command> [options]`. Each command prints one JSON
- * line on stdout (errors go to stderr, exit code 1). Local D1 by default; `--remote` for the
- * deployed database.
+ * line on stdout (errors go to stderr, exit code 1). Local D1 by default; `--remote --env
+ * <staging|production>` for that environment's deployed database.
  *
  *   create-project   --name <name>                 a project and its first API key
  *   create-key       --project <projectId> [--name] another API key for a project
@@ -45,9 +45,14 @@ export async function runAdmin(argv: string[]): Promise<Record<string, unknown>>
       key: { type: "string" },
       number: { type: "string" },
       remote: { type: "boolean", default: false },
+      env: { type: "string" },
     },
   });
-  const target: D1Target = { remote: values.remote ?? false };
+  const remote = values.remote ?? false;
+  // The top-level wrangler.toml database is local development only (docs/operations.md).
+  if (remote && !values.env) throw new UsageError("--remote needs --env staging or --env production");
+  if (!remote && values.env) throw new UsageError("--env applies to --remote only");
+  const target: D1Target = { remote, env: values.env };
   const now = Date.now();
   const command = positionals[0];
 

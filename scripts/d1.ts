@@ -6,6 +6,8 @@ import { spawnSync } from "node:child_process";
 
 export interface D1Target {
   remote: boolean;
+  /** Remote only: the wrangler.toml environment whose database to use (staging, production). */
+  env?: string;
   /** Local only: the state directory (`wrangler --persist-to`) instead of .wrangler/state. */
   persistTo?: string;
   /** Kill wrangler after this long (default: no limit); the call then fails. */
@@ -13,7 +15,7 @@ export interface D1Target {
 }
 
 function location(target: D1Target): string[] {
-  if (target.remote) return ["--remote"];
+  if (target.remote) return ["--remote", ...(target.env ? ["--env", target.env] : [])];
   return target.persistTo ? ["--local", "--persist-to", target.persistTo] : ["--local"];
 }
 

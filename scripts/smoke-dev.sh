@@ -8,7 +8,7 @@ log="$(mktemp)"
 rm -rf .wrangler/state .wrangler/dev-api-key
 [ -f .dev.vars ] && had_dev_vars=1 || had_dev_vars=0
 
-npm run dev -- --port "$port" --inspector-port "$((port + 1000))" >"$log" 2>&1 &
+npm run dev -- --port "$port" --inspector-port "${SMOKE_INSPECTOR_PORT:-$((port + 1000))}" >"$log" 2>&1 &
 pid=$!
 cleanup() {
   kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true

@@ -1,6 +1,7 @@
 import { Scalar } from "@scalar/hono-api-reference";
 import { requestId } from "hono/request-id";
-import { createDb } from "./db/client";
+import { databaseFor } from "./db/client";
+import { BOOKMARK_HEADER, openBookmark, RequestDatabase, readsReplicas, sealBookmark } from "./db/session";
 import { invitationsRouter } from "./invitations/invitations.index";
 import { invitePage } from "./invite/invite.page";
 import { ApiError } from "./lib/errors";
@@ -35,11 +36,28 @@ export function createApp(options: AppOptions = {}) {
   app.use("*", requestId({ headerName: "X-Request-Id" }));
   app.use("*", requestLog);
   app.use("*", async (c, next) => {
-    // One D1 client per request, shared by middleware and handlers.
-    c.set("db", createDb(c.env.DB));
+    // One D1 session per request, shared by middleware and handlers: /v1 reads may come from a
+    // replica, with read-after-write kept (src/db/session.ts, docs/operations.md).
+    const replica = readsReplicas(c.req.method, c.req.path);
+    const keys = c.env.ENCRYPTION_KEYS;
+    const bookmark = replica && keys ? await openBookmark(keys, c.req.header(BOOKMARK_HEADER)) : null;
+    // Replica bookkeeping runs on the wall clock: it is about real lag, not business time.
+    const database = new RequestDatabase(databaseFor(c.env, c.req.raw), {
+      replica,
+      bookmark,
+      projectId: () => c.var.projectId,
+      now: Date.now(),
+    });
+    c.set("database", database);
+    c.set("db", database.db);
     c.set("now", now);
     c.set("rateLimits", { ...rateLimitSettings(c.env), ...options.rateLimits });
     await next();
+    database.finish(c.var.projectId, Date.now());
+    const latest = database.bookmark();
+    if (latest !== null && keys && c.req.path.startsWith("/v1/")) {
+      c.res.headers.set(BOOKMARK_HEADER, await sealBookmark(keys, latest));
+    }
   });
 
   // Order matters: authenticate (failures count against the client address), count the
@@ -66,7 +84,7 @@ export function createApp(options: AppOptions = {}) {
       title: "Zavu Unified Messaging Layer API: partner invitations",
       version: API_VERSION,
       description:
-        "Partner invitations: create a link for a client to connect WhatsApp (Embedded Signup) or a Facebook Page (Messenger); list, read and cancel them. Compatible with Zavu's API 0.2.0 and `@zavudev/sdk`.\n\nEvery error is the `Error` body. Every `/v1` response carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix ms); a 429 also `Retry-After` (seconds). Every response carries `X-Request-Id`. POSTs accept `Idempotency-Key`.",
+        "Partner invitations: create a link for a client to connect WhatsApp (Embedded Signup) or a Facebook Page (Messenger); list, read and cancel them. Compatible with Zavu's API 0.2.0 and `@zavudev/sdk`.\n\nEvery error is the `Error` body. Every `/v1` response carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix ms); a 429 also `Retry-After` (seconds). Every response carries `X-Request-Id`. POSTs accept `Idempotency-Key`. `/v1` responses carry `X-D1-Bookmark`, an opaque token: a client that sends it back on its next request reads at least what that response saw (optional: without it, a get or list right after your own write still sees it).",
     },
     servers: [{ url: new URL(c.req.url).origin }],
     security: [{ bearerAuth: [] }],

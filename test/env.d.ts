@@ -4,6 +4,8 @@ declare global {
   namespace Cloudflare {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
+      /** Test-only: the stale read replica of DB in test/replication (vitest.config.ts). */
+      REPLICA_DB: D1Database;
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
+import type { Db } from "../db/client";
 import { readConfig } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
@@ -27,7 +28,9 @@ export const createInvitation: Handler<typeof routes.createInvitation> = async (
 
 export const getInvitation: Handler<typeof routes.getInvitation> = async (c) => {
   const config = readConfig(c.env, c.req.url);
-  const row = await findInvitation(c.var.db, c.var.projectId, c.req.valid("param").invitationId);
+  const find = (db: Db) => findInvitation(db, c.var.projectId, c.req.valid("param").invitationId);
+  // Not on a possibly lagging replica: ask the primary before a 404 (src/db/session.ts).
+  const row = (await find(c.var.db)) ?? (await c.var.database.onPrimaryIfStale(find));
   if (!row) throw notFound();
   return c.json({ invitation: await serializeInvitation(row, { ...config, now: c.var.now() }) }, 200);
 };

@@ -1,11 +1,11 @@
 import { createExecutionContext, createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { IDEMPOTENCY_TTL_MS } from "../../src/middleware/idempotency";
 import { call, createProject, expectError } from "../support/api";
 import { appWith } from "../support/app";
-import { countInvitations } from "../support/db";
+import { countInvitations, rewriteAppQueries } from "../support/db";
 
 function post(path: string, apiKey: string, key: string, body: unknown = {}) {
   return {
@@ -110,12 +110,9 @@ describe("Idempotency-Key", () => {
     // Make the first attempt fail inside the handler, after the key was claimed: the
     // database refuses the invitation insert this once.
     const req = post("/v1/invitations", apiKey, "flaky");
-    const prepare = env.DB.prepare.bind(env.DB);
-    const spy = vi
-      .spyOn(env.DB, "prepare")
-      .mockImplementation((query: string) =>
-        prepare(query.replace('insert into "invitations"', 'insert into "nope"')),
-      );
+    const spy = rewriteAppQueries((query) =>
+      query.replace('insert into "invitations"', 'insert into "nope"'),
+    );
     try {
       await expectError(await call(req.path, req.init), 500, "internal_error");
     } finally {

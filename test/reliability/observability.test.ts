@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { call, createInvitation, createProject, expectError, postJson } from "../support/api";
+import { rewriteAppQueries } from "../support/db";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -85,14 +86,7 @@ describe("request ids and logs", () => {
     const { apiKey, projectId } = await createProject();
     const lines = capture();
     // A real failure: the database refuses the query (table missing for this one call).
-    const prepare = env.DB.prepare.bind(env.DB);
-    vi.spyOn(env.DB, "prepare").mockImplementation((query: string) =>
-      prepare(
-        query.includes('from "invitations"')
-          ? query.replace('from "invitations"', 'from "no_such_table"')
-          : query,
-      ),
-    );
+    rewriteAppQueries((query) => query.replace('from "invitations"', 'from "no_such_table"'));
     const res = await call("/v1/invitations", { apiKey });
     const body = await expectError(res, 500, "internal_error");
     expect(body.message).not.toMatch(/no_such_table|SQL|D1/i);

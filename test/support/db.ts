@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { vi } from "vitest";
 import type { InvitationStatus } from "../../src/db/schema";
 
 // Direct access to the local D1 behind the Worker: reads to check what a request stored (or
@@ -87,4 +88,20 @@ export function setExpiresAt(id: string, expiresAt: number): Promise<void> {
     expiresAt,
     "setExpiresAt",
   );
+}
+
+/**
+ * Rewrites the SQL of every query the app runs through its per-request D1 sessions
+ * (src/db/session.ts), to make a chosen query fail for real. Restore the returned spy.
+ */
+export function rewriteAppQueries(rewrite: (sql: string) => string) {
+  const withSession = env.DB.withSession.bind(env.DB);
+  return vi.spyOn(env.DB, "withSession").mockImplementation((constraint) => {
+    const session = withSession(constraint);
+    return {
+      prepare: (sql: string) => session.prepare(rewrite(sql)),
+      batch: (statements) => session.batch(statements),
+      getBookmark: () => session.getBookmark(),
+    } as D1DatabaseSession;
+  });
 }

@@ -1,0 +1,114 @@
+/**
+ * `npm run deploy -- --env <staging|production> [--dry-run] [-- <wrangler deploy flags>]`
+ *
+ * 1. refuses the top-level (local development) config, an unknown environment, and any
+ *    placeholder left in that environment's wrangler.toml section;
+ * 2. builds the docs assets (public/, scripts/docs-assets.ts);
+ * 3. applies pending D1 migrations to that environment's remote database, and stops here if
+ *    one fails (the Worker already deployed keeps running on the schema it knows);
+ * 4. deploys the Worker to that environment.
+ *
+ * `--dry-run` checks the config and bundles the Worker without touching Cloudflare (CI does it
+ * for both environments): no migration, `wrangler deploy --dry-run`.
+ *
+ * The GitHub deploy workflow runs the same steps with cloudflare/wrangler-action, and uses two
+ * pieces of this script: `--prepare` (step 1 and 2 only) and `--verify-secrets <output of
+ * wrangler secret list>` (fails unless every secret in REQUIRED_SECRETS is set).
+ */
+import { spawnSync } from "node:child_process";
+import { parseArgs } from "node:util";
+import { unstable_readConfig } from "wrangler";
+import { buildDocsAssets } from "./docs-assets";
+
+export const DEPLOY_ENVIRONMENTS = ["staging", "production"] as const;
+const PLACEHOLDER_DATABASE_ID = "00000000-0000-0000-0000-000000000000";
+const PLACEHOLDER_HOST = "example.com";
+/** Worker secrets every environment needs (docs/operations.md, "Secrets"). */
+export const REQUIRED_SECRETS = [
+  "TOKEN_HASH_KEY",
+  "ENCRYPTION_KEYS",
+  // --- issue 7 (Meta): the lead adds "META_APP_SECRET" here when merging ---
+];
+
+/** What is still a placeholder in `env`'s resolved config (empty: ready to deploy). */
+export function placeholdersLeft(env: string): string[] {
+  const config = unstable_readConfig({ config: "wrangler.toml", env });
+  const left: string[] = [];
+  for (const db of config.d1_databases) {
+    if (!db.database_id || db.database_id === PLACEHOLDER_DATABASE_ID) {
+      left.push(
+        `env.${env}: d1_databases ${db.binding}.database_id (wrangler d1 create ${db.database_name})`,
+      );
+    }
+  }
+  for (const route of config.routes ?? []) {
+    const pattern = typeof route === "string" ? route : route.pattern;
+    if (pattern.includes(PLACEHOLDER_HOST)) left.push(`env.${env}: routes ${pattern}`);
+  }
+  const base = String(config.vars.INVITE_BASE_URL ?? "");
+  if (base.includes(PLACEHOLDER_HOST)) left.push(`env.${env}: vars.INVITE_BASE_URL ${base}`);
+  return left;
+}
+
+function wrangler(args: string[]): number {
+  console.error(`deploy: wrangler ${args.join(" ")}`);
+  const run = spawnSync("npm", ["exec", "--", "wrangler", ...args], { stdio: "inherit" });
+  return run.status ?? 1;
+}
+
+function fail(message: string): never {
+  console.error(`deploy: ${message}`);
+  process.exit(1);
+}
+
+function main(): void {
+  const { values, positionals } = parseArgs({
+    args: process.argv.slice(2),
+    allowPositionals: true,
+    options: {
+      env: { type: "string", short: "e" },
+      "dry-run": { type: "boolean", default: false },
+      prepare: { type: "boolean", default: false },
+      "verify-secrets": { type: "string" },
+    },
+  });
+  const env = values.env;
+  if (!env) {
+    fail(
+      "which environment? npm run deploy -- --env staging (or production). The top-level config is local development and is never deployed (docs/operations.md).",
+    );
+  }
+  if (!(DEPLOY_ENVIRONMENTS as readonly string[]).includes(env)) {
+    fail(`unknown environment "${env}": one of ${DEPLOY_ENVIRONMENTS.join(", ")}`);
+  }
+  const listed = values["verify-secrets"];
+  if (listed !== undefined) {
+    // `wrangler secret list` prints a JSON array of {"name", "type"}; only names are read.
+    const names = new Set([...listed.matchAll(/"name":\s*"([^"]+)"/g)].map((m) => m[1]));
+    const missing = REQUIRED_SECRETS.filter((name) => !names.has(name));
+    if (missing.length > 0) {
+      fail(`${env} lacks secrets: ${missing.map((n) => `wrangler secret put ${n} --env ${env}`).join("; ")}`);
+    }
+    console.error(`deploy: ${env} has ${REQUIRED_SECRETS.join(", ")}`);
+    return;
+  }
+  const dryRun = values["dry-run"] ?? false;
+  const left = placeholdersLeft(env);
+  if (left.length > 0 && !dryRun) {
+    fail(`fill these placeholders in wrangler.toml first (docs/operations.md):\n  ${left.join("\n  ")}`);
+  }
+
+  buildDocsAssets();
+  if (values.prepare) return;
+  if (dryRun) {
+    console.error(`deploy: dry run for ${env}: no migration; wrangler bundles and checks the config`);
+    process.exit(wrangler(["deploy", "--env", env, "--dry-run", "--outdir", `dist/${env}`, ...positionals]));
+  }
+  if (wrangler(["d1", "migrations", "apply", "DB", "--remote", "--env", env]) !== 0) {
+    fail(`migrations failed on ${env}'s database: not deploying. The running Worker is unchanged.`);
+  }
+  const status = wrangler(["deploy", "--env", env, ...positionals]);
+  if (status !== 0) fail(`wrangler deploy failed for ${env} (the migrations above are applied)`);
+}
+
+main();

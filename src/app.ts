@@ -18,6 +18,8 @@ import {
   type RateLimitSettings,
   rateLimitSettings,
 } from "./rate-limit/rate-limit.middleware";
+import { dispatchOutboxAfterResponse } from "./webhooks/dispatch.middleware";
+import { webhooksRouter } from "./webhooks/webhooks.index";
 
 export interface AppOptions {
   /** Clock in Unix milliseconds; tests pass a controllable one. */
@@ -41,6 +43,8 @@ export function createApp(options: AppOptions = {}) {
     c.set("rateLimits", { ...rateLimitSettings(c.env), ...options.rateLimits });
     await next();
   });
+  // Queues the webhook outbox after the response (waitUntil) of any request that may change a status.
+  app.use("*", dispatchOutboxAfterResponse);
 
   // Order matters: authenticate (failures count against the client address), count the
   // request against its project, refuse oversized bodies before reading them, then let
@@ -52,6 +56,8 @@ export function createApp(options: AppOptions = {}) {
   app.use("/v1/*", idempotency);
   // Everything outside /v1 (docs, the invite link, unknown paths) is counted per address.
   app.use("*", async (c, next) => (c.req.path.startsWith("/v1/") ? next() : limitPerAddress(c, next)));
+  // Before the invitations router: /v1/invitations/webhook is not an {invitationId}.
+  app.route("/", webhooksRouter);
   app.route("/", invitationsRouter);
   app.route("/", invitePage);
 

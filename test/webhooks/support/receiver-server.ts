@@ -4,7 +4,8 @@
  * uses its own path, so tests never see each other's deliveries.
  *
  *   POST /hooks/<name>         records the request; answers the next scripted status
- *   PUT  /control/<name>       { statuses?: number[], delayMs?: number } the script (last repeats)
+ *   PUT  /control/<name>       { statuses?: number[], delaysMs?: number[] } what to answer, and
+ *                              how long to wait first, request by request (the last repeats)
  *   GET  /control/<name>       { requests: [{ headers, body, receivedAt }] }
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
@@ -19,7 +20,7 @@ export interface RecordedRequest {
 
 interface Hook {
   statuses: number[];
-  delayMs: number;
+  delaysMs: number[];
   requests: RecordedRequest[];
 }
 
@@ -37,7 +38,7 @@ export async function startReceiver(): Promise<{ origin: string; server: Server 
   const hook = (name: string) => {
     let found = hooks.get(name);
     if (!found) {
-      found = { statuses: [200], delayMs: 0, requests: [] };
+      found = { statuses: [200], delaysMs: [0], requests: [] };
       hooks.set(name, found);
     }
     return found;
@@ -49,15 +50,16 @@ export async function startReceiver(): Promise<{ origin: string; server: Server 
     if (kind === "hooks") {
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
       target.requests.push({ method: req.method ?? "", headers, body, receivedAt: Date.now() });
-      const status =
-        target.statuses.length > 1 ? (target.statuses.shift() ?? 200) : (target.statuses[0] ?? 200);
-      if (target.delayMs > 0) await new Promise((r) => setTimeout(r, target.delayMs));
+      const next = (script: number[]) => (script.length > 1 ? script.shift() : script[0]);
+      const status = next(target.statuses) ?? 200;
+      const delay = next(target.delaysMs) ?? 0;
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       res.writeHead(status, { "Content-Type": "text/plain" });
       res.end(status < 300 ? "ok, thanks" : `receiver says no (${status})`);
     } else if (kind === "control" && req.method === "PUT") {
-      const script = JSON.parse(body || "{}") as { statuses?: number[]; delayMs?: number };
+      const script = JSON.parse(body || "{}") as { statuses?: number[]; delaysMs?: number[] };
       if (script.statuses) target.statuses = [...script.statuses];
-      if (script.delayMs !== undefined) target.delayMs = script.delayMs;
+      if (script.delaysMs) target.delaysMs = [...script.delaysMs];
       res.writeHead(204).end();
     } else if (kind === "control") {
       res.writeHead(200, { "Content-Type": "application/json" });

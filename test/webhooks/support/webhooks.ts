@@ -23,6 +23,13 @@ export async function waitFor<T>(
   }
 }
 
+/** `items[index]`, or a failure naming what is missing. */
+export function nth<T>(items: readonly T[], index: number): T {
+  const item = items[index];
+  if (item === undefined) throw new Error(`no item ${index} (of ${items.length})`);
+  return item;
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One endpoint on the loopback receiver (support/receiver-server.ts), private to a test. */
@@ -31,11 +38,11 @@ export class Receiver {
   readonly name = crypto.randomUUID();
   readonly url = `${this.origin}/hooks/${this.name}`;
 
-  /** Statuses to answer in order; the last one repeats. */
-  async script(statuses: number[], delayMs?: number): Promise<void> {
+  /** Statuses to answer in order, and delays before answering; the last of each repeats. */
+  async script(statuses: number[], delaysMs?: number[]): Promise<void> {
     const res = await fetch(`${this.origin}/control/${this.name}`, {
       method: "PUT",
-      body: JSON.stringify({ statuses, delayMs }),
+      body: JSON.stringify({ statuses, delaysMs }),
     });
     if (res.status !== 204) throw new Error(`receiver control: ${res.status}`);
   }

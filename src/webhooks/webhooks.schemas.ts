@@ -10,11 +10,15 @@ const EventTypesSchema = z
     example: ["invitation.status_changed"],
   });
 
-const UrlSchema = z.string().min(1).max(2048).openapi({
-  description:
-    "Where events are POSTed. `https` only; no credentials; not a loopback, private, link-local or otherwise internal address, however spelled.",
-  example: "https://partner.example.com/zavu/webhooks",
-});
+const UrlSchema = z
+  .string()
+  .min(1, "Must not be empty")
+  .max(2048, "Must be at most 2048 characters")
+  .openapi({
+    description:
+      "Where events are POSTed. `https` only; no credentials; not a loopback, private, link-local or otherwise internal address, however spelled.",
+    example: "https://partner.example.com/zavu/webhooks",
+  });
 
 export const WebhookCreateRequestSchema = z
   .object({

@@ -58,7 +58,7 @@ export const updateWebhook: Handler<typeof routes.updateWebhook> = async (c) => 
 
 export const deleteWebhook: Handler<typeof routes.deleteWebhook> = async (c) => {
   await repository.deleteWebhook(c.var.db, c.var.projectId);
-  return c.body(null, 204);
+  return c.json({ webhook: null }, 200);
 };
 
 export const rotateWebhookSecret: Handler<typeof routes.rotateWebhookSecret> = async (c) => {

@@ -89,11 +89,11 @@ export const deleteWebhook = createRoute({
   operationId: "deleteWebhook",
   summary: "Delete the webhook",
   description:
-    "Removes the webhook; events not yet delivered are not sent. Deleting when there is none is a 204 too.",
+    "Removes the webhook; events not yet delivered are not sent. Answers `{ webhook: null }`, also when there was none.",
   tags,
   security,
   responses: {
-    204: { description: "Deleted." },
+    200: json(WebhookOrNullResponseSchema, "Deleted: `{ webhook: null }`."),
     401: errorResponses[401],
     429: errorResponses[429],
   },

@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor } from "./cursor";
 import { findInvitation, insertInvitation, listInvitationsQuery } from "./invitations.repository";
 import type * as routes from "./invitations.routes";
 import { serializeInvitation } from "./invitations.serialize";
-import { effectiveStatus, isOpen, transition } from "./lifecycle";
+import { effectiveStatus, transition } from "./lifecycle";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 
@@ -60,10 +60,6 @@ export const cancelInvitation: Handler<typeof routes.cancelInvitation> = async (
   const current = await findInvitation(c.var.db, projectId, invitationId);
   if (!current) throw notFound();
   const status = effectiveStatus(current, now);
-  // Expired by time but not swept yet: persist it now, so its `expired` event goes out now.
-  if (status === "expired" && isOpen(current.status)) {
-    await transition(c.var.db, { id: invitationId, projectId }, { event: "expire" }, now);
-  }
   throw new ApiError(
     "invalid_state",
     `The invitation is ${status}; only pending, in_progress or failed invitations can be cancelled`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createInvitation, createProject, postJson } from "../support/api";
+import { addPhoneNumber, createInvitation, createProject, postJson } from "../support/api";
 import { appWith } from "../support/app";
 import { eventsOf, invitationRow, setExpiresAt } from "../support/db";
 import { hmacSha256Hex, parseSignature, runCron, signedWith } from "./support/oracle";
@@ -184,16 +184,31 @@ describe("one signed event per transition", () => {
     expect(await eventsOf(invitation.id)).toHaveLength(1);
   });
 
-  it("a cancel that finds it expired by time persists the expiry: one `expired` event, dated expiresAt", async () => {
-    const { apiKey, receiver, invitation } = await setup();
+  it("expired by time, persisted by a create taking its phone number: one `expired` event, dated expiresAt", async () => {
+    const project = await createProject();
+    const receiver = new Receiver();
+    await configureWebhook(project.apiKey, receiver.url);
+    const phoneNumberId = await addPhoneNumber(project.projectId);
+    const invitation = await createInvitation(project.apiKey, { phoneNumberId });
     const expiresAt = Date.parse(invitation.expiresAt as string);
     const later = appWith({ now: () => expiresAt + 1000 });
-    const res = await later(`/v1/invitations/${invitation.id}/cancel`, { method: "POST", apiKey });
-    expect(res.status).toBe(400);
+    // A refused cancel changes nothing, so it emits nothing.
+    const cancel = await later(`/v1/invitations/${invitation.id}/cancel`, {
+      method: "POST",
+      apiKey: project.apiKey,
+    });
+    expect(cancel.status).toBe(400);
+    const create = await later("/v1/invitations", {
+      method: "POST",
+      apiKey: project.apiKey,
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ phoneNumberId }),
+    });
+    expect(create.status).toBe(201);
     const request = nth(await receiver.waitForExactly(1), 0);
     expect(eventOf(request)).toMatchObject({
       timestamp: expiresAt,
-      data: { previousStatus: "pending", currentStatus: "expired" },
+      data: { invitationId: invitation.id, previousStatus: "pending", currentStatus: "expired" },
     });
     await runCron(expiresAt + 2000);
     await receiver.waitForExactly(1);

@@ -99,6 +99,12 @@ async function deliver(
     return message.ack();
   }
 
+  if (message.attempts > settings.maxAttempts) {
+    // Past the last attempt already (the dead-letter send failed last time): no more POSTs.
+    await env.WEBHOOK_DLQ.send({ eventId } satisfies WebhookMessage, { contentType: "json" });
+    return message.ack();
+  }
+
   const body = JSON.stringify(statusChangedEvent(event));
   const started = Date.now();
   // Checked again at delivery: the rules (or WEBHOOK_ALLOW_LOCAL_URLS) may have changed.

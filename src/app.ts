@@ -74,6 +74,14 @@ export function createApp(options: AppOptions = {}) {
       description:
         "Partner invitations: create a link for a client to connect WhatsApp (Embedded Signup) or a Facebook Page (Messenger); list, read and cancel them. Compatible with Zavu's API 0.2.0 and `@zavudev/sdk`.\n\nEvery error is the `Error` body. Every `/v1` response carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix ms); a 429 also `Retry-After` (seconds). Every response carries `X-Request-Id`. POSTs accept `Idempotency-Key`.",
     },
+    // Invitations first: the webhook routes are registered before them (routing), not to lead the docs.
+    tags: [
+      { name: "Invitations", description: "Partner invitations: create, list, read, cancel." },
+      {
+        name: "Webhooks",
+        description: "Status changes of invitations, POSTed to your endpoint, signed (`invitation.status_changed`).",
+      },
+    ],
     servers: [{ url: new URL(c.req.url).origin }],
     security: [{ bearerAuth: [] }],
   }));

@@ -79,7 +79,8 @@ export function createApp(options: AppOptions = {}) {
       { name: "Invitations", description: "Partner invitations: create, list, read, cancel." },
       {
         name: "Webhooks",
-        description: "Status changes of invitations, POSTed to your endpoint, signed (`invitation.status_changed`).",
+        description:
+          "Status changes of invitations, POSTed to your endpoint, signed (`invitation.status_changed`).",
       },
     ],
     servers: [{ url: new URL(c.req.url).origin }],

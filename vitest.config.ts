@@ -27,17 +27,24 @@ export default defineConfig(async () => {
             RATE_LIMIT_PER_MINUTE: "1000000",
             RATE_LIMIT_PER_ADDRESS_PER_MINUTE: "1000000",
             ENCRYPTION_KEYS: "test1:dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=",
+            // Webhooks: retries 1 s, 2 s, 4 s… so the retry tests take seconds; four attempts
+            // keep the dead-letter test short; the receiver is on loopback over http.
+            WEBHOOK_RETRY_DELAY_SECONDS: "1",
+            WEBHOOK_MAX_ATTEMPTS: "4",
+            WEBHOOK_ALLOW_LOCAL_URLS: "true",
           },
         },
       }),
     ],
     test: {
       setupFiles: ["./test/setup.ts"],
+      // The webhook receiver: a real HTTP server on loopback (test/webhooks).
+      globalSetup: ["./test/webhooks/receiver.global-setup.ts"],
       include: ["test/**/*.test.ts"],
       exclude: [...configDefaults.exclude, "test/browser/**"],
       // The Worker logs one JSON line per request; keep test output readable. Tests that
       // check logging spy on console directly, which this filter does not affect.
-      onConsoleLog: (log: string) => !log.includes('"event":"request"'),
+      onConsoleLog: (log: string) => !log.includes('"event":"request"') && !log.includes('"event":"webhook_'),
     },
   };
 });

@@ -20,12 +20,21 @@ const DEV_VARS = ".dev.vars";
 const DEV_KEY_FILE = ".wrangler/dev-api-key";
 const local = { remote: false };
 
+// Locally, webhooks may point at a receiver on this machine (http://localhost:…).
+const LOCAL_WEBHOOKS = 'WEBHOOK_ALLOW_LOCAL_URLS="true"\n';
+
 function ensureDevVars(): void {
-  if (existsSync(DEV_VARS)) return;
+  if (existsSync(DEV_VARS)) {
+    const vars = readFileSync(DEV_VARS, "utf8");
+    if (!vars.includes("WEBHOOK_ALLOW_LOCAL_URLS")) {
+      writeFileSync(DEV_VARS, `${vars}${vars.endsWith("\n") ? "" : "\n"}${LOCAL_WEBHOOKS}`);
+    }
+    return;
+  }
   const key = () => randomBytes(32).toString("base64");
   writeFileSync(
     DEV_VARS,
-    `# Local secrets written by npm run dev (not committed).\nTOKEN_HASH_KEY="${key()}"\nENCRYPTION_KEYS="dev1:${key()}"\n`,
+    `# Local secrets written by npm run dev (not committed).\nTOKEN_HASH_KEY="${key()}"\nENCRYPTION_KEYS="dev1:${key()}"\n${LOCAL_WEBHOOKS}`,
   );
   console.error(`dev: wrote ${DEV_VARS} with fresh local secrets`);
 }

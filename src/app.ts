@@ -19,6 +19,8 @@ import {
   type RateLimitSettings,
   rateLimitSettings,
 } from "./rate-limit/rate-limit.middleware";
+import { dispatchOutboxAfterResponse } from "./webhooks/dispatch.middleware";
+import { webhooksRouter } from "./webhooks/webhooks.index";
 
 export interface AppOptions {
   /** Clock in Unix milliseconds; tests pass a controllable one. */
@@ -59,6 +61,8 @@ export function createApp(options: AppOptions = {}) {
       c.res.headers.set(BOOKMARK_HEADER, await sealBookmark(keys, latest));
     }
   });
+  // Queues the webhook outbox after the response (waitUntil) of any request that may change a status.
+  app.use("*", dispatchOutboxAfterResponse);
 
   // Order matters: authenticate (failures count against the client address), count the
   // request against its project, refuse oversized bodies before reading them, then let
@@ -70,6 +74,8 @@ export function createApp(options: AppOptions = {}) {
   app.use("/v1/*", idempotency);
   // Everything outside /v1 (docs, the invite link, unknown paths) is counted per address.
   app.use("*", async (c, next) => (c.req.path.startsWith("/v1/") ? next() : limitPerAddress(c, next)));
+  // Before the invitations router: /v1/invitations/webhook is not an {invitationId}.
+  app.route("/", webhooksRouter);
   app.route("/", invitationsRouter);
   app.route("/", invitePage);
 
@@ -86,6 +92,15 @@ export function createApp(options: AppOptions = {}) {
       description:
         "Partner invitations: create a link for a client to connect WhatsApp (Embedded Signup) or a Facebook Page (Messenger); list, read and cancel them. Compatible with Zavu's API 0.2.0 and `@zavudev/sdk`.\n\nEvery error is the `Error` body. Every `/v1` response carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix ms); a 429 also `Retry-After` (seconds). Every response carries `X-Request-Id`. POSTs accept `Idempotency-Key`. `/v1` responses carry `X-D1-Bookmark`, an opaque token: a client that sends it back on its next request reads at least what that response saw (optional: without it, a get or list right after your own write still sees it).",
     },
+    // Invitations first: the webhook routes are registered before them (routing), not to lead the docs.
+    tags: [
+      { name: "Invitations", description: "Partner invitations: create, list, read, cancel." },
+      {
+        name: "Webhooks",
+        description:
+          "Status changes of invitations, POSTed to your endpoint, signed (`invitation.status_changed`).",
+      },
+    ],
     servers: [{ url: new URL(c.req.url).origin }],
     security: [{ bearerAuth: [] }],
   }));

@@ -109,6 +109,14 @@ export const invitations = sqliteTable(
 );
 
 /**
+ * Where an event stands in the webhook outbox: `pending` (to be queued), `queued` (handed to
+ * the queue), `delivered`, `failed` (dead-lettered), `skipped` (the webhook was paused or
+ * deleted before delivery).
+ */
+export const DELIVERY_STATES = ["pending", "queued", "delivered", "failed", "skipped"] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+/**
  * One row per status change, written by a database trigger in the same statement as the
  * change itself (see drizzle/0001_invitation_events_trigger.sql), so no change goes
  * unrecorded and none is recorded twice. It is also the outbox of webhook deliveries.
@@ -124,12 +132,81 @@ export const invitationEvents = sqliteTable(
     previousStatus: text("previous_status", { enum: INVITATION_STATUSES }).notNull(),
     currentStatus: text("current_status", { enum: INVITATION_STATUSES }).notNull(),
     createdAt: integer("created_at").notNull(),
+    // What the webhook event reports, as it was at the change: a later retry clears the
+    // invitation's failure reason, so reading the invitation at delivery time would be wrong.
+    // Nullable only because rows written before the outbox (migration 0004) lack them.
+    clientName: text("client_name"),
+    clientEmail: text("client_email"),
+    connectionType: text("connection_type", { enum: CONNECTION_TYPES }),
+    senderId: text("sender_id"),
+    connectedAccountId: text("connected_account_id"),
+    connectedAccountChannel: text("connected_account_channel", { enum: ["whatsapp", "messenger"] }),
+    connectedAccountName: text("connected_account_name"),
+    failureReason: text("failure_reason"),
+    // The outbox (src/webhooks/outbox.ts). NULL: the project had no active webhook at the change.
+    deliveryState: text("delivery_state", { enum: DELIVERY_STATES }),
+    deliveryAttempts: integer("delivery_attempts").notNull().default(0),
+    // While `queued`: when the queue is presumed to have lost the event, so the cron re-sends it.
+    leaseUntil: integer("lease_until"),
   },
-  (t) => [index("invitation_events_invitation_idx").on(t.invitationId, t.createdAt)],
+  (t) => [
+    index("invitation_events_invitation_idx").on(t.invitationId, t.createdAt),
+    // The dispatcher's work list: small, since rows leave it once delivered or failed.
+    index("invitation_events_outbox_idx")
+      .on(t.deliveryState, t.leaseUntil)
+      .where(sql`delivery_state IN ('pending', 'queued')`),
+  ],
+);
+
+export const WEBHOOK_EVENT_TYPES = ["invitation.status_changed"] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** A project's one webhook endpoint (src/webhooks/). */
+export const webhooks = sqliteTable("webhooks", {
+  projectId: text("project_id")
+    .primaryKey()
+    .references(() => projects.id),
+  url: text("url").notNull(),
+  events: text("events", { mode: "json" }).$type<WebhookEventType[]>().notNull(),
+  active: integer("active", { mode: "boolean" }).notNull(),
+  // AES-GCM ciphertext (ENCRYPTION_KEYS) of the `whsec_…` signing secret.
+  secretCiphertext: text("secret_ciphertext").notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const DELIVERY_OUTCOMES = ["delivered", "retrying", "failed"] as const;
+export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];
+
+/** One row per attempt to POST an event to a webhook, for the partner's deliveries list. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id").notNull(),
+    eventId: text("event_id")
+      .notNull()
+      .references(() => invitationEvents.id),
+    invitationId: text("invitation_id").notNull(),
+    // 1 for the first attempt of an event; resends continue the count.
+    attempt: integer("attempt").notNull(),
+    outcome: text("outcome", { enum: DELIVERY_OUTCOMES }).notNull(),
+    // NULL when no response came (timeout, connection error, refused URL).
+    responseStatus: integer("response_status"),
+    durationMs: integer("duration_ms").notNull(),
+    error: text("error"),
+    // The first characters of the response body, to debug a receiver.
+    responseExcerpt: text("response_excerpt"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("webhook_deliveries_project_created_idx").on(t.projectId, t.createdAt, t.id)],
 );
 
 export type ProjectRow = typeof projects.$inferSelect;
 export type InvitationRow = typeof invitations.$inferSelect;
+export type InvitationEventRow = typeof invitationEvents.$inferSelect;
+export type WebhookRow = typeof webhooks.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 
 /**
  * Responses remembered for `Idempotency-Key` (src/middleware/idempotency.ts): one row per

@@ -6,6 +6,16 @@ import { type BrowserSession, openBrowser, recordTraffic, TIMEOUTS } from "./bro
 
 const baseUrl = inject("baseUrl");
 const OPERATIONS = ["Create invitation", "List invitations", "Get invitation", "Cancel invitation"];
+// The second tag is collapsed behind "Show more" on first load: these are in the page, not shown.
+const WEBHOOK_OPERATIONS = [
+  "Create or replace the webhook",
+  "Get the webhook",
+  "Update the webhook",
+  "Delete the webhook",
+  "Rotate the signing secret",
+  "List delivery attempts",
+  "Re-send an event",
+];
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 let browser: BrowserSession;
@@ -45,6 +55,15 @@ describe("GET /docs in Chromium", () => {
         .waitFor({ state: "visible" })
         .catch((error: unknown) => {
           throw new Error(`"${name}" never became visible: ${diagnosis()}`, { cause: error });
+        });
+    }
+    for (const name of WEBHOOK_OPERATIONS) {
+      await page
+        .getByText(name, { exact: true })
+        .first()
+        .waitFor({ state: "attached" })
+        .catch((error: unknown) => {
+          throw new Error(`"${name}" is not in the page: ${diagnosis()}`, { cause: error });
         });
     }
     await traffic.quiet();

@@ -5,6 +5,8 @@ CREATE TABLE `onboarding_attempts` (
 	`complete_claimed_at` integer,
 	`pages_ciphertext` text,
 	`outcome` text,
+	`failure_step` text,
+	`failure_detail` text,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL,
 	PRIMARY KEY(`invitation_id`, `started_at`),

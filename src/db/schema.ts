@@ -228,6 +228,10 @@ export const onboardingAttempts = sqliteTable(
     pagesCiphertext: text("pages_ciphertext"),
     // How the attempt ended: "completed", "failed", or null while running.
     outcome: text("outcome", { enum: ["completed", "failed"] }),
+    // For the operator (never shown to the client): where it failed and what Meta or the page
+    // said (Meta's CANCEL step or error message, a Graph error's code and message).
+    failureStep: text("failure_step"),
+    failureDetail: text("failure_detail"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

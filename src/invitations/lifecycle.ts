@@ -1,6 +1,7 @@
-import { and, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lte, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { type InvitationRow, type InvitationStatus, invitations } from "../db/schema";
+import type { FailureReason } from "./failure-reasons";
 
 /**
  * The invitation state machine: the only code that writes `invitations.status`.
@@ -43,43 +44,12 @@ export const TRANSITIONS = {
 
 export type TransitionEvent = keyof typeof TRANSITIONS;
 
-/**
- * Why an attempt failed (`failureReason`). The first five are the contract's; the rest come
- * from the server's own checks and from Meta's Graph API errors (src/meta/errors.ts). Their
- * meanings are documented in README, "Failure reasons", and in the OpenAPI description.
- */
-export const FAILURE_REASON_MEANINGS = {
-  fb_cancelled: "The client closed Meta's dialog before finishing.",
-  fb_not_authorized: "The client declined the permissions Meta asked for.",
-  signup_abandoned: "The dialog closed with neither a result nor a cancellation.",
-  meta_no_pages: "The client administers no Facebook Page.",
-  internal_error: "Meta's dialog reported an error, or this service failed unexpectedly.",
-  phone_country_not_allowed: "The number's country is not in the invitation's allowedPhoneCountries.",
-  phone_number_mismatch: "The number connected is not the invitation's pre-assigned number.",
-  meta_code_used: "Meta's authorization code had already been used (Graph 100/36009).",
-  meta_code_expired: "Meta's authorization code expired before it was used (Graph 100/36007).",
-  meta_code_invalid: "Meta refused the authorization code (Graph 100 on the exchange).",
-  meta_permission_missing:
-    "The client did not grant access to a WhatsApp Business account, or a permission is missing (Graph 10, 200-299).",
-  meta_token_invalid: "Meta reports the access token invalid or expired (Graph 190).",
-  meta_no_phone_number: "The WhatsApp Business account has no phone number to connect.",
-  meta_register_limit: "Too many registrations of this number: Meta blocks it for 72 hours (Graph 133016).",
-  meta_register_failed: "Meta refused to register the number for the Cloud API (e.g. 133005 PIN mismatch).",
-  meta_rate_limited: "Meta's rate limit was reached (Graph 4, 17, 32, 613, 80007): retry later.",
-  meta_unavailable: "Meta did not answer in time or was temporarily unavailable (timeout, Graph 1, 2, 5xx).",
-  meta_error: "Another Graph API error.",
-} as const;
-
-export type FailureReason = keyof typeof FAILURE_REASON_MEANINGS;
-export const FAILURE_REASONS = Object.keys(FAILURE_REASON_MEANINGS) as [FailureReason, ...FailureReason[]];
-
-/** The reasons the invite page itself reports through `POST /invite/{token}/fail`. */
-export const CLIENT_FAILURE_REASONS = [
-  "fb_cancelled",
-  "signup_abandoned",
-  "fb_not_authorized",
-  "internal_error",
-] as const satisfies readonly FailureReason[];
+export {
+  CLIENT_FAILURE_REASONS,
+  FAILURE_REASON_MEANINGS,
+  FAILURE_REASONS,
+  type FailureReason,
+} from "./failure-reasons";
 
 export type TransitionInput =
   | { event: "start" }
@@ -88,7 +58,8 @@ export type TransitionInput =
   | { event: "fail"; failureReason: FailureReason }
   | {
       event: "complete";
-      senderId: string;
+      /** A sender id, or a subquery for one written in the same batch (src/senders). */
+      senderId: string | SQL;
       connectedAccount: { id: string; channel: "whatsapp" | "messenger"; name: string | null };
     };
 
@@ -136,21 +107,24 @@ function changesFor(input: TransitionInput, now: number) {
   }
 }
 
+/** Which invitation a transition applies to. */
+export interface TransitionTarget {
+  id: string;
+  /** Only in this project (the partner API). */
+  projectId?: string;
+  /** Only while this attempt is the current one (the flow endpoints: a late answer of an
+   * attempt the client abandoned and restarted must not decide the new one). */
+  startedAt?: number;
+}
+
 /**
- * Applies `input` to invitation `id` if its current status allows it. Returns the updated row,
- * or null when the invitation does not exist (in `projectId`, if given) or is not in a state
- * the event applies to, including an open one whose `expiresAt` has passed (only `expire`
- * applies to those).
+ * The conditional UPDATE of a transition, not yet run: `transition` runs it alone, the flow
+ * endpoints run it in a `db.batch` (one transaction) with the writes that go with it.
  */
-export async function transition(
-  db: Db,
-  target: { id: string; projectId?: string },
-  input: TransitionInput,
-  now: number,
-): Promise<InvitationRow | null> {
+export function transitionQuery(db: Db, target: TransitionTarget, input: TransitionInput, now: number) {
   const rule = TRANSITIONS[input.event];
   const isExpire = input.event === "expire";
-  const [row] = await db
+  return db
     .update(invitations)
     .set({
       status: rule.to,
@@ -162,11 +136,27 @@ export async function transition(
       and(
         eq(invitations.id, target.id),
         target.projectId === undefined ? undefined : eq(invitations.projectId, target.projectId),
+        target.startedAt === undefined ? undefined : eq(invitations.startedAt, target.startedAt),
         inArray(invitations.status, [...rule.from]),
         isExpire ? lte(invitations.expiresAt, now) : gt(invitations.expiresAt, now),
       ),
     )
     .returning();
+}
+
+/**
+ * Applies `input` to invitation `id` if its current status allows it. Returns the updated row,
+ * or null when the invitation does not exist (in `projectId`, if given) or is not in a state
+ * the event applies to, including an open one whose `expiresAt` has passed (only `expire`
+ * applies to those).
+ */
+export async function transition(
+  db: Db,
+  target: TransitionTarget,
+  input: TransitionInput,
+  now: number,
+): Promise<InvitationRow | null> {
+  const [row] = await transitionQuery(db, target, input, now);
   return row ?? null;
 }
 

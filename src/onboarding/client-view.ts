@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { type InvitationRow, invitations, phoneNumbers, projects } from "../db/schema";
-import { effectiveStatus } from "../invitations/lifecycle";
+import { type InvitationRow, invitations, phoneNumbers, projects, senders } from "../db/schema";
+import { effectiveStatus, type FailureReason } from "../invitations/lifecycle";
 import { hmacSha256Hex } from "../lib/crypto";
 
 /** Invitation tokens are 32 random bytes, base64url: anything else is not looked up. */
@@ -13,6 +13,8 @@ export interface InvitationByToken {
   projectName: string;
   /** E.164 of the pre-assigned `phoneNumberId`, or null. */
   assignedPhoneNumber: string | null;
+  /** E.164 of the connected WhatsApp number (its sender's), or null. */
+  connectedPhoneNumber: string | null;
 }
 
 export async function findByToken(
@@ -26,13 +28,21 @@ export async function findByToken(
       invitation: invitations,
       projectName: projects.name,
       assignedPhoneNumber: phoneNumbers.phoneNumber,
+      connectedPhoneNumber: senders.phoneNumber,
     })
     .from(invitations)
     .innerJoin(projects, eq(projects.id, invitations.projectId))
     .leftJoin(phoneNumbers, eq(phoneNumbers.id, invitations.phoneNumberId))
+    .leftJoin(senders, eq(senders.id, invitations.senderId))
     .where(eq(invitations.tokenHash, await hmacSha256Hex(tokenHashKey, token)))
     .limit(1);
-  return found ? { ...found, assignedPhoneNumber: found.assignedPhoneNumber ?? null } : undefined;
+  return found
+    ? {
+        ...found,
+        assignedPhoneNumber: found.assignedPhoneNumber ?? null,
+        connectedPhoneNumber: found.connectedPhoneNumber ?? null,
+      }
+    : undefined;
 }
 
 export interface ClientView {
@@ -45,8 +55,14 @@ export interface ClientView {
     expiresAt: string;
     allowedPhoneCountries: string[] | null;
     assignedPhoneNumber: string | null;
-    connectedAccount: { id: string; channel: "whatsapp" | "messenger"; name: string | null } | null;
-    failureReason: string | null;
+    connectedAccount: {
+      id: string;
+      channel: "whatsapp" | "messenger";
+      name: string | null;
+      /** E.164 of the connected WhatsApp number; null for a Page. */
+      phoneNumber: string | null;
+    } | null;
+    failureReason: FailureReason | null;
     testMode: boolean;
   };
 }
@@ -57,7 +73,13 @@ export interface ClientView {
  */
 export function clientView(
   row: InvitationRow,
-  extra: { projectName: string; assignedPhoneNumber: string | null; testMode: boolean },
+  extra: {
+    projectName: string;
+    assignedPhoneNumber: string | null;
+    /** `findByToken`'s `connectedPhoneNumber` (omitted: null). */
+    connectedPhoneNumber?: string | null;
+    testMode: boolean;
+  },
   now: number,
 ): ClientView {
   const status = effectiveStatus(row, now);
@@ -77,9 +99,12 @@ export function clientView(
               id: row.connectedAccountId,
               channel: row.connectedAccountChannel,
               name: row.connectedAccountName,
+              phoneNumber:
+                row.connectedAccountChannel === "whatsapp" ? (extra.connectedPhoneNumber ?? null) : null,
             }
           : null,
-      failureReason: status === "failed" ? row.failureReason : null,
+      // Written only through the lifecycle, which takes FailureReason values.
+      failureReason: status === "failed" ? (row.failureReason as FailureReason | null) : null,
       testMode: extra.testMode,
     },
   };

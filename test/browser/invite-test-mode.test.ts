@@ -123,7 +123,7 @@ describe("test mode in Chromium", () => {
     await page.getByRole("button", { name: "Simulate cancel", exact: true }).click();
 
     await outcomeHeading(page).filter({ hasText: "The connection did not work" }).waitFor();
-    expect(await page.locator("#outcome").innerText()).toContain(
+    expect(await page.locator("#outcome").textContent()).toContain(
       "Meta's window was closed before the connection was finished.",
     );
     await expect.poll(() => action.isEnabled()).toBe(true);
@@ -150,7 +150,7 @@ describe("test mode in Chromium", () => {
     await page.getByRole("button", { name: "Simulate error", exact: true }).click();
     await outcomeHeading(page).filter({ hasText: "The connection did not work" }).waitFor();
     const sentence = "Meta reported an error during the sign-up, or something went wrong on our side.";
-    expect(await page.locator("#outcome").innerText()).toContain(sentence);
+    expect(await page.locator("#outcome").textContent()).toContain(sentence);
     expect(await partner.invitation(invitation.id)).toMatchObject({
       status: "failed",
       failureReason: "internal_error",
@@ -159,7 +159,7 @@ describe("test mode in Chromium", () => {
     // The same failed state, rendered by the server.
     await page.reload();
     expect(await outcomeHeading(page).textContent()).toBe("The connection did not work");
-    expect(await page.locator("#outcome").innerText()).toContain(sentence);
+    expect(await page.locator("#outcome").textContent()).toContain(sentence);
     await expectAccessible(page, "failed (server-rendered)");
 
     // Open the panel (in progress), then reload, as if the window were lost: the page says so.
@@ -169,7 +169,7 @@ describe("test mode in Chromium", () => {
     await page.getByRole("region", { name: "Test mode" }).waitFor({ state: "visible" });
     expect((await partner.invitation(invitation.id)).status).toBe("in_progress");
     await page.reload();
-    expect(await page.locator("#outcome").innerText()).toContain(
+    expect(await page.locator("#outcome").textContent()).toContain(
       "was started from this link and not finished",
     );
     await expectAccessible(page, "in progress (server-rendered)");
@@ -201,7 +201,7 @@ describe("test mode in Chromium", () => {
     await page.getByRole("region", { name: "Modo de prueba" }).waitFor({ state: "visible" });
     await page.getByRole("button", { name: "Simulate cancel", exact: true }).click();
     await outcomeHeading(page).filter({ hasText: "La conexión no se completó" }).waitFor();
-    expect(await page.locator("#outcome").innerText()).toContain(
+    expect(await page.locator("#outcome").textContent()).toContain(
       "Se cerró la ventana de Meta antes de terminar la conexión.",
     );
     expect(await liveRegion(page).textContent()).toContain("Puedes intentarlo de nuevo.");

@@ -10,7 +10,7 @@ import {
   type AttemptGuard,
   type SenderValues,
   senderIdSubquery,
-  upsertSenderQuery,
+  upsertSenderStatement,
 } from "../senders/senders.repository";
 import { attemptUpdate, readInvitation } from "./attempts";
 import { type ClientView, clientView, type InvitationByToken } from "./client-view";
@@ -106,54 +106,69 @@ export function answer(flow: Flow, row: InvitationRow): Promise<ClientView> {
  */
 export async function finish(flow: Flow, startedAt: number, outcome: Outcome): Promise<InvitationRow> {
   const { db, now } = flow;
+  const d1 = flow.env.DB;
   const invitation = flow.found.invitation;
   const target = { id: invitation.id, startedAt };
+  // drizzle builds the statements; D1's own batch runs them as one transaction.
+  const statement = (query: { toSQL(): { sql: string; params: unknown[] } }) => {
+    const built = query.toSQL();
+    return d1.prepare(built.sql).bind(...built.params);
+  };
+  let applied: boolean;
   if (outcome.ok) {
     const guard: AttemptGuard = { invitationId: invitation.id, startedAt, now };
     const { sender } = outcome;
-    const [, completed] = await db.batch([
-      upsertSenderQuery(db, sender, guard),
-      transitionQuery(
-        db,
-        target,
-        {
-          event: "complete",
-          senderId: senderIdSubquery(sender.projectId, sender.channel, sender.providerAccountId),
-          connectedAccount: outcome.account,
-        },
-        now,
+    const [, completed] = await d1.batch([
+      upsertSenderStatement(d1, sender, guard),
+      statement(
+        transitionQuery(
+          db,
+          target,
+          {
+            event: "complete",
+            senderId: senderIdSubquery(sender.projectId, sender.channel, sender.providerAccountId),
+            connectedAccount: outcome.account,
+          },
+          now,
+        ),
       ),
-      attemptUpdate(db, invitation, startedAt, { outcome: "completed", pagesCiphertext: null }, now),
+      statement(
+        attemptUpdate(db, invitation, startedAt, { outcome: "completed", pagesCiphertext: null }, now),
+      ),
     ]);
+    applied = (completed?.results.length ?? 0) === 1;
     logEvent("info", "onboarding_completed", {
       requestId: flow.requestId,
       invitationId: invitation.id,
       channel: outcome.account.channel,
-      applied: completed.length === 1,
+      applied,
     });
-    return completed[0] ?? (await readInvitation(db, invitation.id));
+  } else {
+    const [failed] = await d1.batch([
+      statement(transitionQuery(db, target, { event: "fail", failureReason: outcome.reason }, now)),
+      statement(
+        attemptUpdate(
+          db,
+          invitation,
+          startedAt,
+          {
+            outcome: "failed",
+            failureStep: outcome.step.slice(0, 100),
+            failureDetail: outcome.detail.slice(0, 1000),
+          },
+          now,
+        ),
+      ),
+    ]);
+    applied = (failed?.results.length ?? 0) === 1;
+    logEvent("warn", "onboarding_failed", {
+      requestId: flow.requestId,
+      invitationId: invitation.id,
+      reason: outcome.reason,
+      step: outcome.step,
+      detail: outcome.detail,
+      applied,
+    });
   }
-  const [failed] = await db.batch([
-    transitionQuery(db, target, { event: "fail", failureReason: outcome.reason }, now),
-    attemptUpdate(
-      db,
-      invitation,
-      startedAt,
-      {
-        outcome: "failed",
-        failureStep: outcome.step.slice(0, 100),
-        failureDetail: outcome.detail.slice(0, 1000),
-      },
-      now,
-    ),
-  ]);
-  logEvent("warn", "onboarding_failed", {
-    requestId: flow.requestId,
-    invitationId: invitation.id,
-    reason: outcome.reason,
-    step: outcome.step,
-    detail: outcome.detail,
-    applied: failed.length === 1,
-  });
-  return failed[0] ?? (await readInvitation(db, invitation.id));
+  return readInvitation(db, invitation.id);
 }

@@ -32,28 +32,50 @@ export interface AttemptGuard {
  * Creates the sender, or updates the one this project already has for the same number or Page
  * (a reconnect reuses it, even when two connect at once: the unique index decides). Written only
  * while the invitation is still `in_progress` on the same attempt, so that a connection finishing
- * after a cancel leaves nothing behind. Run in a batch before the `complete` transition.
+ * after a cancel leaves nothing behind. A D1 statement (drizzle cannot batch a raw query with
+ * parameters), run in one `DB.batch` before the `complete` transition.
  */
-export function upsertSenderQuery(db: Db, values: SenderValues, guard: AttemptGuard) {
+export function upsertSenderStatement(
+  d1: D1Database,
+  values: SenderValues,
+  guard: AttemptGuard,
+): D1PreparedStatement {
   const v = values;
-  return db.run(sql`
-    INSERT INTO senders (id, project_id, channel, provider_account_id, waba_id, business_id,
-      phone_number, display_phone_number, name, mode, invitation_id, access_token_ciphertext,
-      pin_ciphertext, registered_at, created_at, updated_at)
-    SELECT ${randomId("snd")}, ${v.projectId}, ${v.channel}, ${v.providerAccountId}, ${v.wabaId},
-      ${v.businessId}, ${v.phoneNumber}, ${v.displayPhoneNumber}, ${v.name}, ${v.mode},
-      ${v.invitationId}, ${v.accessTokenCiphertext}, ${v.pinCiphertext}, ${v.registeredAt},
-      ${guard.now}, ${guard.now}
-    WHERE EXISTS (SELECT 1 FROM invitations WHERE id = ${guard.invitationId}
-      AND status = 'in_progress' AND started_at = ${guard.startedAt} AND expires_at > ${guard.now})
-    ON CONFLICT (project_id, channel, provider_account_id) DO UPDATE SET
-      waba_id = excluded.waba_id, business_id = excluded.business_id,
-      phone_number = excluded.phone_number, display_phone_number = excluded.display_phone_number,
-      name = excluded.name, mode = excluded.mode, invitation_id = excluded.invitation_id,
-      access_token_ciphertext = excluded.access_token_ciphertext,
-      pin_ciphertext = COALESCE(excluded.pin_ciphertext, senders.pin_ciphertext),
-      registered_at = COALESCE(excluded.registered_at, senders.registered_at),
-      updated_at = excluded.updated_at`);
+  return d1
+    .prepare(
+      `INSERT INTO senders (id, project_id, channel, provider_account_id, waba_id, business_id,
+        phone_number, display_phone_number, name, mode, invitation_id, access_token_ciphertext,
+        pin_ciphertext, registered_at, created_at, updated_at)
+      SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15
+      WHERE EXISTS (SELECT 1 FROM invitations WHERE id = ?11
+        AND status = 'in_progress' AND started_at = ?16 AND expires_at > ?15)
+      ON CONFLICT (project_id, channel, provider_account_id) DO UPDATE SET
+        waba_id = excluded.waba_id, business_id = excluded.business_id,
+        phone_number = excluded.phone_number, display_phone_number = excluded.display_phone_number,
+        name = excluded.name, mode = excluded.mode, invitation_id = excluded.invitation_id,
+        access_token_ciphertext = excluded.access_token_ciphertext,
+        pin_ciphertext = COALESCE(excluded.pin_ciphertext, senders.pin_ciphertext),
+        registered_at = COALESCE(excluded.registered_at, senders.registered_at),
+        updated_at = excluded.updated_at`,
+    )
+    .bind(
+      randomId("snd"),
+      v.projectId,
+      v.channel,
+      v.providerAccountId,
+      v.wabaId,
+      v.businessId,
+      v.phoneNumber,
+      v.displayPhoneNumber,
+      v.name,
+      v.mode,
+      guard.invitationId,
+      v.accessTokenCiphertext,
+      v.pinCiphertext,
+      v.registeredAt,
+      guard.now,
+      guard.startedAt,
+    );
 }
 
 /** The id of the project's sender for this account, as a subquery for the same batch. */

@@ -1,11 +1,11 @@
-import { Hono } from "hono";
 import { markViewed } from "../invitations/lifecycle";
 import { readConfig } from "../lib/config";
-import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
+import { createRouter } from "../lib/openapi";
 import { isTestMode, metaConfig } from "../meta/config";
 import { clientView, findByToken } from "../onboarding/client-view";
 import { newNonce, pageHeaders } from "./headers";
+import { invitePageRoute } from "./invite.route";
 import { chooseLanguage, SDK_LOCALES } from "./language";
 import { gonePage, invitationPage, notFoundPage } from "./view";
 
@@ -27,14 +27,14 @@ function wantsHtml(accept: string | undefined): boolean {
  * errors in the contract's `Error` shape. The page's script then drives the flow endpoints
  * (`POST /invite/:token/start|complete|pages|fail`, src/onboarding/).
  */
-export const invitePage = new Hono<AppEnv>().get("/invite/:token", async (c) => {
+export const invitePage = createRouter().openapi(invitePageRoute, async (c) => {
   const asHtml = wantsHtml(c.req.header("Accept"));
   const language = chooseLanguage(c.req.header("Accept-Language"));
   const config = readConfig(c.env, c.req.url);
   const now = c.var.now();
   const nonce = newNonce();
 
-  const found = await findByToken(c.var.db, config.tokenHashKey, c.req.param("token"));
+  const found = await findByToken(c.var.db, config.tokenHashKey, c.req.valid("param").token);
   if (!found) {
     if (!asHtml) throw new ApiError("not_found", "No invitation for this link");
     return c.html(notFoundPage(language, nonce), 404, pageHeaders("static", nonce));

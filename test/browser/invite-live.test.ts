@@ -86,6 +86,7 @@ async function expectClean(t: Awaited<ReturnType<typeof open>>, sdkUrl: string) 
   expect(metaRoutes.unexpected, "requests that would have left the machine").toEqual([]);
   expect(t.problems.cspViolations, "CSP violations").toEqual([]);
   expect(t.problems.errors, "errors in the page").toEqual([]);
+  expect(t.problems.failedCalls, "the page's calls that failed").toEqual([]);
 }
 
 describe("the live page with Meta's SDK stubbed, against the fake Graph API", () => {
@@ -162,7 +163,9 @@ describe("the live page with Meta's SDK stubbed, against the fake Graph API", ()
       channels: ["whatsapp"],
       whatsapp: { phoneNumberId: FAKE.phoneNumberId },
     });
-    expect(await page.locator("#live").textContent()).toContain(projectName);
+    expect(await page.locator("#live").textContent()).toBe(
+      `The WhatsApp number ${FAKE.e164} (${FAKE.name}) is now connected to ${projectName}. You can close this page.`,
+    );
     await expectClean(t, "https://connect.facebook.net/en_US/sdk.js");
     await page.close();
   });

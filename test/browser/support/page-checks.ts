@@ -28,16 +28,27 @@ export async function axeViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.id} (${v.impact}): ${v.targets.join(", ")}`);
 }
 
-/** Uncaught errors and Content-Security-Policy violations the page reports, as they happen. */
+/**
+ * Uncaught errors and Content-Security-Policy violations the page reports, and error statuses
+ * of the page's own requests (its script's calls: a document's 404 or 410 is the test's to check,
+ * and Chromium's console line for it is not counted as an error).
+ */
 export function watchProblems(page: Page) {
   const errors: string[] = [];
   const cspViolations: string[] = [];
+  const failedCalls: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));
   page.on("console", (message) => {
     if (message.type() !== "error") return;
     const text = message.text();
     if (/Content Security Policy/i.test(text)) cspViolations.push(text);
-    else errors.push(text);
+    else if (!text.startsWith("Failed to load resource: the server responded with a status of"))
+      errors.push(text);
   });
-  return { errors, cspViolations };
+  page.on("response", (response) => {
+    if (response.status() >= 400 && response.request().resourceType() !== "document") {
+      failedCalls.push(`${response.status()} ${response.request().method()} ${response.url()}`);
+    }
+  });
+  return { errors, cspViolations, failedCalls };
 }

@@ -92,7 +92,10 @@ function numberFor(scenario: string): FakeNumber {
     const digits = custom[1];
     return {
       id: `3${digits.padStart(14, "0")}`,
-      display: `+${digits.slice(0, 2)} ${digits.slice(2)}`,
+      // Meta's display form: spaces and dashes, for people (`+1 415-555-0142`, `+34 612345678`).
+      display: digits.startsWith("1")
+        ? `+1 ${digits.slice(1, 4)}-${digits.slice(4, 7)}-${digits.slice(7)}`
+        : `+${digits.slice(0, 2)} ${digits.slice(2)}`,
       verifiedName: "Test Business",
       isOnBizApp: false,
     };

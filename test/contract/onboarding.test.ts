@@ -5,6 +5,7 @@ import { call } from "../support/api";
 // The operations issue 7 adds, as /openapi.json documents them: the senders in the shape of
 // `@zavudev/sdk` 0.57.0's `Sender`, the invite link's flow endpoints, and the failure reasons.
 
+// biome-ignore lint/suspicious/noExplicitAny: walking a parsed JSON document whose shape each test asserts
 type Json = Record<string, any>;
 let doc: Json;
 
@@ -12,7 +13,13 @@ beforeAll(async () => {
   doc = (await (await call("/openapi.json")).json()) as Json;
 });
 
-const CONTRACT_REASONS = ["fb_cancelled", "fb_not_authorized", "signup_abandoned", "meta_no_pages", "internal_error"];
+const CONTRACT_REASONS = [
+  "fb_cancelled",
+  "fb_not_authorized",
+  "signup_abandoned",
+  "meta_no_pages",
+  "internal_error",
+];
 
 describe("GET /openapi.json: senders and the invite flow", () => {
   it("Sender has the SDK's fields for a connected number or Page, and no secret", () => {
@@ -20,8 +27,13 @@ describe("GET /openapi.json: senders and the invite flow", () => {
     expect(Object.keys(sender.properties).sort()).toEqual(
       ["channels", "createdAt", "id", "name", "phoneNumber", "updatedAt", "whatsapp"].sort(),
     );
-    expect(sender.required.sort()).toEqual(["channels", "createdAt", "id", "name", "phoneNumber", "updatedAt"].sort());
-    expect(Object.keys(sender.properties.whatsapp.properties).sort()).toEqual(["displayPhoneNumber", "phoneNumberId"]);
+    expect(sender.required.sort()).toEqual(
+      ["channels", "createdAt", "id", "name", "phoneNumber", "updatedAt"].sort(),
+    );
+    expect(Object.keys(sender.properties.whatsapp.properties).sort()).toEqual([
+      "displayPhoneNumber",
+      "phoneNumberId",
+    ]);
     expect(sender.properties.phoneNumber.description).toContain("empty string");
   });
 
@@ -31,7 +43,9 @@ describe("GET /openapi.json: senders and the invite flow", () => {
     expect(get.responses["200"].content["application/json"].schema.$ref).toBe("#/components/schemas/Sender");
     expect(Object.keys(get.responses).sort()).toEqual(["200", "401", "404", "429"]);
     const list = doc.paths["/v1/senders"].get;
-    expect(list.responses["200"].content["application/json"].schema.$ref).toBe("#/components/schemas/SenderList");
+    expect(list.responses["200"].content["application/json"].schema.$ref).toBe(
+      "#/components/schemas/SenderList",
+    );
     const page = doc.components.schemas.SenderList;
     expect(page.properties.items.items.$ref).toBe("#/components/schemas/Sender");
     expect(page.properties.nextCursor).toMatchObject({ type: "string", nullable: true });
@@ -41,9 +55,20 @@ describe("GET /openapi.json: senders and the invite flow", () => {
   it("each flow endpoint declares its body, its 200 and every error it gives", () => {
     for (const step of ["start", "complete", "pages", "fail"]) {
       const operation = doc.paths[`/invite/{token}/${step}`].post;
-      expect(Object.keys(operation.responses).sort(), step).toEqual(["200", "400", "404", "410", "413", "415", "429"]);
+      expect(Object.keys(operation.responses).sort(), step).toEqual([
+        "200",
+        "400",
+        "404",
+        "410",
+        "413",
+        "415",
+        "429",
+      ]);
       expect(operation.requestBody.content["application/json"].schema, step).toBeDefined();
-      expect(operation.parameters.map((p: Json) => p.name), step).toEqual(["token"]);
+      expect(
+        operation.parameters.map((p: Json) => p.name),
+        step,
+      ).toEqual(["token"]);
     }
     const fail = doc.components.schemas.InviteFailRequest;
     expect(fail.properties.reason.enum.sort()).toEqual(
@@ -59,6 +84,8 @@ describe("GET /openapi.json: senders and the invite flow", () => {
     expect(doc.components.schemas.Invitation.properties.failureReason.enum).toBeUndefined();
     const view = doc.components.schemas.InviteInvitation.properties.failureReason;
     expect(view.nullable).toBe(true);
-    expect(view.enum.filter((v: unknown) => v !== null).sort()).toEqual(Object.keys(FAILURE_REASON_MEANINGS).sort());
+    expect(view.enum.filter((v: unknown) => v !== null).sort()).toEqual(
+      Object.keys(FAILURE_REASON_MEANINGS).sort(),
+    );
   });
 });

@@ -100,7 +100,10 @@ describe("safe twice: double clicks, reloads, two tabs", () => {
     const inv = await newInvitation(project.apiKey, { connectionType: "messenger" });
     await h.ok(inv.token, "start", {});
     const theCode = code();
-    const listed = await Promise.all([h.post(inv.token, "pages", { code: theCode }), h.post(inv.token, "pages", { code: theCode })]);
+    const listed = await Promise.all([
+      h.post(inv.token, "pages", { code: theCode }),
+      h.post(inv.token, "pages", { code: theCode }),
+    ]);
     const [p1, p2] = await Promise.all(listed.map((r) => expectStatus(r, 200)));
     expect(p1).toEqual(p2);
     expect(p1.pages).toEqual([{ id: FAKE_PAGE.id, name: FAKE_PAGE.name }]);
@@ -127,13 +130,20 @@ describe("the partner's cancel and the link's expiry during a connection", () =>
     await h.ok(inv.token, "start", {});
     const completing = h.post(inv.token, "complete", { code: code() });
     await gated.arrived;
-    const cancel = await h.call(`/v1/invitations/${inv.id}/cancel`, { method: "POST", apiKey: project.apiKey });
+    const cancel = await h.call(`/v1/invitations/${inv.id}/cancel`, {
+      method: "POST",
+      apiKey: project.apiKey,
+    });
     expect(cancel.status).toBe(200);
     gated.release();
     const body = await expectStatus(await completing, 410, "gone");
     expect(body.details.status).toBe("cancelled");
     expect(await sendersOf(project.projectId)).toEqual([]);
-    expect(await row(inv.id)).toMatchObject({ status: "cancelled", senderId: null, connectedAccountId: null });
+    expect(await row(inv.id)).toMatchObject({
+      status: "cancelled",
+      senderId: null,
+      connectedAccountId: null,
+    });
     // And every later step is a 410 too.
     await expectStatus(await h.post(inv.token, "complete", { code: code() }), 410, "gone");
     await expectStatus(await h.post(inv.token, "start", {}), 410, "gone");

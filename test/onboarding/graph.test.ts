@@ -34,7 +34,12 @@ describe("the Graph module against the fake of Meta", () => {
     const c = fake.issueCode();
     expect(await graph.exchangeCode(c)).toMatch(/^EAA/);
     const error = await graphError(graph.exchangeCode(c));
-    expect(error).toMatchObject({ reason: "meta_code_used", code: 100, subcode: 36009, operation: "exchange_code" });
+    expect(error).toMatchObject({
+      reason: "meta_code_used",
+      code: 100,
+      subcode: 36009,
+      operation: "exchange_code",
+    });
   });
 
   it("a code older than 30 s is meta_code_expired (100/36007)", async () => {
@@ -43,12 +48,18 @@ describe("the Graph module against the fake of Meta", () => {
     const graph = graphOn(fake);
     const c = fake.issueCode();
     now += 30_001;
-    expect(await graphError(graph.exchangeCode(c))).toMatchObject({ reason: "meta_code_expired", subcode: 36007 });
+    expect(await graphError(graph.exchangeCode(c))).toMatchObject({
+      reason: "meta_code_expired",
+      subcode: 36007,
+    });
   });
 
   it("an unknown code is meta_code_invalid; a wrong app secret is refused", async () => {
     const fake = createFakeMeta();
-    expect(await graphError(graphOn(fake).exchangeCode("not-a-code"))).toMatchObject({ reason: "meta_code_invalid", code: 100 });
+    expect(await graphError(graphOn(fake).exchangeCode("not-a-code"))).toMatchObject({
+      reason: "meta_code_invalid",
+      code: 100,
+    });
     const wrong = graphOn(fake, { appSecret: "wrong" });
     expect((await graphError(wrong.exchangeCode(fake.issueCode()))).message).toContain("client secret");
   });
@@ -57,9 +68,15 @@ describe("the Graph module against the fake of Meta", () => {
     const fake = createFakeMeta();
     const graph = graphOn(fake);
     const token = await graph.exchangeCode(fake.issueCode());
-    expect(await graph.granularScopes(token)).toContainEqual({ scope: "whatsapp_business_management", targetIds: [FAKE_WABA_ID] });
+    expect(await graph.granularScopes(token)).toContainEqual({
+      scope: "whatsapp_business_management",
+      targetIds: [FAKE_WABA_ID],
+    });
     const wrong = graphOn(fake, { appSecret: "wrong" });
-    expect(await graphError(wrong.granularScopes(token))).toMatchObject({ reason: "meta_token_invalid", code: 190 });
+    expect(await graphError(wrong.granularScopes(token))).toMatchObject({
+      reason: "meta_token_invalid",
+      code: 190,
+    });
   });
 
   it("WABA calls need the business token: another is 190", async () => {
@@ -69,7 +86,9 @@ describe("the Graph module against the fake of Meta", () => {
       reason: "meta_token_invalid",
       code: 190,
     });
-    expect(await graphError(graph.subscribeWaba("EAAnot-a-token", FAKE_WABA_ID))).toMatchObject({ code: 190 });
+    expect(await graphError(graph.subscribeWaba("EAAnot-a-token", FAKE_WABA_ID))).toMatchObject({
+      code: 190,
+    });
   });
 
   it("register: a 6-digit PIN; the 11th register in 72 h is 133016 meta_register_limit", async () => {

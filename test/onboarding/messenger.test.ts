@@ -60,13 +60,22 @@ describe("Messenger through the flow endpoints (test mode)", () => {
     expect(listed.pages).toEqual(FAKE_PAGES.map(({ id, name }) => ({ id, name })));
 
     const before = await row(inv.id);
-    const refused = await expectStatus(await h.post(inv.token, "complete", { pageId: "299999999999999" }), 400, "invalid_request");
+    const refused = await expectStatus(
+      await h.post(inv.token, "complete", { pageId: "299999999999999" }),
+      400,
+      "invalid_request",
+    );
     expect(refused.details.fields).toHaveProperty("pageId");
     expect(await row(inv.id)).toEqual(before);
 
     const chosen = FAKE_PAGES[1];
     const done = await h.ok(inv.token, "complete", { pageId: chosen.id });
-    expect(done.invitation.connectedAccount).toEqual({ id: chosen.id, channel: "messenger", name: chosen.name, phoneNumber: null });
+    expect(done.invitation.connectedAccount).toEqual({
+      id: chosen.id,
+      channel: "messenger",
+      name: chosen.name,
+      phoneNumber: null,
+    });
     expect(h.fake.count(`POST /${chosen.id}/subscribed_apps`)).toBe(1);
     expect(h.fake.count(`POST /${FAKE_PAGE.id}/subscribed_apps`)).toBe(0);
   });
@@ -77,7 +86,10 @@ describe("Messenger through the flow endpoints (test mode)", () => {
     const inv = await newInvitation(project.apiKey, { connectionType: "messenger" });
     await h.ok(inv.token, "start", {});
     const listed = await h.ok<Pages>(inv.token, "pages", { code: code("no_pages") });
-    expect(listed).toMatchObject({ pages: [], invitation: { status: "failed", failureReason: "meta_no_pages" } });
+    expect(listed).toMatchObject({
+      pages: [],
+      invitation: { status: "failed", failureReason: "meta_no_pages" },
+    });
     // Repeated: the same answer, nothing exchanged again.
     const again = await h.ok<Pages>(inv.token, "pages", { code: code() });
     expect(again).toEqual(listed);

@@ -30,7 +30,8 @@ async function invitationIn(status: Status, connectionType: "whatsapp_waba" | "m
   const { h, advance } = clocked();
   const project = await createProject();
   const inv = await create(h, project.apiKey, { connectionType });
-  if (status !== "pending" && status !== "cancelled" && status !== "expired") await h.ok(inv.token, "start", {});
+  if (status !== "pending" && status !== "cancelled" && status !== "expired")
+    await h.ok(inv.token, "start", {});
   if (status === "failed") await h.ok(inv.token, "fail", { reason: "fb_cancelled" });
   if (status === "completed") {
     if (connectionType === "messenger") {
@@ -41,7 +42,9 @@ async function invitationIn(status: Status, connectionType: "whatsapp_waba" | "m
     }
   }
   if (status === "cancelled") {
-    expect((await h.call(`/v1/invitations/${inv.id}/cancel`, { method: "POST", apiKey: project.apiKey })).status).toBe(200);
+    expect(
+      (await h.call(`/v1/invitations/${inv.id}/cancel`, { method: "POST", apiKey: project.apiKey })).status,
+    ).toBe(200);
   }
   if (status === "expired") advance(DAY + 1);
   expect((await row(inv.id)).status).toBe(status === "expired" ? "pending" : status);
@@ -127,7 +130,11 @@ describe("flow endpoints: timestamps and reasons of each transition", () => {
     const started = await row(inv.id);
     expect(started.startedAt).toBe(now());
     advance(1000);
-    const failed = await h.ok(inv.token, "fail", { reason: "internal_error", message: "Meta said no", step: "PHONE_NUMBER_SETUP" });
+    const failed = await h.ok(inv.token, "fail", {
+      reason: "internal_error",
+      message: "Meta said no",
+      step: "PHONE_NUMBER_SETUP",
+    });
     expect(failed.invitation).toMatchObject({ status: "failed", failureReason: "internal_error" });
     const stored = await row(inv.id);
     expect(stored.failedAt).toBe((started.startedAt ?? 0) + 1000);
@@ -180,7 +187,11 @@ describe("flow endpoints: refused requests", () => {
     it(`${step} with ${what}: 400 invalid_request, nothing changes`, async () => {
       const h = harness();
       const project = await createProject();
-      const { inv } = { inv: await create(h, project.apiKey, { connectionType: step === "pages" ? "messenger" : "whatsapp_waba" }) };
+      const { inv } = {
+        inv: await create(h, project.apiKey, {
+          connectionType: step === "pages" ? "messenger" : "whatsapp_waba",
+        }),
+      };
       await h.ok(inv.token, "start", {});
       const before = await row(inv.id);
       await expectStatus(await h.post(inv.token, step, body), 400, "invalid_request");

@@ -1,5 +1,6 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { expect } from "vitest";
 import { createApp } from "../../src/app";
 import { createDb } from "../../src/db/client";
@@ -8,7 +9,6 @@ import { createFakeMeta, type FakeMeta } from "../../src/meta/fake";
 import type { MetaOptions } from "../../src/onboarding/meta-client";
 import { newApiKey } from "../../src/projects/provisioning";
 import { BASE, createInvitation } from "../support/api";
-import { eq } from "drizzle-orm";
 
 export type View = {
   invitation: {

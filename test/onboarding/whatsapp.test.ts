@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { FAKE_DISPLAY_PHONE_NUMBER, FAKE_PHONE_NUMBER_ID, FAKE_VERIFIED_NAME, FAKE_WABA_ID } from "../../src/meta/fake";
+import {
+  FAKE_DISPLAY_PHONE_NUMBER,
+  FAKE_PHONE_NUMBER_ID,
+  FAKE_VERIFIED_NAME,
+  FAKE_WABA_ID,
+} from "../../src/meta/fake";
 import { addPhoneNumber, createProject } from "../support/api";
 import { code, expectStatus, harness, newInvitation, row, sendersOf, type View } from "./support";
 
@@ -10,7 +15,12 @@ describe("WhatsApp through the flow endpoints (test mode)", () => {
     const inv = await newInvitation(project.apiKey, { clientName: "Acme Corp" });
 
     const started = await h.ok(inv.token, "start", {});
-    expect(started.invitation).toMatchObject({ id: inv.id, status: "in_progress", testMode: true, partnerName: "Acme partner" });
+    expect(started.invitation).toMatchObject({
+      id: inv.id,
+      status: "in_progress",
+      testMode: true,
+      partnerName: "Acme partner",
+    });
 
     const done = await h.ok(inv.token, "complete", { code: code(), event: "FINISH" });
     expect(done.invitation).toEqual({
@@ -22,7 +32,12 @@ describe("WhatsApp through the flow endpoints (test mode)", () => {
       expiresAt: inv.expiresAt,
       allowedPhoneCountries: null,
       assignedPhoneNumber: null,
-      connectedAccount: { id: FAKE_PHONE_NUMBER_ID, channel: "whatsapp", name: FAKE_VERIFIED_NAME, phoneNumber: "+14155550100" },
+      connectedAccount: {
+        id: FAKE_PHONE_NUMBER_ID,
+        channel: "whatsapp",
+        name: FAKE_VERIFIED_NAME,
+        phoneNumber: "+14155550100",
+      },
       failureReason: null,
       testMode: true,
     });
@@ -62,8 +77,16 @@ describe("WhatsApp through the flow endpoints (test mode)", () => {
     const project = await createProject();
     const inv = await newInvitation(project.apiKey);
     await h.ok(inv.token, "start", {});
-    const done = await h.ok(inv.token, "complete", { code: code(), wabaId: "999999999", phoneNumberId: FAKE_PHONE_NUMBER_ID });
-    expect(done.invitation).toMatchObject({ status: "failed", failureReason: "meta_permission_missing", connectedAccount: null });
+    const done = await h.ok(inv.token, "complete", {
+      code: code(),
+      wabaId: "999999999",
+      phoneNumberId: FAKE_PHONE_NUMBER_ID,
+    });
+    expect(done.invitation).toMatchObject({
+      status: "failed",
+      failureReason: "meta_permission_missing",
+      connectedAccount: null,
+    });
     expect(h.fake.count(`GET /${FAKE_WABA_ID}/phone_numbers`)).toBe(0);
     expect(await sendersOf(project.projectId)).toEqual([]);
   });
@@ -209,7 +232,11 @@ describe("WhatsApp through the flow endpoints (test mode)", () => {
     const inv = await newInvitation(project.apiKey);
     await h.ok(inv.token, "start", {});
     const before = await row(inv.id);
-    await expectStatus(await h.post(inv.token, "complete", { pageId: "200000000000001" }), 400, "invalid_request");
+    await expectStatus(
+      await h.post(inv.token, "complete", { pageId: "200000000000001" }),
+      400,
+      "invalid_request",
+    );
     await expectStatus(await h.post(inv.token, "pages", { code: code() }), 400, "invalid_request");
     expect(await row(inv.id)).toEqual(before);
     expect(h.fake.calls).toEqual([]);

@@ -133,9 +133,15 @@ describe("test mode in Chromium", () => {
     expect(cancelled).toMatchObject({ status: "failed", failureReason: "fb_cancelled", senderId: null });
     await expectAccessible(page, "failed (cancelled)");
 
-    await action.click();
-    await page.getByRole("button", { name: "Simulate success", exact: true }).click();
+    // Double clicks send each step once: the buttons are disabled while a step runs.
+    const posts: string[] = [];
+    page.on("request", (r) => {
+      if (r.method() === "POST") posts.push(new URL(r.url()).pathname.split("/").pop() ?? "");
+    });
+    await action.dblclick();
+    await page.getByRole("button", { name: "Simulate success", exact: true }).dblclick();
     await outcomeHeading(page).filter({ hasText: "Connected" }).waitFor();
+    expect(posts).toEqual(["start", "complete"]);
     const done = await partner.invitation(invitation.id);
     expect(done).toMatchObject({ status: "completed", failureReason: null });
     expect(done.senderId).toMatch(/^snd_/);

@@ -234,4 +234,26 @@ describe("flow endpoints: refused requests", () => {
     const inv = await create(h, project.apiKey, {});
     await expectStatus(await h.call(`/invite/${inv.token}/start`), 405, "method_not_allowed");
   });
+
+  it("the flow endpoints are rate-limited per client address, like the page", async () => {
+    const h = harness({ rateLimits: { perAddress: 3 } });
+    const project = await createProject();
+    const inv = await create(h, project.apiKey, {});
+    const address = `198.51.100.${Math.floor(Math.random() * 250) + 1}-${Date.now()}`;
+    const from = (step: string, body: unknown) =>
+      h.call(`/invite/${inv.token}/${step}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "CF-Connecting-IP": address },
+        body: JSON.stringify(body),
+      });
+    expect((await from("start", {})).status).toBe(200);
+    expect((await from("fail", { reason: "fb_cancelled" })).status).toBe(200);
+    expect((await from("start", {})).status).toBe(200);
+    const limited = await from("fail", { reason: "fb_cancelled" });
+    const body = await expectStatus(limited, 429, "rate_limited");
+    expect(body.details.limit).toBe(3);
+    expect(limited.headers.get("Retry-After")).toMatch(/^\d+$/);
+    // Refused before it acted.
+    expect((await row(inv.id)).status).toBe("in_progress");
+  });
 });

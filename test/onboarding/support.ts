@@ -2,7 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { expect } from "vitest";
-import { createApp } from "../../src/app";
+import { type AppOptions, createApp } from "../../src/app";
 import { createDb } from "../../src/db/client";
 import { apiKeys, type InvitationRow, invitations, type SenderRow, senders } from "../../src/db/schema";
 import { createFakeMeta, type FakeMeta } from "../../src/meta/fake";
@@ -37,10 +37,20 @@ export interface Harness {
 
 /** The app with its own fake of Meta (so its calls can be counted), optionally other vars. */
 export function harness(
-  options: { meta?: Omit<MetaOptions, "fake">; env?: Partial<Env>; now?: () => number; fake?: FakeMeta } = {},
+  options: {
+    meta?: Omit<MetaOptions, "fake">;
+    env?: Partial<Env>;
+    now?: () => number;
+    fake?: FakeMeta;
+    rateLimits?: AppOptions["rateLimits"];
+  } = {},
 ): Harness {
   const fake = options.fake ?? createFakeMeta();
-  const app = createApp({ meta: { ...options.meta, fake }, now: options.now });
+  const app = createApp({
+    meta: { ...options.meta, fake },
+    now: options.now,
+    rateLimits: options.rateLimits,
+  });
   const appEnv = { ...env, ...options.env } as Env;
   const call: Harness["call"] = async (path, init = {}) => {
     const headers = new Headers(init.headers);

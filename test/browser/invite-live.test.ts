@@ -379,4 +379,35 @@ describe("the live page with Meta's SDK stubbed, against the fake Graph API", ()
     await expectClean(t, "https://connect.facebook.net/en_US/sdk.js");
     await page.close();
   });
+
+  it("failures found by the server are explained in plain words: no Page, a used code", async () => {
+    const messenger = await partner.create({ connectionType: "messenger" });
+    const t = await open(messenger.url);
+    const pages = t.page.waitForResponse((r) => r.url().endsWith("/pages"));
+    await attempt(t.page, { response: withCode(code("no_pages")) }, "pages");
+    expect(((await (await pages).json()) as { pages: unknown[] }).pages).toEqual([]);
+    await outcomeHeading(t.page).filter({ hasText: "The connection did not work" }).waitFor();
+    expect(await t.page.locator("#outcome").textContent()).toContain(
+      "Your Facebook account does not manage any Page.",
+    );
+    expect(await partner.invitation(messenger.id)).toMatchObject({
+      status: "failed",
+      failureReason: "meta_no_pages",
+    });
+    await expectClean(t, "https://connect.facebook.net/en_US/sdk.js");
+    await t.page.close();
+
+    const whatsapp = await partner.create();
+    const w = await open(whatsapp.url, "pt-BR");
+    await attempt(w.page, { response: withCode(code("used_code")) }, "complete");
+    await outcomeHeading(w.page).filter({ hasText: "A conexão não foi concluída" }).waitFor();
+    expect(await w.page.locator("#outcome").textContent()).toContain("O login da Meta já tinha sido usado.");
+    expect(await partner.invitation(whatsapp.id)).toMatchObject({
+      status: "failed",
+      failureReason: "meta_code_used",
+    });
+    expect(await w.page.getByRole("button", { name: "Conectar WhatsApp" }).isEnabled()).toBe(true);
+    await expectClean(w, "https://connect.facebook.net/pt_BR/sdk.js");
+    await w.page.close();
+  });
 });

@@ -30,7 +30,8 @@ let status = D.status, busy = false, attempt = null, sdkReady = false;
 const el = (tag, props, ...kids) => { const e = Object.assign(document.createElement(tag), props); e.append(...kids); return e; };
 const fill = (s, v) => s.replace(/\\{(\\w+)\\}/g, (m, k) => (k in v ? v[k] : m));
 const say = (text) => { live.textContent = text; };
-const str = (v) => (typeof v === "string" || typeof v === "number" ? String(v).slice(0, 500) : undefined);
+// Meta's values, cut to what the endpoints accept (step 100 characters, message 500).
+const str = (v, max = 100) => (typeof v === "string" || typeof v === "number" ? String(v).slice(0, max) : undefined);
 
 function ready() {
   busy = false;
@@ -61,7 +62,7 @@ function show(view) {
     heading(T.connectedHeading, text);
     say(text);
   } else if (status === "failed") {
-    const why = D.reasons[inv.failureReason] || T.errorUnexpected;
+    const why = Object.prototype.hasOwnProperty.call(D.reasons, inv.failureReason) ? D.reasons[inv.failureReason] : T.errorUnexpected;
     ready();
     heading(T.failedHeading, why, T.retryHint);
     say(why + " " + T.retryHint);
@@ -175,7 +176,7 @@ function settle(a) {
   } else if (a.loginDone) {
     const c = a.cancel;
     if (c && (c.error_message || c.error_code || c.error_id)) {
-      const message = str(c.error_message) || "Meta error " + str(c.error_code || c.error_id);
+      const message = str(c.error_message, 500) || "Meta error " + str(c.error_code || c.error_id);
       return conclude(() => post("fail", { reason: "internal_error", step: str(c.current_step), message }));
     }
     if (c) return conclude(() => post("fail", { reason: "fb_cancelled", step: str(c.current_step) }));
@@ -185,7 +186,9 @@ function settle(a) {
   if (!a.timer) a.timer = setTimeout(() => { a.waited = true; settle(a); }, a.code ? 3000 : 1500);
 }
 function hints(f) {
-  return f ? { event: f.event, wabaId: str(f.waba_id), phoneNumberId: str(f.phone_number_id), businessId: str(f.business_id) } : {};
+  // Meta's ids are digits; anything else is not a hint worth sending.
+  const id = (v) => (/^\\d{1,32}$/.test(str(v, 33)) ? String(v) : undefined);
+  return f ? { event: f.event, wabaId: id(f.waba_id), phoneNumberId: id(f.phone_number_id), businessId: id(f.business_id) } : {};
 }
 function login() {
   working(T.opening);

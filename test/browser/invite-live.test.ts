@@ -410,4 +410,44 @@ describe("the live page with Meta's SDK stubbed, against the fake Graph API", ()
     await expectClean(w, "https://connect.facebook.net/pt_BR/sdk.js");
     await w.page.close();
   });
+
+  it("sends only what the endpoints accept: ids that are not Meta's are dropped, a long step is cut", async () => {
+    const invitation = await partner.create();
+    const t = await open(invitation.url);
+    const theCode = code();
+    const body = await attempt(
+      t.page,
+      {
+        response: withCode(theCode),
+        messages: [
+          finishMessage({
+            waba_id: "not-an-id",
+            phone_number_id: "1".repeat(40),
+            business_id: FAKE.businessId,
+          }),
+        ],
+      },
+      "complete",
+    );
+    expect(body).toEqual({ code: theCode, event: "FINISH", businessId: FAKE.businessId });
+    await outcomeHeading(t.page).filter({ hasText: "Connected" }).waitFor();
+
+    const other = await partner.create();
+    const o = await open(other.url);
+    const failBody = await attempt(
+      o.page,
+      {
+        response: { status: "unknown", authResponse: null },
+        messages: [{ type: "WA_EMBEDDED_SIGNUP", event: "CANCEL", data: { current_step: "S".repeat(300) } }],
+      },
+      "fail",
+    );
+    expect(failBody).toEqual({ reason: "fb_cancelled", step: "S".repeat(100) });
+    await outcomeHeading(o.page).filter({ hasText: "The connection did not work" }).waitFor();
+    expect((await partner.invitation(other.id)).failureReason).toBe("fb_cancelled");
+    await expectClean(t, "https://connect.facebook.net/en_US/sdk.js");
+    await expectClean(o, "https://connect.facebook.net/en_US/sdk.js");
+    await t.page.close();
+    await o.page.close();
+  });
 });

@@ -20,7 +20,10 @@ import type { MetaOptions } from "./meta-client";
 export interface Flow {
   db: Db;
   env: Env;
+  /** When the request arrived. */
   now: number;
+  /** The app's clock: an outcome is written at the time it is known (after Meta's calls). */
+  clock: () => number;
   encryptionKeys: string;
   meta: MetaOptions;
   requestId: string;
@@ -72,7 +75,7 @@ export async function view(flow: Flow, row: InvitationRow): Promise<ClientView> 
       connectedPhoneNumber,
       testMode: isTestMode(flow.env, row),
     },
-    flow.now,
+    flow.clock(),
   );
 }
 
@@ -94,7 +97,7 @@ export function invalidState(status: string, message: string): ApiError {
 
 /** The answer once an outcome is known: the client's view, or 410 if the link closed meanwhile. */
 export function answer(flow: Flow, row: InvitationRow): Promise<ClientView> {
-  const status = effectiveStatus(row, flow.now);
+  const status = effectiveStatus(row, flow.clock());
   if (status === "cancelled" || status === "expired") throw gone(status);
   return view(flow, row);
 }
@@ -105,7 +108,9 @@ export function answer(flow: Flow, row: InvitationRow): Promise<ClientView> {
  * and the record. The transitions only apply while the invitation is still on this attempt.
  */
 export async function finish(flow: Flow, startedAt: number, outcome: Outcome): Promise<InvitationRow> {
-  const { db, now } = flow;
+  const { db } = flow;
+  // Now, not when the request arrived: an invitation that expired during Meta's calls stays expired.
+  const now = flow.clock();
   const d1 = flow.env.DB;
   const invitation = flow.found.invitation;
   const target = { id: invitation.id, startedAt };

@@ -27,6 +27,7 @@ async function load(c: Context<AppEnv>, token: string): Promise<Flow> {
     db: c.var.db,
     env: c.env,
     now: c.var.now(),
+    clock: c.var.now,
     encryptionKeys: config.encryptionKeys,
     meta: c.var.meta,
     requestId: c.var.requestId,

@@ -165,4 +165,27 @@ describe("the partner's cancel and the link's expiry during a connection", () =>
     expect(body.invitation.status).toBe("in_progress");
     expect(await sendersOf(project.projectId)).toEqual([]);
   });
+
+  it("expired during Meta's calls: complete answers 410 and no sender is made", async () => {
+    const gated = gatedFake(`POST /${FAKE_PHONE_NUMBER_ID}/register`);
+    let now = Date.now();
+    const h = harness({ fake: gated.fake, now: () => now });
+    const project = await createProject();
+    const created = await h.call("/v1/invitations", {
+      method: "POST",
+      apiKey: project.apiKey,
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ expiresInDays: 1 }),
+    });
+    const inv = ((await created.json()) as { invitation: { id: string; token: string } }).invitation;
+    await h.ok(inv.token, "start", {});
+    const completing = h.post(inv.token, "complete", { code: code() });
+    await gated.arrived;
+    now += 86_400_000;
+    gated.release();
+    const body = await expectStatus(await completing, 410, "gone");
+    expect(body.details.status).toBe("expired");
+    expect(await sendersOf(project.projectId)).toEqual([]);
+    expect((await row(inv.id)).senderId).toBeNull();
+  });
 });

@@ -22,14 +22,15 @@ export const INVITE_SCRIPT = `(() => {
 const $ = (id) => document.getElementById(id);
 const D = JSON.parse($("invite-data").textContent);
 const T = D.text;
-const action = $("action"), live = $("live"), outcome = $("outcome"), extra = $("extra"), panel = $("test-panel");
+const action = $("action"), live = $("live"), progress = $("progress"), outcome = $("outcome"), extra = $("extra"), panel = $("test-panel");
 const base = location.pathname.replace(/\\/+$/, "");
 const messenger = D.channel === "messenger";
 let status = D.status, busy = false, attempt = null, sdkReady = false;
 
 const el = (tag, props, ...kids) => { const e = Object.assign(document.createElement(tag), props); e.append(...kids); return e; };
 const fill = (s, v) => s.replace(/\\{(\\w+)\\}/g, (m, k) => (k in v ? v[k] : m));
-const say = (text) => { live.textContent = text; };
+// Announced by the (visually hidden) live region; shown too unless the page already shows it.
+const say = (text, shown = true) => { live.textContent = text; progress.textContent = shown ? text : ""; };
 // Meta's values, cut to what the endpoints accept (step 100 characters, message 500).
 const str = (v, max = 100) => (typeof v === "string" || typeof v === "number" ? String(v).slice(0, max) : undefined);
 
@@ -60,12 +61,12 @@ function show(view) {
     action.hidden = true;
     for (const e of document.querySelectorAll("[data-before]")) e.hidden = true;
     heading(T.connectedHeading, text);
-    say(text);
+    say(text, false);
   } else if (status === "failed") {
     const why = Object.prototype.hasOwnProperty.call(D.reasons, inv.failureReason) ? D.reasons[inv.failureReason] : T.errorUnexpected;
     ready();
     heading(T.failedHeading, why, T.retryHint);
-    say(why + " " + T.retryHint);
+    say(why + " " + T.retryHint, false);
   } else {
     ready();
   }
@@ -78,7 +79,7 @@ function problem(e) {
   ready();
   if (e && e.final) action.disabled = true;
   outcome.replaceChildren(el("p", { className: "error", textContent: text }));
-  say(text);
+  say(text, false);
   if (!action.disabled) action.focus();
 }
 
@@ -139,7 +140,7 @@ function pick(pages) {
     post("complete", { pageId: chosen.value }).then(show, problem);
   });
   extra.replaceChildren(set, go);
-  say(T.pickLegend);
+  say(T.pickLegend, false);
   set.querySelector("input").focus();
 }
 const settleWith = (promise) => promise.then((v) => v && show(v), problem);
@@ -149,7 +150,7 @@ function openPanel() {
   working(T.starting);
   start().then(() => {
     panel.hidden = false;
-    say(T.testReady);
+    say(T.testReady, false);
     panel.querySelector("button").focus();
   }, problem);
 }
@@ -240,7 +241,7 @@ if (D.test) {
     FB.init({ appId: D.meta.appId, version: D.meta.version, autoLogAppEvents: false, xfbml: false, cookie: false });
     sdkReady = true;
     if (!busy) ready();
-    if (live.textContent === T.loading) say("");
+    if (live.textContent === T.loading) say("", false);
   };
   const failed = () => { if (!sdkReady) say(T.sdkFailed); };
   const sdk = el("script", { src: D.meta.sdkUrl, async: true, crossOrigin: "anonymous" });

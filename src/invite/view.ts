@@ -19,6 +19,7 @@ button:disabled{background:#eaeef2;border-color:#8c959f;color:#424a53;cursor:not
 #test-panel button{background:#fff;color:#0b57d0;margin:.25rem .5rem .25rem 0}
 fieldset{border:1px solid #8c959f;border-radius:.4rem;margin:1rem 0}.choice{padding:.25rem 0}
 [hidden]{display:none!important}
+.sr-only{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 `;
 
 export interface LivePage {
@@ -124,7 +125,8 @@ ${
     : ""
 }
 <div id="extra"></div>
-<p id="live" role="status" aria-live="polite"></p>
+<p id="progress"></p>
+<p id="live" class="sr-only" role="status" aria-live="polite"></p>
 <noscript><p class="error">${m.page.noscript}</p></noscript>`;
 
   const tail = html`<script type="application/json" id="invite-data">${dataBlock(data)}</script>

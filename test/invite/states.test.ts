@@ -19,7 +19,7 @@ describe("the page in each state", () => {
     const html = await (await app(`/invite/${invitation.token}`, pageHtml())).text();
     expect(html).toContain('<div id="outcome"></div>');
     expect(html).toContain('<button id="action" type="button" disabled>Connect WhatsApp</button>');
-    expect(html).toContain('<p id="live" role="status" aria-live="polite"></p>');
+    expect(html).toContain('<p id="live" class="sr-only" role="status" aria-live="polite"></p>');
     expect(pageData(html).status).toBe("pending");
   });
 

@@ -17,7 +17,7 @@ button:disabled{background:#eaeef2;border-color:#8c959f;color:#424a53;cursor:not
 :focus-visible{outline:3px solid #953800;outline-offset:3px}
 #test-panel{border:2px dashed #8c959f;border-radius:.4rem;padding:0 1rem 1rem;margin-top:1rem}
 #test-panel button{background:#fff;color:#0b57d0;margin:.25rem .5rem .25rem 0}
-fieldset{border:1px solid #8c959f;border-radius:.4rem;margin:1rem 0}.choice{padding:.25rem 0}
+fieldset{border:1px solid #8c959f;border-radius:.4rem;margin:1rem 0}.choice{padding:.3rem 0}.choice input{margin:0 .6rem 0 0}
 [hidden]{display:none!important}
 .sr-only{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 `;

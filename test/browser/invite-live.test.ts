@@ -1,11 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type BrowserSession, openBrowser, recordTraffic } from "./browser";
+import { type BrowserSession, openBrowser, recordTraffic, TIMEOUTS } from "./browser";
 import { type GraphCall, graphCalls } from "./support/fake-graph-server";
 import { finishMessage, type LoginScenario, routeMeta } from "./support/meta-stub";
 import { axeViolations, watchProblems } from "./support/page-checks";
 import { partnerApi } from "./support/partner-api";
+
+// State the page reaches on its own (the SDK loaded, a call answered): bounded like any action.
+const POLL = { timeout: TIMEOUTS.action, interval: 50 };
 
 // The live page (an invitation made with a live key, Meta configured) in Chromium, without Meta:
 // Meta's SDK and login window are stubs served by Playwright's routing (support/meta-stub.ts),
@@ -73,7 +76,7 @@ async function attempt(page: Page, scenario: LoginScenario, endpoint: "complete"
   metaRoutes.next = scenario;
   const request = page.waitForRequest((r) => r.method() === "POST" && r.url().endsWith(`/${endpoint}`));
   const action = page.locator("#action");
-  await expect.poll(() => action.isEnabled()).toBe(true);
+  await expect.poll(() => action.isEnabled(), POLL).toBe(true);
   await action.click();
   return (await request).postDataJSON() as Record<string, unknown>;
 }

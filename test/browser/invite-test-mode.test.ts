@@ -1,8 +1,11 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type BrowserSession, openBrowser, recordTraffic } from "./browser";
+import { type BrowserSession, openBrowser, recordTraffic, TIMEOUTS } from "./browser";
 import { axeViolations, watchProblems } from "./support/page-checks";
 import { partnerApi } from "./support/partner-api";
+
+// State the page reaches on its own (the SDK loaded, a call answered): bounded like any action.
+const POLL = { timeout: TIMEOUTS.action, interval: 50 };
 
 // Test mode in Chromium: invitations made with the test key. The panel's buttons drive the real
 // flow endpoints against the Worker's built-in fake of Meta; the page talks to this origin only.
@@ -62,7 +65,7 @@ describe("test mode in Chromium", () => {
       `${projectName} invites Acme Corp to connect WhatsApp Business`,
     );
     const action = page.getByRole("button", { name: "Connect WhatsApp" });
-    await expect.poll(() => action.isEnabled()).toBe(true);
+    await expect.poll(() => action.isEnabled(), POLL).toBe(true);
     await expectAccessible(page, "pending");
 
     // The action is the first stop of the Tab order, and its focus is visible.
@@ -127,7 +130,7 @@ describe("test mode in Chromium", () => {
     expect(await page.locator("#outcome").textContent()).toContain(
       "Meta's window was closed before the connection was finished.",
     );
-    await expect.poll(() => action.isEnabled()).toBe(true);
+    await expect.poll(() => action.isEnabled(), POLL).toBe(true);
     expect(await page.getByRole("region", { name: "Test mode" }).isHidden()).toBe(true);
     const cancelled = await partner.invitation(invitation.id);
     expect(cancelled).toMatchObject({ status: "failed", failureReason: "fb_cancelled", senderId: null });
@@ -171,7 +174,7 @@ describe("test mode in Chromium", () => {
 
     // Open the panel (in progress), then reload, as if the window were lost: the page says so.
     const action = page.getByRole("button", { name: "Connect WhatsApp" });
-    await expect.poll(() => action.isEnabled()).toBe(true);
+    await expect.poll(() => action.isEnabled(), POLL).toBe(true);
     await action.click();
     await page.getByRole("region", { name: "Test mode" }).waitFor({ state: "visible" });
     expect((await partner.invitation(invitation.id)).status).toBe("in_progress");
@@ -180,7 +183,7 @@ describe("test mode in Chromium", () => {
       "was started from this link and not finished",
     );
     await expectAccessible(page, "in progress (server-rendered)");
-    await expect.poll(() => action.isEnabled()).toBe(true);
+    await expect.poll(() => action.isEnabled(), POLL).toBe(true);
     await action.click();
     await page.getByRole("button", { name: "Simulate success", exact: true }).click();
     await outcomeHeading(page).filter({ hasText: "Connected" }).waitFor();
@@ -203,7 +206,7 @@ describe("test mode in Chromium", () => {
     expect(text).toContain("Estados Unidos y España");
     await expectAccessible(page, "pending (es)");
     const action = page.getByRole("button", { name: "Conectar WhatsApp" });
-    await expect.poll(() => action.isEnabled()).toBe(true);
+    await expect.poll(() => action.isEnabled(), POLL).toBe(true);
     await action.click();
     await page.getByRole("region", { name: "Modo de prueba" }).waitFor({ state: "visible" });
     await page.getByRole("button", { name: "Simulate cancel", exact: true }).click();
@@ -227,7 +230,7 @@ describe("test mode in Chromium", () => {
       `${projectName} convida Globex a conectar uma página do Facebook (Messenger)`,
     );
     const action = page.getByRole("button", { name: "Conectar página do Facebook" });
-    await expect.poll(() => action.isEnabled()).toBe(true);
+    await expect.poll(() => action.isEnabled(), POLL).toBe(true);
     await action.click();
     await page.getByRole("button", { name: "Simulate success", exact: true }).click();
     await outcomeHeading(page).filter({ hasText: "Conectado" }).waitFor();

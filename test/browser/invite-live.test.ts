@@ -97,7 +97,7 @@ describe("the live page with Meta's SDK stubbed, against the fake Graph API", ()
     const invitation = await partner.create({ clientName: "Acme Corp" });
     const t = await open(invitation.url);
     const { page } = t;
-    await expect.poll(() => page.locator("#action").isEnabled()).toBe(true);
+    await expect.poll(() => page.locator("#action").isEnabled(), POLL).toBe(true);
     expect(await axeViolations(page), "axe-core, live pending").toEqual([]);
     expect(await sdkLog(page)).toEqual([
       {
@@ -358,7 +358,7 @@ describe("the live page with Meta's SDK stubbed, against the fake Graph API", ()
       // Nothing chosen yet: the button says so and sends nothing.
       await page.keyboard.press("Tab");
       await page.keyboard.press("Enter");
-      await expect.poll(() => page.locator("#live").textContent()).toBe("Choose a Page first.");
+      await expect.poll(() => page.locator("#live").textContent(), POLL).toBe("Choose a Page first.");
       // Back to the group, the next Page, then the button.
       await page.keyboard.press("Shift+Tab");
       await page.keyboard.press("ArrowDown");

@@ -453,4 +453,17 @@ describe("the live page with Meta's SDK stubbed, against the fake Graph API", ()
     await t.page.close();
     await o.page.close();
   });
+
+  it("when Meta's SDK cannot load (blocked), says so and keeps the action disabled", async () => {
+    const invitation = await partner.create();
+    const page = await browser.context.newPage();
+    // A page route wins over the context's: this page's SDK request fails, as behind a blocker.
+    await page.route("https://connect.facebook.net/**", (route) => route.abort("blockedbyclient"));
+    expect((await page.goto(invitation.url))?.status()).toBe(200);
+    await page.locator("#progress").filter({ hasText: "Meta's sign-in could not be loaded." }).waitFor();
+    expect(await page.locator("#action").isDisabled()).toBe(true);
+    expect(await axeViolations(page), "axe-core, SDK unavailable").toEqual([]);
+    expect((await partner.invitation(invitation.id)).status).toBe("pending");
+    await page.close();
+  });
 });

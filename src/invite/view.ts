@@ -22,11 +22,11 @@ fieldset{border:1px solid #8c959f;border-radius:.4rem;margin:1rem 0}.choice{padd
 .sr-only{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 `;
 
-export interface LivePage {
+export interface OpenPage {
   language: Language;
   nonce: string;
   view: View;
-  /** Meta's SDK and ids (live), or the test-mode panel's requests (test). */
+  /** Meta's SDK and ids, for a live page; null in test mode (the page then names no Meta host). */
   meta: { sdkUrl: string; appId: string; version: string; configId: string } | null;
 }
 
@@ -68,7 +68,7 @@ function signupExtras(view: View) {
 }
 
 /** The page of an open invitation (pending, in progress or failed): the one action, and the script. */
-export function invitationPage({ language, nonce, view, meta }: LivePage) {
+export function invitationPage({ language, nonce, view, meta }: OpenPage) {
   const m = LANGUAGES[language];
   const messenger = view.connectionType === "messenger";
   const channel = messenger ? m.page.channelMessenger : m.page.channelWhatsapp;
@@ -89,6 +89,8 @@ export function invitationPage({ language, nonce, view, meta }: LivePage) {
     status: view.status,
     channel: messenger ? "messenger" : "whatsapp",
     project: view.partnerName,
+    // Test mode's panel: the requests it sends. `fake.ok.<random>` is a code the
+    // built-in fake of Meta (src/meta/fake.ts) accepts once, as Meta does a real one.
     test: view.testMode
       ? {
           code: "fake.ok.",

@@ -1385,8 +1385,21 @@ describe("fuzz: GET /invite/{token}", () => {
             expect(sent.res.headers.get("referrer-policy")).toBe("no-referrer");
             const body = checked.body as { invitation: Record<string, unknown> };
             expect(Object.keys(body).sort()).toEqual(["invitation"]);
+            // The client's view (src/onboarding/client-view.ts): no token, no partner-only field.
             expect(Object.keys(body.invitation).sort()).toEqual(
-              ["clientName", "connectionType", "expiresAt", "id", "partnerName", "status"].sort(),
+              [
+                "allowedPhoneCountries",
+                "assignedPhoneNumber",
+                "clientName",
+                "connectedAccount",
+                "connectionType",
+                "expiresAt",
+                "failureReason",
+                "id",
+                "partnerName",
+                "status",
+                "testMode",
+              ].sort(),
             );
             expect(body.invitation.id).toBe(id);
             expect(body.invitation.clientName).toBe(t.clientName);

@@ -214,9 +214,18 @@ describe("the live page with Meta's SDK stubbed, against the fake Graph API", ()
       finishMessage({ phone_number_id: "999999999", waba_id: "999999998", business_id: "999999997" }),
       JSON.stringify({ type: "WA_EMBEDDED_SIGNUP", event: "CANCEL", data: { current_step: "PERMISSIONS" } }),
     ];
+    // Every message the page receives, by origin (a listener of the test's, beside the page's).
+    await t.page.evaluate(() => {
+      const seen: string[] = [];
+      Object.assign(window, { seenOrigins: seen });
+      window.addEventListener("message", (event) => seen.push(event.origin));
+    });
     // The real window sends no message: the page waits briefly, then submits the code alone.
     const body = await attempt(t.page, { response: withCode(theCode), spoofFrom, spoof }, "complete");
     expect(body).toEqual({ code: theCode });
+    // The spoofed messages did reach the page (two from each look-alike), and were ignored.
+    const seen = await t.page.evaluate(() => (window as unknown as { seenOrigins: string[] }).seenOrigins);
+    for (const origin of spoofFrom) expect(seen.filter((o) => o === origin)).toHaveLength(2);
     await outcomeHeading(t.page).filter({ hasText: "Connected" }).waitFor();
     expect(metaRoutes.spoofFrames.slice(-2).sort()).toEqual([...spoofFrom].sort());
     expect((await partner.invitation(invitation.id)).status).toBe("completed");

@@ -30,13 +30,16 @@ export function finishMessage(data: Record<string, string>, event = "FINISH") {
 }
 
 function loginWindow(s: LoginScenario): string {
-  const frames = (s.spoofFrom ?? []).map((origin) => `<iframe src="${origin}/spoof"></iframe>`).join("");
+  const frames = (s.spoofFrom ?? [])
+    .map((origin) => `<iframe src="${origin}/spoof" onload="this.dataset.loaded = 1"></iframe>`)
+    .join("");
   return `<!doctype html><html lang="en"><title>Meta login (stub)</title><body>${frames}<script>
 const s = ${JSON.stringify(s)};
 const send = (m) => window.opener.postMessage(m, "*");
 const wait = (ms) => new Promise((r) => setTimeout(r, ms));
 (async () => {
-  if ((s.spoofFrom || []).length) await wait(600);
+  // The look-alike frames post as they load: let them all have loaded (and posted) first.
+  for (let i = 0; i < 100 && document.querySelectorAll("iframe:not([data-loaded])").length > 0; i++) await wait(50);
   send({ metaSdkStub: { response: s.response, now: !!s.codeFirst } });
   if (s.codeFirst) await wait(400);
   for (const m of s.messages || []) send(m);

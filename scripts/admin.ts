@@ -3,8 +3,11 @@
  * line on stdout (errors go to stderr, exit code 1). Local D1 by default; `--remote --env
  * <staging|production>` for that environment's deployed database.
  *
- *   create-project   --name <name>                 a project and its first API key
- *   create-key       --project <projectId> [--name] another API key for a project
+ *   create-project   --name <name> [--test]          a project and its first API key
+ *   create-key       --project <projectId> [--name] [--test]  another API key for a project
+ *
+ * `--test` mints a test key (`zv_test_…`): its invitations run in test mode, against the
+ * built-in fake of Meta, even where Meta is configured.
  *   revoke-key       --key <keyId>                  revoke an API key (it answers 401 from then on)
  *   list-keys        --project <projectId>          key ids, prefixes and state (never the keys)
  *   add-phone-number --project <projectId> --number <E.164>
@@ -46,6 +49,7 @@ export async function runAdmin(argv: string[]): Promise<Record<string, unknown>>
       number: { type: "string" },
       remote: { type: "boolean", default: false },
       env: { type: "string" },
+      test: { type: "boolean", default: false },
     },
   });
   const remote = values.remote ?? false;
@@ -55,22 +59,23 @@ export async function runAdmin(argv: string[]): Promise<Record<string, unknown>>
   const target: D1Target = { remote, env: values.env };
   const now = Date.now();
   const command = positionals[0];
+  const mode = values.test ? "test" : "live";
 
   switch (command) {
     case "create-project": {
       const name = need(values.name, "--name <name>").trim();
       if (name.length === 0 || name.length > 200) throw new UsageError("--name must be 1 to 200 characters");
       const project = newProject(name, now);
-      const key = await newApiKey(project.id, now, "default");
+      const key = await newApiKey(project.id, now, "default", mode);
       executeSql(target, `${insertSql("projects", project)}; ${insertSql("api_keys", key.row)};`);
-      return { projectId: project.id, apiKey: key.apiKey, keyId: key.row.id };
+      return { projectId: project.id, apiKey: key.apiKey, keyId: key.row.id, mode };
     }
     case "create-key": {
       const projectId = need(values.project, "--project <projectId>");
       if (!projectExists(target, projectId)) throw new UsageError(`no project ${projectId}`);
-      const key = await newApiKey(projectId, now, values.name ?? null);
+      const key = await newApiKey(projectId, now, values.name ?? null, mode);
       executeSql(target, insertSql("api_keys", key.row));
-      return { projectId, apiKey: key.apiKey, keyId: key.row.id };
+      return { projectId, apiKey: key.apiKey, keyId: key.row.id, mode };
     }
     case "revoke-key": {
       const keyId = need(values.key, "--key <keyId>");
@@ -86,7 +91,7 @@ export async function runAdmin(argv: string[]): Promise<Record<string, unknown>>
       const projectId = need(values.project, "--project <projectId>");
       const [result] = executeSql(
         target,
-        `SELECT id, key_prefix, name, created_at, revoked_at FROM api_keys WHERE project_id = ${sqlString(projectId)} ORDER BY created_at`,
+        `SELECT id, key_prefix, name, mode, created_at, revoked_at FROM api_keys WHERE project_id = ${sqlString(projectId)} ORDER BY created_at`,
       );
       return {
         projectId,
@@ -94,6 +99,7 @@ export async function runAdmin(argv: string[]): Promise<Record<string, unknown>>
           keyId: k.id,
           prefix: k.key_prefix,
           name: k.name,
+          mode: k.mode,
           createdAt: new Date(Number(k.created_at)).toISOString(),
           revokedAt: k.revoked_at === null ? null : new Date(Number(k.revoked_at)).toISOString(),
         })),

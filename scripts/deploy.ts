@@ -24,11 +24,12 @@ export const DEPLOY_ENVIRONMENTS = ["staging", "production"] as const;
 const PLACEHOLDER_DATABASE_ID = "00000000-0000-0000-0000-000000000000";
 const PLACEHOLDER_HOST = "example.com";
 /** Worker secrets every environment needs (docs/operations.md, "Secrets"). */
-export const REQUIRED_SECRETS = [
-  "TOKEN_HASH_KEY",
-  "ENCRYPTION_KEYS",
-  // --- issue 7 (Meta): the lead adds "META_APP_SECRET" here when merging ---
-];
+export const REQUIRED_SECRETS = ["TOKEN_HASH_KEY", "ENCRYPTION_KEYS", "META_APP_SECRET"];
+/**
+ * Meta's ids (README, "Meta app setup"). Empty, every invitation runs in test mode against the
+ * built-in fake of Meta: right for local development, a mistake for a deployed environment.
+ */
+const META_VARS = ["META_APP_ID", "META_CONFIG_ID", "META_MESSENGER_CONFIG_ID"];
 
 /** What is still a placeholder in `env`'s resolved config (empty: ready to deploy). */
 export function placeholdersLeft(env: string): string[] {
@@ -47,6 +48,10 @@ export function placeholdersLeft(env: string): string[] {
   }
   const base = String(config.vars.INVITE_BASE_URL ?? "");
   if (base.includes(PLACEHOLDER_HOST)) left.push(`env.${env}: vars.INVITE_BASE_URL ${base}`);
+  for (const name of META_VARS) {
+    if (!String(config.vars[name] ?? ""))
+      left.push(`env.${env}: vars.${name} (empty: Meta is off, test mode only)`);
+  }
   return left;
 }
 

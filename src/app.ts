@@ -12,6 +12,8 @@ import { emptyBodyAsEmptyObject, limitBody } from "./middleware/body";
 import { idempotency } from "./middleware/idempotency";
 import { methodNotAllowed } from "./middleware/method-not-allowed";
 import { requestLog } from "./middleware/observability";
+import type { MetaOptions } from "./onboarding/meta-client";
+import { onboardingRouter } from "./onboarding/onboarding.index";
 import {
   limitFailedAuthPerAddress,
   limitPerAddress,
@@ -19,6 +21,7 @@ import {
   type RateLimitSettings,
   rateLimitSettings,
 } from "./rate-limit/rate-limit.middleware";
+import { sendersRouter } from "./senders/senders.index";
 import { dispatchOutboxAfterResponse } from "./webhooks/dispatch.middleware";
 import { webhooksRouter } from "./webhooks/webhooks.index";
 
@@ -27,6 +30,8 @@ export interface AppOptions {
   now?: () => number;
   /** Overrides of the vars-configured rate limits (tests use small ones). */
   rateLimits?: Partial<RateLimitSettings>;
+  /** How the flow endpoints reach Meta: tests pass their own fake, live fetch, timeouts. */
+  meta?: MetaOptions;
 }
 
 export const API_VERSION = "0.2.0";
@@ -54,6 +59,7 @@ export function createApp(options: AppOptions = {}) {
     c.set("db", database.db);
     c.set("now", now);
     c.set("rateLimits", { ...rateLimitSettings(c.env), ...options.rateLimits });
+    c.set("meta", options.meta ?? {});
     await next();
     database.finish(c.var.projectId, Date.now());
     const latest = database.bookmark();
@@ -72,17 +78,23 @@ export function createApp(options: AppOptions = {}) {
   // Only create reads a body (optional JSON); cancel's body, if any, is ignored.
   app.use("/v1/invitations", emptyBodyAsEmptyObject);
   app.use("/v1/*", idempotency);
+  // The invite link's flow endpoints: JSON bodies (start's is optional), capped like /v1's.
+  app.use("/invite/:token/:step", limitBody);
+  app.use("/invite/:token/start", emptyBodyAsEmptyObject);
   // Everything outside /v1 (docs, the invite link, unknown paths) is counted per address.
   app.use("*", async (c, next) => (c.req.path.startsWith("/v1/") ? next() : limitPerAddress(c, next)));
   // Before the invitations router: /v1/invitations/webhook is not an {invitationId}.
   app.route("/", webhooksRouter);
   app.route("/", invitationsRouter);
+  app.route("/", sendersRouter);
+  app.route("/", onboardingRouter);
   app.route("/", invitePage);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
-    description: "A project API key (`zv_live_…`), sent as `Authorization: Bearer <key>`.",
+    description:
+      "A project API key (`zv_live_…`, or `zv_test_…` for test mode), sent as `Authorization: Bearer <key>`.",
   });
   app.doc("/openapi.json", (c) => ({
     openapi: "3.0.3",

@@ -10,6 +10,9 @@ export const projects = sqliteTable("projects", {
   createdAt: integer("created_at").notNull(),
 });
 
+export const KEY_MODES = ["live", "test"] as const;
+export type KeyMode = (typeof KEY_MODES)[number];
+
 export const apiKeys = sqliteTable(
   "api_keys",
   {
@@ -22,6 +25,9 @@ export const apiKeys = sqliteTable(
     // The first characters of the key, so an operator can tell keys apart without the secret.
     keyPrefix: text("key_prefix").notNull(),
     name: text("name"),
+    // "test" keys (`zv_test_…`) create test-mode invitations: a built-in fake of Meta, never
+    // the real one (src/meta/config.ts).
+    mode: text("mode", { enum: KEY_MODES }).notNull().default("live"),
     createdAt: integer("created_at").notNull(),
     revokedAt: integer("revoked_at"),
   },
@@ -77,6 +83,9 @@ export const invitations = sqliteTable(
     // JSON array of upper-case ISO 3166-1 alpha-2 codes, or NULL for "any country".
     allowedPhoneCountries: text("allowed_phone_countries", { mode: "json" }).$type<string[]>(),
     status: text("status", { enum: INVITATION_STATUSES }).notNull(),
+    // The mode of the key that created it; test mode also applies to every invitation when
+    // META_APP_ID is empty (isTestMode in src/meta/config.ts).
+    mode: text("mode", { enum: KEY_MODES }).notNull().default("live"),
     senderId: text("sender_id"),
     connectedAccountId: text("connected_account_id"),
     connectedAccountChannel: text("connected_account_channel", {
@@ -231,3 +240,79 @@ export const idempotencyKeys = sqliteTable(
     index("idempotency_keys_expires_idx").on(t.expiresAt),
   ],
 );
+
+export const SENDER_CHANNELS = ["whatsapp", "messenger"] as const;
+export type SenderChannel = (typeof SENDER_CHANNELS)[number];
+
+/**
+ * A connected WhatsApp number or Facebook Page of a project, made by a completed invitation.
+ * One row per (project, channel, provider account): connecting the same number or Page again
+ * reuses it (the unique index makes that hold under races too).
+ */
+export const senders = sqliteTable(
+  "senders",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id),
+    channel: text("channel", { enum: SENDER_CHANNELS }).notNull(),
+    // WhatsApp phone-number id, or Facebook Page id.
+    providerAccountId: text("provider_account_id").notNull(),
+    wabaId: text("waba_id"),
+    businessId: text("business_id"),
+    // E.164 and Meta's display form of the WhatsApp number; null for a Page.
+    phoneNumber: text("phone_number"),
+    displayPhoneNumber: text("display_phone_number"),
+    // Verified name of the number, or the Page's name.
+    name: text("name"),
+    mode: text("mode", { enum: KEY_MODES }).notNull(),
+    invitationId: text("invitation_id").notNull(),
+    // Sealed with src/lib/crypto.ts: the business token (WhatsApp) or the Page token.
+    accessTokenCiphertext: text("access_token_ciphertext").notNull(),
+    // Sealed two-step verification PIN the number was registered with (re-registration).
+    pinCiphertext: text("pin_ciphertext"),
+    // When the number was registered for Cloud API; null for a Page or a coexistence number.
+    registeredAt: integer("registered_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("senders_project_account_unique").on(t.projectId, t.channel, t.providerAccountId),
+    index("senders_project_created_idx").on(t.projectId, t.createdAt, t.id),
+  ],
+);
+
+export type SenderRow = typeof senders.$inferSelect;
+
+/**
+ * One connection attempt of an invitation, keyed by the attempt's `startedAt` (each `start`
+ * begins a new one). Claimed by conditional writes, so that of concurrent calls exactly one
+ * exchanges the code (Meta's codes are single-use) and the others wait for its outcome.
+ */
+export const onboardingAttempts = sqliteTable(
+  "onboarding_attempts",
+  {
+    invitationId: text("invitation_id")
+      .notNull()
+      .references(() => invitations.id),
+    startedAt: integer("started_at").notNull(),
+    // Set by the one call that exchanges the code (`pages` for Messenger, `complete` for WhatsApp).
+    exchangeClaimedAt: integer("exchange_claimed_at"),
+    // Set by the one call that connects the account (`complete`).
+    completeClaimedAt: integer("complete_claimed_at"),
+    // Messenger: sealed JSON of the client's Pages with their Page tokens.
+    pagesCiphertext: text("pages_ciphertext"),
+    // How the attempt ended: "completed", "failed", or null while running.
+    outcome: text("outcome", { enum: ["completed", "failed"] }),
+    // For the operator (never shown to the client): where it failed and what Meta or the page
+    // said (Meta's CANCEL step or error message, a Graph error's code and message).
+    failureStep: text("failure_step"),
+    failureDetail: text("failure_detail"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.invitationId, t.startedAt] })],
+);
+
+export type OnboardingAttemptRow = typeof onboardingAttempts.$inferSelect;

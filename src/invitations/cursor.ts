@@ -22,26 +22,36 @@ function decodeBase64Url(text: string): string {
   return atob(normalized + "=".repeat((4 - (normalized.length % 4)) % 4));
 }
 
-async function mac(key: string, projectId: string, payload: string): Promise<string> {
-  return (await hmacSha256Hex(key, `cursor|${projectId}|${payload}`)).slice(0, MAC_LENGTH);
+/** Which list a cursor belongs to: one list's cursor is refused by another. */
+export type CursorList = "invitations" | "senders";
+
+async function mac(key: string, projectId: string, payload: string, list: CursorList): Promise<string> {
+  const scope = list === "invitations" ? "cursor" : `cursor:${list}`;
+  return (await hmacSha256Hex(key, `${scope}|${projectId}|${payload}`)).slice(0, MAC_LENGTH);
 }
 
 export async function encodeCursor(
   key: string,
   projectId: string,
   position: CursorPosition,
+  list: CursorList = "invitations",
 ): Promise<string> {
   const payload = encodeBase64Url(JSON.stringify([position.createdAt, position.id]));
-  return `${payload}.${await mac(key, projectId, payload)}`;
+  return `${payload}.${await mac(key, projectId, payload, list)}`;
 }
 
-export async function decodeCursor(key: string, projectId: string, cursor: string): Promise<CursorPosition> {
+export async function decodeCursor(
+  key: string,
+  projectId: string,
+  cursor: string,
+  list: CursorList = "invitations",
+): Promise<CursorPosition> {
   const invalid = new ApiError("invalid_request", "The cursor is malformed or was not issued for this list", {
     details: { fields: { cursor: "Pass nextCursor from a previous page unchanged" } },
   });
   const [payload, signature, extra] = cursor.split(".");
   if (!payload || !signature || extra !== undefined || payload.length > 200) throw invalid;
-  if (!timingSafeEqual(signature, await mac(key, projectId, payload))) throw invalid;
+  if (!timingSafeEqual(signature, await mac(key, projectId, payload, list))) throw invalid;
   try {
     const [createdAt, id] = JSON.parse(decodeBase64Url(payload)) as unknown[];
     if (typeof createdAt === "number" && Number.isSafeInteger(createdAt) && typeof id === "string") {

@@ -21,7 +21,14 @@ function notFound(): ApiError {
 export const createInvitation: Handler<typeof routes.createInvitation> = async (c) => {
   const config = readConfig(c.env, c.req.url);
   const now = c.var.now();
-  const row = await insertInvitation(c.var.db, config, c.var.projectId, c.req.valid("json"), now);
+  const row = await insertInvitation(
+    c.var.db,
+    config,
+    c.var.projectId,
+    c.req.valid("json"),
+    now,
+    c.var.keyMode,
+  );
   const invitation = await serializeInvitation(row, { ...config, now });
   return c.json({ invitation }, 201);
 };

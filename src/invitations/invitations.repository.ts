@@ -1,6 +1,12 @@
 import { and, desc, eq, inArray, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { type InvitationRow, type InvitationStatus, invitations, phoneNumbers } from "../db/schema";
+import {
+  type InvitationRow,
+  type InvitationStatus,
+  invitations,
+  type KeyMode,
+  phoneNumbers,
+} from "../db/schema";
 import type { Config } from "../lib/config";
 import { encryptSecret, hmacSha256Hex, randomId, randomToken } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
@@ -27,6 +33,7 @@ export async function insertInvitation(
   projectId: string,
   input: InvitationCreateRequest,
   now: number,
+  mode: KeyMode = "live",
 ): Promise<InvitationRow> {
   if (input.phoneNumberId !== undefined) {
     const [number] = await db
@@ -60,6 +67,7 @@ export async function insertInvitation(
         connectionType: input.connectionType,
         allowedPhoneCountries: input.allowedPhoneCountries?.map((c) => c.toUpperCase()) ?? null,
         status: "pending",
+        mode,
         expiresAt: now + input.expiresInDays * DAY_MS,
         createdAt: now,
         updatedAt: now,

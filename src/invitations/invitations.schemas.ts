@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { CONNECTION_TYPES, INVITATION_STATUSES } from "../db/schema";
 import { isCountryCode } from "../lib/countries";
+import { FAILURE_REASON_MEANINGS } from "./failure-reasons";
 
 // Component names, field names, limits and defaults are the contract's (Zavu API 0.2.0 plus
 // the fields `@zavudev/sdk` knows). test/contract checks the generated document against it.
@@ -13,6 +14,13 @@ const MAX_EMAIL_LENGTH = 254; // RFC 5321 path limit; enforced without changing 
 const LONE_SURROGATE = /\p{Cs}/u;
 const wellFormed = (value: string) => !LONE_SURROGATE.test(value);
 const WELL_FORMED = "Must be valid Unicode text";
+
+/** The codes and their meanings, for `failureReason`'s description (the contract's type is a string). */
+export const FAILURE_REASON_DESCRIPTION = `Why the last attempt failed, set on \`failed\` (the same link can be retried). One of:\n${Object.entries(
+  FAILURE_REASON_MEANINGS,
+)
+  .map(([code, meaning]) => `- \`${code}\`: ${meaning}`)
+  .join("\n")}`;
 
 export const InvitationStatusSchema = z.enum(INVITATION_STATUSES).openapi("InvitationStatus", {
   description:
@@ -132,8 +140,7 @@ export const InvitationSchema = z
       description: "The account the client linked; null until `completed`.",
     }),
     failureReason: z.string().nullable().optional().openapi({
-      description:
-        "Why the last attempt failed, set on `failed`: `fb_cancelled`, `fb_not_authorized`, `signup_abandoned`, `meta_no_pages`, `internal_error`.",
+      description: FAILURE_REASON_DESCRIPTION,
     }),
     expiresAt: timestamp(),
     viewedAt: nullableTimestamp(),

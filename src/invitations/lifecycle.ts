@@ -1,6 +1,7 @@
-import { and, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lte, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { type InvitationRow, type InvitationStatus, invitations } from "../db/schema";
+import type { FailureReason } from "./failure-reasons";
 
 /**
  * The invitation state machine: the only code that writes `invitations.status`.
@@ -43,14 +44,12 @@ export const TRANSITIONS = {
 
 export type TransitionEvent = keyof typeof TRANSITIONS;
 
-export const FAILURE_REASONS = [
-  "fb_cancelled",
-  "fb_not_authorized",
-  "signup_abandoned",
-  "meta_no_pages",
-  "internal_error",
-] as const;
-export type FailureReason = (typeof FAILURE_REASONS)[number];
+export {
+  CLIENT_FAILURE_REASONS,
+  FAILURE_REASON_MEANINGS,
+  FAILURE_REASONS,
+  type FailureReason,
+} from "./failure-reasons";
 
 export type TransitionInput =
   | { event: "start" }
@@ -59,7 +58,8 @@ export type TransitionInput =
   | { event: "fail"; failureReason: FailureReason }
   | {
       event: "complete";
-      senderId: string;
+      /** A sender id, or a subquery for one written in the same batch (src/senders). */
+      senderId: string | SQL;
       connectedAccount: { id: string; channel: "whatsapp" | "messenger"; name: string | null };
     };
 
@@ -107,21 +107,24 @@ function changesFor(input: TransitionInput, now: number) {
   }
 }
 
+/** Which invitation a transition applies to. */
+export interface TransitionTarget {
+  id: string;
+  /** Only in this project (the partner API). */
+  projectId?: string;
+  /** Only while this attempt is the current one (the flow endpoints: a late answer of an
+   * attempt the client abandoned and restarted must not decide the new one). */
+  startedAt?: number;
+}
+
 /**
- * Applies `input` to invitation `id` if its current status allows it. Returns the updated row,
- * or null when the invitation does not exist (in `projectId`, if given) or is not in a state
- * the event applies to, including an open one whose `expiresAt` has passed (only `expire`
- * applies to those).
+ * The conditional UPDATE of a transition, not yet run: `transition` runs it alone, the flow
+ * endpoints run it in a `db.batch` (one transaction) with the writes that go with it.
  */
-export async function transition(
-  db: Db,
-  target: { id: string; projectId?: string },
-  input: TransitionInput,
-  now: number,
-): Promise<InvitationRow | null> {
+export function transitionQuery(db: Db, target: TransitionTarget, input: TransitionInput, now: number) {
   const rule = TRANSITIONS[input.event];
   const isExpire = input.event === "expire";
-  const [row] = await db
+  return db
     .update(invitations)
     .set({
       status: rule.to,
@@ -133,11 +136,27 @@ export async function transition(
       and(
         eq(invitations.id, target.id),
         target.projectId === undefined ? undefined : eq(invitations.projectId, target.projectId),
+        target.startedAt === undefined ? undefined : eq(invitations.startedAt, target.startedAt),
         inArray(invitations.status, [...rule.from]),
         isExpire ? lte(invitations.expiresAt, now) : gt(invitations.expiresAt, now),
       ),
     )
     .returning();
+}
+
+/**
+ * Applies `input` to invitation `id` if its current status allows it. Returns the updated row,
+ * or null when the invitation does not exist (in `projectId`, if given) or is not in a state
+ * the event applies to, including an open one whose `expiresAt` has passed (only `expire`
+ * applies to those).
+ */
+export async function transition(
+  db: Db,
+  target: TransitionTarget,
+  input: TransitionInput,
+  now: number,
+): Promise<InvitationRow | null> {
+  const [row] = await transitionQuery(db, target, input, now);
   return row ?? null;
 }
 

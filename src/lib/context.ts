@@ -1,5 +1,7 @@
 import type { Db } from "../db/client";
+import type { KeyMode } from "../db/schema";
 import type { RequestDatabase } from "../db/session";
+import type { MetaOptions } from "../onboarding/meta-client";
 import type { RateLimitSettings } from "../rate-limit/rate-limit.middleware";
 
 /** Per-request values set by middleware; handlers read them from `c.var`. */
@@ -13,6 +15,10 @@ export interface AppVariables {
   /** Milliseconds since the epoch; injectable so tests control time. */
   now: () => number;
   rateLimits: RateLimitSettings;
+  /** How the flow endpoints reach Meta (tests swap the fake or the live fetch). */
+  meta: MetaOptions;
+  /** The mode of the authenticated API key (set by the auth middleware on `/v1`). */
+  keyMode: KeyMode;
 }
 
 export interface AppEnv {

@@ -50,21 +50,28 @@ function randomString(alphabet: string, length: number): string {
   return out;
 }
 
+/** `length` random decimal digits (a WhatsApp two-step verification PIN: 6). */
+export function randomDigits(length: number): string {
+  return randomString("0123456789", length);
+}
+
 /** `prefix_` + 24 base-36 characters (~124 bits): ids are not secrets, but must not collide. */
 export function randomId(prefix: string): string {
   return `${prefix}_${randomString(BASE36, 24)}`;
 }
 
 export const API_KEY_PREFIX = "zv_live_";
+/** Test keys create test-mode invitations (the built-in fake of Meta, never the real one). */
+export const TEST_API_KEY_PREFIX = "zv_test_";
 /** Matches the keys this service issues; anything else is rejected before a lookup. */
-export const API_KEY_PATTERN = /^zv_live_[0-9A-Za-z]{48}$/;
+export const API_KEY_PATTERN = /^zv_(live|test)_[0-9A-Za-z]{48}$/;
 
 /**
- * A new project API key: a fixed prefix that secret scanners can match, then 48 base-62
- * characters (~285 bits).
+ * A new project API key: a fixed prefix that secret scanners can match (`zv_live_`, or
+ * `zv_test_` for a test key), then 48 base-62 characters (~285 bits).
  */
-export function generateApiKey(): string {
-  return `${API_KEY_PREFIX}${randomString(BASE62, 48)}`;
+export function generateApiKey(mode: "live" | "test" = "live"): string {
+  return `${mode === "test" ? TEST_API_KEY_PREFIX : API_KEY_PREFIX}${randomString(BASE62, 48)}`;
 }
 
 export async function sha256Hex(value: string): Promise<string> {

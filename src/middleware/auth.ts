@@ -21,12 +21,13 @@ export const requireApiKey = createMiddleware<AppEnv>(async (c, next) => {
   if (!API_KEY_PATTERN.test(key)) throw unauthorized("Invalid API key");
 
   const [found] = await c.var.db
-    .select({ projectId: apiKeys.projectId, revokedAt: apiKeys.revokedAt })
+    .select({ projectId: apiKeys.projectId, revokedAt: apiKeys.revokedAt, mode: apiKeys.mode })
     .from(apiKeys)
     .where(eq(apiKeys.keyHash, await sha256Hex(key)))
     .limit(1);
   if (!found) throw unauthorized("Invalid API key");
   if (found.revokedAt !== null) throw unauthorized("This API key has been revoked");
   c.set("projectId", found.projectId);
+  c.set("keyMode", found.mode);
   await next();
 });

@@ -1,4 +1,4 @@
-import type { apiKeys, phoneNumbers, projects } from "../db/schema";
+import type { apiKeys, KeyMode, phoneNumbers, projects } from "../db/schema";
 import { generateApiKey, randomId, sha256Hex } from "../lib/crypto";
 
 // Rows for the operator's provisioning (scripts/admin.ts) and for tests: the one place that
@@ -8,13 +8,17 @@ export function newProject(name: string, now: number): typeof projects.$inferIns
   return { id: randomId("prj"), name, createdAt: now };
 }
 
-/** A key row and the plaintext key, which is shown once and never stored. */
+/**
+ * A key row and the plaintext key, which is shown once and never stored. A test key
+ * (`zv_test_…`) creates test-mode invitations.
+ */
 export async function newApiKey(
   projectId: string,
   now: number,
   name: string | null = null,
+  mode: KeyMode = "live",
 ): Promise<{ row: typeof apiKeys.$inferInsert; apiKey: string }> {
-  const apiKey = generateApiKey();
+  const apiKey = generateApiKey(mode);
   return {
     apiKey,
     row: {
@@ -23,6 +27,7 @@ export async function newApiKey(
       keyHash: await sha256Hex(apiKey),
       keyPrefix: apiKey.slice(0, 12),
       name,
+      mode,
       createdAt: now,
       revokedAt: null,
     },

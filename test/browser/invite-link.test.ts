@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type BrowserSession, openBrowser, recordTraffic } from "./browser";
 
 const baseUrl = inject("baseUrl");
-const apiKey = inject("apiKey");
+// The test key: a test-mode page talks to this origin only (the live page loads Meta's SDK, which
+// invite-live.test.ts stubs).
+const apiKey = inject("testApiKey");
 const projectName = inject("projectName");
 const CLIENT_NAME = "Acme Corp";
 

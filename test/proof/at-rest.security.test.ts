@@ -1,9 +1,12 @@
 import { env } from "cloudflare:workers";
+import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
-import { apiKeys } from "../../src/db/schema";
+import { apiKeys, onboardingAttempts, senders } from "../../src/db/schema";
 import { base64ToBytes, decryptSecret, hmacSha256Hex, sha256Hex } from "../../src/lib/crypto";
+import { createFakeMeta, FAKE_PAGES, FAKE_PHONE_NUMBER_ID, type FakeMeta } from "../../src/meta/fake";
 import { newApiKey } from "../../src/projects/provisioning";
+import { code, harness } from "../onboarding/support";
 import { createProject, type TestProject } from "../support/api";
 import { eventsOf, invitationCount, invitationRow } from "./support/db";
 import {
@@ -343,5 +346,96 @@ describe("a copy of the database", () => {
     expect(await decryptSecret(env.ENCRYPTION_KEYS, stored.c)).toBe(idem.text);
     await expect(decryptSecret(otherKeySameId, stored.c)).rejects.toThrow();
     await expect(decryptSecret(otherId, stored.c)).rejects.toThrow();
+  });
+});
+
+describe("a copy of the database, after clients connected through Meta", () => {
+  it("holds no business token, Page token or registration PIN; they are sealed and open with the key", {
+    timeout: 30_000,
+  }, async () => {
+    // Every token Meta (the fake) hands out, read off its answers as the Worker receives them.
+    const fake = createFakeMeta();
+    const minted: string[] = [];
+    const recording: FakeMeta = {
+      ...fake,
+      fetch: async (request) => {
+        const res = await fake.fetch(request);
+        const text = await res.clone().text();
+        for (const match of text.matchAll(/"access_token":"([^"]+)"/g)) if (match[1]) minted.push(match[1]);
+        return res;
+      },
+    };
+    const h = harness({ fake: recording });
+    const project = await createProject("At rest Meta");
+    const wa = await setupInvitation(project.apiKey);
+    await h.ok(wa.token, "start", {});
+    await h.ok(wa.token, "complete", { code: code() });
+    const pages = await setupInvitation(project.apiKey, { connectionType: "messenger" });
+    await h.ok(pages.token, "start", {});
+    // Several Pages: the unchosen ones' tokens sit on the attempt until it completes.
+    await h.ok(pages.token, "pages", { code: code("several_pages") });
+    const pending = await setupInvitation(project.apiKey, { connectionType: "messenger" });
+    await h.ok(pending.token, "start", {});
+    await h.ok(pending.token, "pages", { code: code("several_pages") });
+    await h.ok(pages.token, "complete", { pageId: FAKE_PAGES[2].id });
+
+    const pin = fake.registeredPin(FAKE_PHONE_NUMBER_ID);
+    expect(pin).toMatch(/^\d{6}$/);
+    // business token, short- and long-lived user tokens, 3 + 3 Page tokens
+    expect(minted.length).toBeGreaterThanOrEqual(1 + 4 + 6);
+
+    const { cells } = await dumpDatabase();
+    const fragments = new Map<string, string>();
+    for (const token of minted) {
+      for (const encoded of encodingsOf(token, "apiKey")) {
+        for (let i = 0; i + FRAGMENT <= encoded.length; i++)
+          fragments.set(encoded.slice(i, i + FRAGMENT), token.slice(0, 10));
+      }
+    }
+    const leaks = cells.flatMap((cell) => {
+      for (let i = 0; i + FRAGMENT <= cell.value.length; i++) {
+        const owner = fragments.get(cell.value.slice(i, i + FRAGMENT));
+        if (owner) return [`${cell.table}.${cell.column} holds a fragment of ${owner}…`];
+      }
+      return [];
+    });
+    expect(leaks).toEqual([]);
+    // The PIN: no cell is it or carries it as JSON (6 digits may occur inside timestamps by chance).
+    const pinLeaks = cells.filter(
+      (c) => c.value === pin || c.value.includes(`"${pin}"`) || c.value.includes(`:${pin}`),
+    );
+    expect(pinLeaks.map((c) => `${c.table}.${c.column}`)).toEqual([]);
+
+    // Sealed, not discarded: each opens with the service's key.
+    const [sender] = await createDb(env.DB)
+      .select()
+      .from(senders)
+      .where(and(eq(senders.projectId, project.projectId), eq(senders.channel, "whatsapp")));
+    expect(await decryptSecret(env.ENCRYPTION_KEYS, String(sender?.pinCiphertext))).toBe(pin);
+    expect(minted).toContain(await decryptSecret(env.ENCRYPTION_KEYS, String(sender?.accessTokenCiphertext)));
+    const [attempt] = await createDb(env.DB)
+      .select()
+      .from(onboardingAttempts)
+      .where(eq(onboardingAttempts.invitationId, pending.id));
+    const sealedPages = JSON.parse(
+      await decryptSecret(env.ENCRYPTION_KEYS, String(attempt?.pagesCiphertext)),
+    ) as {
+      accessToken: string;
+    }[];
+    expect(sealedPages).toHaveLength(3);
+    for (const page of sealedPages) expect(minted).toContain(page.accessToken);
+
+    // …and no endpoint hands them back: the partner API's invitation and sender, the client's view.
+    const answers = [
+      await (await h.call(`/v1/invitations/${wa.id}`, { apiKey: project.apiKey })).text(),
+      await (await h.call(`/v1/senders/${sender?.id}`, { apiKey: project.apiKey })).text(),
+      await (await h.call("/v1/senders", { apiKey: project.apiKey })).text(),
+      await (await h.post(wa.token, "complete", { code: code() })).text(),
+    ];
+    for (const text of answers) {
+      for (const token of minted) expect(text).not.toContain(token);
+      expect(text).not.toContain(`"${pin}"`);
+      expect(text).not.toContain(String(sender?.pinCiphertext));
+    }
   });
 });

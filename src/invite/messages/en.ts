@@ -1,0 +1,102 @@
+import type { FailureReason } from "../../invitations/lifecycle";
+
+/**
+ * The invite page's English strings: the reference table. Spanish and Portuguese must have the
+ * same keys (the type checks it). `{name}` placeholders are filled on the server, or by the page
+ * script for the `script` strings, which are rendered into the page as data.
+ */
+export const en = {
+  page: {
+    titleWhatsapp: "Connect WhatsApp Business",
+    titleMessenger: "Connect a Facebook Page",
+    invites: "{project} invites {client} to connect {channel}",
+    invitesYou: "{project} invites you to connect {channel}",
+    channelWhatsapp: "WhatsApp Business",
+    channelMessenger: "a Facebook Page (Messenger)",
+    expires: "This link expires on {date}.",
+    assignedNumber: "The number to connect: {number}.",
+    allowedCountries: "Numbers from these countries are accepted: {countries}.",
+    explainWhatsapp:
+      "Meta opens a window where you sign in with Facebook and choose, or create, your WhatsApp Business account and number.",
+    explainMessenger:
+      "Meta opens a window where you sign in with Facebook and allow access to the Page to connect.",
+    actionWhatsapp: "Connect WhatsApp",
+    actionMessenger: "Connect Facebook Page",
+    resume: "A connection was started from this link and not finished. You can continue it.",
+    failedHeading: "The connection did not work",
+    noscript: "This page needs JavaScript to connect your account.",
+    testHeading: "Test mode",
+    testNotice: "Test mode: nothing is sent to Meta, and no Meta account is needed.",
+    testExplain: "Choose the outcome to simulate. It goes through the same steps as a real connection.",
+  },
+  // The test-mode panel's buttons keep these exact English names in every language: the issue
+  // fixes them, and partners' automated tests find them by name whatever the browser's language.
+  // They are for developers, never shown on a live invitation.
+  simulate: {
+    success: "Simulate success",
+    cancel: "Simulate cancel",
+    error: "Simulate error",
+  } as const,
+  gone: {
+    title: "Invitation no longer available",
+    heading: "This link no longer works",
+    cancelled: "This invitation was cancelled by the sender. Ask them for a new link.",
+    expired: "This invitation has expired. Ask the sender for a new link.",
+    completed: "This invitation has already been used: the account is connected.",
+  },
+  notFound: {
+    title: "Invitation not found",
+    heading: "Invitation not found",
+    text: "Check the link you were sent.",
+  },
+  // The page script's strings, rendered into the page with its data.
+  script: {
+    loading: "Loading Meta's sign-in…",
+    sdkFailed:
+      "Meta's sign-in could not be loaded. Check your connection or content blockers, then reload this page.",
+    opening: "Follow the steps in Meta's window.",
+    starting: "Starting…",
+    finishing: "Connecting your account…",
+    connectedHeading: "Connected",
+    connectedWhatsapp: "The WhatsApp number {name} is now connected to {project}. You can close this page.",
+    connectedMessenger: "The Facebook Page {name} is now connected to {project}. You can close this page.",
+    pickLegend: "Choose the Page to connect",
+    pickAction: "Connect this Page",
+    pickNone: "Choose a Page first.",
+    retryHint: "You can try again.",
+    errorNetwork: "The server could not be reached. Check your connection and try again.",
+    errorRateLimited: "Too many attempts. Wait a minute, then try again.",
+    errorGone: "This link no longer works. Reload the page to see why.",
+    errorNotFound: "This invitation does not exist.",
+    errorUnexpected: "Something went wrong. Try again.",
+  },
+  // Why an attempt failed, in plain words, one per `failureReason` code.
+  reasons: {
+    fb_cancelled: "Meta's window was closed before the connection was finished.",
+    fb_not_authorized: "The permissions Meta asked for were not granted, so the account cannot be connected.",
+    signup_abandoned: "Meta's window closed before the connection was finished.",
+    meta_no_pages:
+      "Your Facebook account does not manage any Page. Create a Page, or ask its admin for access, then try again.",
+    internal_error: "Meta reported an error during the sign-up, or something went wrong on our side.",
+    phone_country_not_allowed: "The number you chose is from a country this invitation does not accept.",
+    phone_number_mismatch: "The number you chose is not the number this invitation is for.",
+    meta_code_used: "Meta's sign-in had already been used. Start again.",
+    meta_code_expired: "Meta's sign-in took too long and expired. Start again.",
+    meta_code_invalid: "Meta did not accept the sign-in. Start again.",
+    meta_permission_missing:
+      "Access to a WhatsApp Business account, or another permission, was not granted. Start again and allow it.",
+    meta_token_invalid: "Meta's access expired or was revoked. Start again.",
+    meta_no_phone_number: "The WhatsApp Business account has no phone number. Add one in Meta's window.",
+    meta_register_limit:
+      "Meta blocked new registrations of this number for 72 hours, after too many attempts. Try again later.",
+    meta_register_failed: "Meta could not register the number for sending messages.",
+    meta_rate_limited: "Meta is receiving too many requests. Wait a few minutes, then try again.",
+    meta_unavailable: "Meta did not answer in time. Try again in a moment.",
+    meta_error: "Meta reported an error. Try again.",
+  } satisfies Record<FailureReason, string>,
+};
+
+/** Shape of every language's table: the same keys as English, each a string. */
+export type Messages = {
+  [Section in Exclude<keyof typeof en, "simulate">]: { [Key in keyof (typeof en)[Section]]: string };
+} & { simulate: typeof en.simulate };

@@ -1,0 +1,92 @@
+import type { Messages } from "./en";
+
+export const es: Messages = {
+  page: {
+    titleWhatsapp: "Conectar WhatsApp Business",
+    titleMessenger: "Conectar una página de Facebook",
+    invites: "{project} invita a {client} a conectar {channel}",
+    invitesYou: "{project} te invita a conectar {channel}",
+    channelWhatsapp: "WhatsApp Business",
+    channelMessenger: "una página de Facebook (Messenger)",
+    expires: "Este enlace vence el {date}.",
+    assignedNumber: "El número que hay que conectar: {number}.",
+    allowedCountries: "Se aceptan números de estos países: {countries}.",
+    explainWhatsapp:
+      "Meta abre una ventana donde inicias sesión con Facebook y eliges, o creas, tu cuenta de WhatsApp Business y tu número.",
+    explainMessenger:
+      "Meta abre una ventana donde inicias sesión con Facebook y das acceso a la página que quieres conectar.",
+    actionWhatsapp: "Conectar WhatsApp",
+    actionMessenger: "Conectar página de Facebook",
+    resume: "Se empezó una conexión desde este enlace y no se terminó. Puedes continuarla.",
+    failedHeading: "La conexión no se completó",
+    noscript: "Esta página necesita JavaScript para conectar tu cuenta.",
+    testHeading: "Modo de prueba",
+    testNotice: "Modo de prueba: no se envía nada a Meta y no hace falta una cuenta de Meta.",
+    testExplain: "Elige el resultado que quieres simular. Pasa por los mismos pasos que una conexión real.",
+  },
+  simulate: {
+    success: "Simulate success",
+    cancel: "Simulate cancel",
+    error: "Simulate error",
+  },
+  gone: {
+    title: "Invitación no disponible",
+    heading: "Este enlace ya no funciona",
+    cancelled: "Quien te envió esta invitación la canceló. Pídele un enlace nuevo.",
+    expired: "Esta invitación venció. Pide un enlace nuevo a quien te la envió.",
+    completed: "Esta invitación ya se usó: la cuenta está conectada.",
+  },
+  notFound: {
+    title: "Invitación no encontrada",
+    heading: "Invitación no encontrada",
+    text: "Revisa el enlace que te enviaron.",
+  },
+  script: {
+    loading: "Cargando el inicio de sesión de Meta…",
+    sdkFailed:
+      "No se pudo cargar el inicio de sesión de Meta. Revisa tu conexión o los bloqueadores de contenido y vuelve a cargar esta página.",
+    opening: "Sigue los pasos en la ventana de Meta.",
+    starting: "Comenzando…",
+    finishing: "Conectando tu cuenta…",
+    connectedHeading: "Conectado",
+    connectedWhatsapp:
+      "El número de WhatsApp {name} ya está conectado a {project}. Puedes cerrar esta página.",
+    connectedMessenger:
+      "La página de Facebook {name} ya está conectada a {project}. Puedes cerrar esta página.",
+    pickLegend: "Elige la página que quieres conectar",
+    pickAction: "Conectar esta página",
+    pickNone: "Primero elige una página.",
+    retryHint: "Puedes intentarlo de nuevo.",
+    errorNetwork: "No se pudo contactar con el servidor. Revisa tu conexión e inténtalo de nuevo.",
+    errorRateLimited: "Demasiados intentos. Espera un minuto e inténtalo de nuevo.",
+    errorGone: "Este enlace ya no funciona. Vuelve a cargar la página para ver por qué.",
+    errorNotFound: "Esta invitación no existe.",
+    errorUnexpected: "Algo salió mal. Inténtalo de nuevo.",
+  },
+  reasons: {
+    fb_cancelled: "Se cerró la ventana de Meta antes de terminar la conexión.",
+    fb_not_authorized:
+      "No se concedieron los permisos que pidió Meta, así que no se puede conectar la cuenta.",
+    signup_abandoned: "La ventana de Meta se cerró antes de terminar la conexión.",
+    meta_no_pages:
+      "Tu cuenta de Facebook no administra ninguna página. Crea una página, o pide acceso a quien la administra, e inténtalo de nuevo.",
+    internal_error: "Meta informó de un error durante el registro, o algo falló de nuestro lado.",
+    phone_country_not_allowed: "El número que elegiste es de un país que esta invitación no acepta.",
+    phone_number_mismatch: "El número que elegiste no es el número de esta invitación.",
+    meta_code_used: "El inicio de sesión de Meta ya se había usado. Empieza de nuevo.",
+    meta_code_expired: "El inicio de sesión de Meta tardó demasiado y venció. Empieza de nuevo.",
+    meta_code_invalid: "Meta no aceptó el inicio de sesión. Empieza de nuevo.",
+    meta_permission_missing:
+      "No se concedió acceso a una cuenta de WhatsApp Business u otro permiso. Empieza de nuevo y permítelo.",
+    meta_token_invalid: "El acceso de Meta venció o se revocó. Empieza de nuevo.",
+    meta_no_phone_number:
+      "La cuenta de WhatsApp Business no tiene número de teléfono. Agrega uno en la ventana de Meta.",
+    meta_register_limit:
+      "Meta bloqueó nuevos registros de este número durante 72 horas por demasiados intentos. Inténtalo más tarde.",
+    meta_register_failed: "Meta no pudo registrar el número para enviar mensajes.",
+    meta_rate_limited:
+      "Meta está recibiendo demasiadas solicitudes. Espera unos minutos e inténtalo de nuevo.",
+    meta_unavailable: "Meta no respondió a tiempo. Inténtalo de nuevo en un momento.",
+    meta_error: "Meta informó de un error. Inténtalo de nuevo.",
+  },
+};

@@ -1,0 +1,91 @@
+import type { Messages } from "./en";
+
+export const pt: Messages = {
+  page: {
+    titleWhatsapp: "Conectar o WhatsApp Business",
+    titleMessenger: "Conectar uma página do Facebook",
+    invites: "{project} convida {client} a conectar {channel}",
+    invitesYou: "{project} convida você a conectar {channel}",
+    channelWhatsapp: "o WhatsApp Business",
+    channelMessenger: "uma página do Facebook (Messenger)",
+    expires: "Este link expira em {date}.",
+    assignedNumber: "O número a conectar: {number}.",
+    allowedCountries: "São aceitos números destes países: {countries}.",
+    explainWhatsapp:
+      "A Meta abre uma janela onde você entra com o Facebook e escolhe, ou cria, sua conta do WhatsApp Business e seu número.",
+    explainMessenger:
+      "A Meta abre uma janela onde você entra com o Facebook e autoriza o acesso à página a conectar.",
+    actionWhatsapp: "Conectar WhatsApp",
+    actionMessenger: "Conectar página do Facebook",
+    resume: "Uma conexão foi iniciada por este link e não foi concluída. Você pode continuá-la.",
+    failedHeading: "A conexão não foi concluída",
+    noscript: "Esta página precisa de JavaScript para conectar sua conta.",
+    testHeading: "Modo de teste",
+    testNotice: "Modo de teste: nada é enviado à Meta, e não é preciso ter uma conta da Meta.",
+    testExplain: "Escolha o resultado a simular. Ele passa pelas mesmas etapas de uma conexão real.",
+  },
+  simulate: {
+    success: "Simulate success",
+    cancel: "Simulate cancel",
+    error: "Simulate error",
+  },
+  gone: {
+    title: "Convite indisponível",
+    heading: "Este link não funciona mais",
+    cancelled: "Quem enviou este convite o cancelou. Peça um novo link.",
+    expired: "Este convite expirou. Peça um novo link a quem o enviou.",
+    completed: "Este convite já foi usado: a conta está conectada.",
+  },
+  notFound: {
+    title: "Convite não encontrado",
+    heading: "Convite não encontrado",
+    text: "Confira o link que você recebeu.",
+  },
+  script: {
+    loading: "Carregando o login da Meta…",
+    sdkFailed:
+      "Não foi possível carregar o login da Meta. Verifique sua conexão ou os bloqueadores de conteúdo e recarregue esta página.",
+    opening: "Siga as etapas na janela da Meta.",
+    starting: "Iniciando…",
+    finishing: "Conectando sua conta…",
+    connectedHeading: "Conectado",
+    connectedWhatsapp:
+      "O número de WhatsApp {name} agora está conectado a {project}. Você pode fechar esta página.",
+    connectedMessenger:
+      "A página do Facebook {name} agora está conectada a {project}. Você pode fechar esta página.",
+    pickLegend: "Escolha a página a conectar",
+    pickAction: "Conectar esta página",
+    pickNone: "Escolha uma página primeiro.",
+    retryHint: "Você pode tentar de novo.",
+    errorNetwork: "Não foi possível falar com o servidor. Verifique sua conexão e tente de novo.",
+    errorRateLimited: "Tentativas demais. Aguarde um minuto e tente de novo.",
+    errorGone: "Este link não funciona mais. Recarregue a página para ver o motivo.",
+    errorNotFound: "Este convite não existe.",
+    errorUnexpected: "Algo deu errado. Tente de novo.",
+  },
+  reasons: {
+    fb_cancelled: "A janela da Meta foi fechada antes de a conexão ser concluída.",
+    fb_not_authorized:
+      "As permissões pedidas pela Meta não foram concedidas, então a conta não pode ser conectada.",
+    signup_abandoned: "A janela da Meta fechou antes de a conexão ser concluída.",
+    meta_no_pages:
+      "Sua conta do Facebook não administra nenhuma página. Crie uma página, ou peça acesso a quem a administra, e tente de novo.",
+    internal_error: "A Meta informou um erro durante o cadastro, ou algo deu errado do nosso lado.",
+    phone_country_not_allowed: "O número escolhido é de um país que este convite não aceita.",
+    phone_number_mismatch: "O número escolhido não é o número deste convite.",
+    meta_code_used: "O login da Meta já tinha sido usado. Comece de novo.",
+    meta_code_expired: "O login da Meta demorou demais e expirou. Comece de novo.",
+    meta_code_invalid: "A Meta não aceitou o login. Comece de novo.",
+    meta_permission_missing:
+      "O acesso a uma conta do WhatsApp Business, ou outra permissão, não foi concedido. Comece de novo e autorize.",
+    meta_token_invalid: "O acesso da Meta expirou ou foi revogado. Comece de novo.",
+    meta_no_phone_number:
+      "A conta do WhatsApp Business não tem número de telefone. Adicione um na janela da Meta.",
+    meta_register_limit:
+      "A Meta bloqueou novos registros deste número por 72 horas, após tentativas demais. Tente mais tarde.",
+    meta_register_failed: "A Meta não conseguiu registrar o número para enviar mensagens.",
+    meta_rate_limited: "A Meta está recebendo solicitações demais. Aguarde alguns minutos e tente de novo.",
+    meta_unavailable: "A Meta não respondeu a tempo. Tente de novo em instantes.",
+    meta_error: "A Meta informou um erro. Tente de novo.",
+  },
+};

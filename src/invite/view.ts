@@ -1,0 +1,148 @@
+import { html, raw } from "hono/html";
+import type { HtmlEscapedString } from "hono/utils/html";
+import type { ClientView } from "../onboarding/client-view";
+import { fill, formatCountries, formatDateTime, LANGUAGES, type Language } from "./language";
+import { INVITE_SCRIPT } from "./script";
+
+type View = ClientView["invitation"];
+type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+// Colours meet WCAG AA contrast on white; every focusable thing shows a 3 px outline.
+const CSS = `
+body{font:1rem/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1f2328;background:#fff}
+h1{font-size:1.5rem;line-height:1.3}h2{font-size:1.2rem}
+.muted{color:#57606a}.error{color:#a40e26}.note{border-left:4px solid #9a6700;padding-left:.75rem}
+button{font:inherit;min-height:2.75rem;padding:.6rem 1.2rem;border-radius:.4rem;border:2px solid #0b57d0;background:#0b57d0;color:#fff;cursor:pointer}
+button:disabled{background:#eaeef2;border-color:#8c959f;color:#424a53;cursor:not-allowed}
+:focus-visible{outline:3px solid #953800;outline-offset:3px}
+#test-panel{border:2px dashed #8c959f;border-radius:.4rem;padding:0 1rem 1rem;margin-top:1rem}
+#test-panel button{background:#fff;color:#0b57d0;margin:.25rem .5rem .25rem 0}
+fieldset{border:1px solid #8c959f;border-radius:.4rem;margin:1rem 0}.choice{padding:.3rem 0}.choice input{margin:0 .6rem 0 0}
+[hidden]{display:none!important}
+.sr-only{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
+`;
+
+export interface OpenPage {
+  language: Language;
+  nonce: string;
+  view: View;
+  /** Meta's SDK and ids, for a live page; null in test mode (the page then names no Meta host). */
+  meta: { sdkUrl: string; appId: string; version: string; configId: string } | null;
+}
+
+function layout(language: Language, nonce: string, title: string, body: Markup, tail: Markup = html``) {
+  return html`<!doctype html>
+<html lang="${language}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<meta name="robots" content="noindex">
+<title>${title}</title>
+<style nonce="${nonce}">${raw(CSS)}</style>
+</head>
+<body>
+<main>
+${body}
+</main>
+${tail}
+</body>
+</html>`;
+}
+
+/** JSON for a `<script type="application/json">` block: no `<` can end the element early. */
+function dataBlock(data: unknown): HtmlEscapedString | Promise<HtmlEscapedString> {
+  const json = JSON.stringify(data)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
+  return raw(json);
+}
+
+/** Embedded Signup's prefill (`extras.setup`), from what the partner told us about the client. */
+function signupExtras(view: View) {
+  const business = view.clientName ? { name: view.clientName } : undefined;
+  // sessionInfoVersion "3": the message format with FINISH/CANCEL events; ignored where the
+  // configuration's version fixes it (META.md: which one v4 requires is unconfirmed).
+  return { setup: business ? { business } : {}, sessionInfoVersion: "3" };
+}
+
+/** The page of an open invitation (pending, in progress or failed): the one action, and the script. */
+export function invitationPage({ language, nonce, view, meta }: OpenPage) {
+  const m = LANGUAGES[language];
+  const messenger = view.connectionType === "messenger";
+  const channel = messenger ? m.page.channelMessenger : m.page.channelWhatsapp;
+  const values = { project: view.partnerName, client: view.clientName ?? "", channel };
+  const invites = fill(view.clientName ? m.page.invites : m.page.invitesYou, values);
+  const reason = view.failureReason ?? "";
+  const reasonText = Object.hasOwn(m.reasons, reason)
+    ? m.reasons[reason as keyof typeof m.reasons]
+    : m.script.errorUnexpected;
+
+  const outcome =
+    view.status === "failed"
+      ? html`<h2 tabindex="-1">${m.page.failedHeading}</h2><p>${reasonText}</p><p>${m.script.retryHint}</p>`
+      : view.status === "in_progress"
+        ? html`<p>${m.page.resume}</p>`
+        : "";
+  const data = {
+    status: view.status,
+    channel: messenger ? "messenger" : "whatsapp",
+    project: view.partnerName,
+    // Test mode's panel: the requests it sends. `fake.ok.<random>` is a code the
+    // built-in fake of Meta (src/meta/fake.ts) accepts once, as Meta does a real one.
+    test: view.testMode
+      ? {
+          code: "fake.ok.",
+          cancel: { reason: "fb_cancelled", step: "PHONE_NUMBER_SETUP" },
+          error: { reason: "internal_error", message: "Simulated error" },
+        }
+      : null,
+    meta: meta && { ...meta, extras: messenger ? undefined : signupExtras(view) },
+    text: { ...m.script, failedHeading: m.page.failedHeading, testReady: m.page.testExplain },
+    reasons: m.reasons,
+  };
+
+  const body = html`<h1>${invites}</h1>
+<p class="muted">${fill(m.page.expires, { date: formatDateTime(language, Date.parse(view.expiresAt)) })}</p>
+${view.assignedPhoneNumber ? html`<p>${fill(m.page.assignedNumber, { number: view.assignedPhoneNumber })}</p>` : ""}
+${
+  view.allowedPhoneCountries?.length
+    ? html`<p>${fill(m.page.allowedCountries, { countries: formatCountries(language, view.allowedPhoneCountries) })}</p>`
+    : ""
+}
+${view.testMode ? html`<p class="note" data-before>${m.page.testNotice}</p>` : ""}
+<div id="outcome">${outcome}</div>
+<p data-before>${messenger ? m.page.explainMessenger : m.page.explainWhatsapp}</p>
+<button id="action" type="button" disabled>${messenger ? m.page.actionMessenger : m.page.actionWhatsapp}</button>
+${
+  view.testMode
+    ? html`<section id="test-panel" aria-labelledby="test-heading" hidden>
+<h2 id="test-heading">${m.page.testHeading}</h2>
+<p>${m.page.testExplain}</p>
+<button type="button" data-outcome="success">${m.simulate.success}</button>
+<button type="button" data-outcome="cancel">${m.simulate.cancel}</button>
+<button type="button" data-outcome="error">${m.simulate.error}</button>
+</section>`
+    : ""
+}
+<div id="extra"></div>
+<p id="progress"></p>
+<p id="live" class="sr-only" role="status" aria-live="polite"></p>
+<noscript><p class="error">${m.page.noscript}</p></noscript>`;
+
+  const tail = html`<script type="application/json" id="invite-data">${dataBlock(data)}</script>
+<script nonce="${nonce}">${raw(INVITE_SCRIPT)}</script>`;
+  return layout(language, nonce, messenger ? m.page.titleMessenger : m.page.titleWhatsapp, body, tail);
+}
+
+/** 410: cancelled, expired or already used. Says nothing about the partner or the client. */
+export function gonePage(language: Language, nonce: string, status: "cancelled" | "expired" | "completed") {
+  const m = LANGUAGES[language].gone;
+  return layout(language, nonce, m.title, html`<h1>${m.heading}</h1><p>${m[status]}</p>`);
+}
+
+export function notFoundPage(language: Language, nonce: string) {
+  const m = LANGUAGES[language].notFound;
+  return layout(language, nonce, m.title, html`<h1>${m.heading}</h1><p>${m.text}</p>`);
+}

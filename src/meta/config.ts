@@ -1,0 +1,49 @@
+import type { InvitationRow } from "../db/schema";
+
+/** Graph API version used when META_GRAPH_VERSION is empty (Meta's current one, 2026). */
+export const DEFAULT_GRAPH_VERSION = "v23.0";
+export const DEFAULT_GRAPH_URL = "https://graph.facebook.com";
+
+/** Meta's JavaScript SDK, which the invite page loads in live mode. */
+export const META_SDK_URL = "https://connect.facebook.net/en_US/sdk.js";
+
+/** The Meta app this Worker is (vars and the secret META_APP_SECRET; see README, "Meta"). */
+export interface MetaConfig {
+  /** Empty: Meta is not configured, and every invitation is in test mode. */
+  appId: string;
+  /** Embedded Signup configuration (WhatsApp). */
+  configId: string;
+  /** Facebook Login for Business configuration (Pages, Messenger). */
+  messengerConfigId: string;
+  /** Graph API origin without a trailing slash, e.g. `https://graph.facebook.com`. */
+  graphUrl: string;
+  /** e.g. `v23.0`. */
+  graphVersion: string;
+}
+
+export function metaConfig(env: Env): MetaConfig {
+  return {
+    appId: env.META_APP_ID?.trim() ?? "",
+    configId: env.META_CONFIG_ID?.trim() ?? "",
+    messengerConfigId: env.META_MESSENGER_CONFIG_ID?.trim() ?? "",
+    graphUrl: (env.META_GRAPH_URL?.trim() || DEFAULT_GRAPH_URL).replace(/\/+$/, ""),
+    graphVersion: env.META_GRAPH_VERSION?.trim() || DEFAULT_GRAPH_VERSION,
+  };
+}
+
+/** The app secret; only live-mode code exchanges read it. */
+export function metaAppSecret(env: Env): string {
+  const secret = env.META_APP_SECRET;
+  if (!secret) throw new Error("META_APP_SECRET is not set (wrangler secret put META_APP_SECRET)");
+  return secret;
+}
+
+/**
+ * Test mode: the built-in fake of Meta (src/meta/fake.ts) instead of the real one. Every
+ * invitation is in test mode while META_APP_ID is empty (local development); with it set, those
+ * created with a test key (`zv_test_…`) are. A test invitation never reaches real Meta, and a
+ * live one never reaches the fake.
+ */
+export function isTestMode(env: Env, invitation: Pick<InvitationRow, "mode">): boolean {
+  return metaConfig(env).appId === "" || invitation.mode === "test";
+}

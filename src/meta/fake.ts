@@ -1,0 +1,374 @@
+/**
+ * A fake of Meta's Graph API for test mode and tests: the same requests and answers as the calls
+ * in src/meta/graph.ts make and expect (META.md), including Meta's error shape. It checks what
+ * Meta checks: the app id and secret on a code exchange, single-use codes that expire after 30 s,
+ * the app token on `debug_token`, the business token on WABA calls, the Page token on Page calls,
+ * and the register limit (10 per number in 72 h, then 133016).
+ *
+ * It is a plain `(request) => Promise<Response>` handler: the Worker calls it in-process for
+ * test-mode invitations, and a test can serve it over HTTP (META_GRAPH_URL) for the real-Meta
+ * page. State lives in the instance (per isolate for the Worker's own).
+ *
+ * Codes: `fake.<scenario>.<nonce>` (nonce: 1-64 of [A-Za-z0-9_-]) is a code issued the first
+ * time it is seen; `issueCode()` issues one explicitly. Scenarios pick the error paths:
+ *   ok, coexistence, several_pages, no_pages, no_phone_number, number_<E.164 digits>,
+ *   used_code (36009), expired_code (36007), no_waba_permission (no WABA in debug_token),
+ *   token_invalid (190 on the phone number read), rate_limited (80008 on the phone numbers),
+ *   register_limit (133016), register_error (133005), unavailable (code 2, HTTP 500, on the
+ *   exchange), timeout (the exchange never answers).
+ */
+
+export const FAKE_APP_ID = "1000000000000001";
+export const FAKE_APP_SECRET = "fake-app-secret-for-test-mode";
+export const FAKE_BUSINESS_ID = "100000000000021";
+export const FAKE_WABA_ID = "100000000000001";
+export const FAKE_PHONE_NUMBER_ID = "100000000000011";
+export const FAKE_DISPLAY_PHONE_NUMBER = "+1 415-555-0100";
+export const FAKE_VERIFIED_NAME = "Test Business";
+export const FAKE_PAGE = { id: "200000000000001", name: "Test Page" } as const;
+export const FAKE_PAGES = [
+  FAKE_PAGE,
+  { id: "200000000000002", name: "Test Page 2" },
+  { id: "200000000000003", name: "Test Page 3" },
+] as const;
+
+export const FAKE_CODE_PATTERN = /^fake\.([a-z0-9_]{1,40})\.([A-Za-z0-9_-]{1,64})$/;
+const CODE_TTL_MS = 30_000;
+const REGISTER_WINDOW_MS = 72 * 3_600_000;
+const REGISTER_LIMIT = 10;
+
+export interface FakeMetaOptions {
+  appId?: string;
+  appSecret?: string;
+  now?: () => number;
+  /** How long a `timeout` scenario stalls when the caller never aborts. */
+  stallMs?: number;
+}
+
+interface Grant {
+  scenario: string;
+  /** The code the token was exchanged for. */
+  code: string;
+}
+
+interface FakeNumber {
+  id: string;
+  display: string;
+  verifiedName: string;
+  isOnBizApp: boolean;
+}
+
+function fbtrace(): string {
+  return `Fake${Math.random().toString(36).slice(2, 12)}`;
+}
+
+function graphError(
+  status: number,
+  code: number,
+  message: string,
+  extra: { subcode?: number; type?: string; whatsapp?: boolean } = {},
+): Response {
+  return Response.json(
+    {
+      error: {
+        message,
+        type: extra.type ?? "OAuthException",
+        code,
+        ...(extra.subcode === undefined ? {} : { error_subcode: extra.subcode }),
+        ...(extra.whatsapp ? { error_data: { messaging_product: "whatsapp", details: message } } : {}),
+        fbtrace_id: fbtrace(),
+      },
+    },
+    { status },
+  );
+}
+
+const invalidToken = () =>
+  graphError(401, 190, "Invalid OAuth access token - Cannot parse access token", { type: "OAuthException" });
+
+function numberFor(scenario: string): FakeNumber {
+  const custom = /^number_([1-9]\d{6,14})$/.exec(scenario);
+  if (custom?.[1]) {
+    const digits = custom[1];
+    return {
+      id: `3${digits.padStart(14, "0")}`,
+      // Meta's display form: spaces and dashes, for people (`+1 415-555-0142`, `+34 612345678`).
+      display: digits.startsWith("1")
+        ? `+1 ${digits.slice(1, 4)}-${digits.slice(4, 7)}-${digits.slice(7)}`
+        : `+${digits.slice(0, 2)} ${digits.slice(2)}`,
+      verifiedName: "Test Business",
+      isOnBizApp: false,
+    };
+  }
+  return {
+    id: FAKE_PHONE_NUMBER_ID,
+    display: FAKE_DISPLAY_PHONE_NUMBER,
+    verifiedName: FAKE_VERIFIED_NAME,
+    isOnBizApp: scenario === "coexistence",
+  };
+}
+
+export function createFakeMeta(options: FakeMetaOptions = {}) {
+  const appId = options.appId ?? FAKE_APP_ID;
+  const appSecret = options.appSecret ?? FAKE_APP_SECRET;
+  const now = options.now ?? Date.now;
+  const codes = new Map<string, { scenario: string; issuedAt: number; used: boolean }>();
+  const tokens = new Map<string, Grant>();
+  const pageTokens = new Map<string, string>();
+  const registers = new Map<string, number[]>();
+  const registered = new Map<string, string>();
+  const subscribedWabas = new Set<string>();
+  const subscribedPages = new Map<string, string[]>();
+  /** Every request, for tests: `${method} ${path}` without the version or the query. */
+  const calls: string[] = [];
+  let counter = 0;
+
+  function mint(prefix: string): string {
+    counter += 1;
+    return `${prefix}${counter}x${Math.random().toString(36).slice(2, 14)}`;
+  }
+
+  function bearer(request: Request, url: URL): string | null {
+    const header = request.headers.get("Authorization");
+    const match = header ? /^Bearer (.+)$/i.exec(header) : null;
+    return match?.[1] ?? url.searchParams.get("access_token");
+  }
+
+  function exchange(url: URL): Response {
+    if (url.searchParams.get("client_id") !== appId) {
+      return graphError(400, 101, "Error validating application. Invalid application ID.");
+    }
+    if (url.searchParams.get("client_secret") !== appSecret) {
+      return graphError(400, 1, "Error validating client secret.", { subcode: 463 });
+    }
+    if (url.searchParams.get("grant_type") === "fb_exchange_token") {
+      const grant = tokens.get(url.searchParams.get("fb_exchange_token") ?? "");
+      if (!grant) return invalidToken();
+      const token = mint("EAAFakeLongLived");
+      tokens.set(token, grant);
+      return Response.json({ access_token: token, token_type: "bearer", expires_in: 5_183_944 });
+    }
+    if (url.searchParams.has("redirect_uri")) {
+      return graphError(
+        400,
+        100,
+        "Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request",
+        { subcode: 36008 },
+      );
+    }
+    const code = url.searchParams.get("code") ?? "";
+    let entry = codes.get(code);
+    const match = FAKE_CODE_PATTERN.exec(code);
+    if (!entry && match?.[1]) {
+      entry = { scenario: match[1], issuedAt: now(), used: false };
+      codes.set(code, entry);
+    }
+    if (!entry) return graphError(400, 100, "Invalid verification code format.");
+    if (entry.used || entry.scenario === "used_code") {
+      entry.used = true;
+      return graphError(400, 100, "This authorization code has been used.", { subcode: 36009 });
+    }
+    if (entry.scenario === "expired_code" || now() - entry.issuedAt > CODE_TTL_MS) {
+      return graphError(400, 100, "This authorization code has expired.", { subcode: 36007 });
+    }
+    entry.used = true;
+    if (entry.scenario === "unavailable") {
+      return graphError(500, 2, "An unexpected error has occurred. Please retry your request later.", {
+        type: "OAuthException",
+      });
+    }
+    const token = mint("EAAFake");
+    tokens.set(token, { scenario: entry.scenario, code });
+    return Response.json({ access_token: token, token_type: "bearer" });
+  }
+
+  function debugToken(request: Request, url: URL): Response {
+    if (bearer(request, url) !== `${appId}|${appSecret}`) {
+      return graphError(400, 190, "Invalid OAuth access token signature.");
+    }
+    const input = url.searchParams.get("input_token") ?? "";
+    const grant = tokens.get(input);
+    if (!grant) {
+      return Response.json({
+        data: { is_valid: false, error: { code: 190, message: "Invalid OAuth access token." } },
+      });
+    }
+    const whatsapp = grant.scenario === "no_waba_permission" ? [] : [FAKE_WABA_ID];
+    return Response.json({
+      data: {
+        app_id: appId,
+        type: "SYSTEM_USER",
+        application: "Fake app",
+        is_valid: true,
+        scopes: ["whatsapp_business_management", "whatsapp_business_messaging", "business_management"],
+        granular_scopes: [
+          ...(whatsapp.length ? [{ scope: "whatsapp_business_management", target_ids: whatsapp }] : []),
+          { scope: "whatsapp_business_messaging", target_ids: whatsapp },
+          { scope: "business_management", target_ids: [FAKE_BUSINESS_ID] },
+        ],
+      },
+    });
+  }
+
+  /** The grant behind a WABA-scoped call, or the error Meta would answer. */
+  function businessGrant(request: Request, url: URL): Grant | Response {
+    const grant = tokens.get(bearer(request, url) ?? "");
+    if (!grant) return invalidToken();
+    if (grant.scenario === "token_invalid") {
+      return graphError(401, 190, "Error validating access token: The session has been invalidated.", {
+        subcode: 460,
+      });
+    }
+    return grant;
+  }
+
+  async function handle(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const path = url.pathname.replace(/^\/v\d+\.\d+/, "");
+    const method = request.method.toUpperCase();
+    calls.push(`${method} ${path}`);
+
+    if (method === "GET" && path === "/oauth/access_token") {
+      const match = FAKE_CODE_PATTERN.exec(url.searchParams.get("code") ?? "");
+      const scenario = codes.get(url.searchParams.get("code") ?? "")?.scenario ?? match?.[1];
+      if (scenario === "timeout") await stall(request.signal, options.stallMs ?? 60_000);
+      return exchange(url);
+    }
+    if (method === "GET" && path === "/debug_token") return debugToken(request, url);
+    if (method === "GET" && path === "/me/accounts") {
+      const grant = tokens.get(bearer(request, url) ?? "");
+      if (!grant) return invalidToken();
+      const pages =
+        grant.scenario === "no_pages" ? [] : grant.scenario === "several_pages" ? FAKE_PAGES : [FAKE_PAGE];
+      return Response.json({
+        data: pages.map((page) => {
+          const token = mint(`EAAFakePage${page.id}`);
+          pageTokens.set(token, page.id);
+          return { ...page, access_token: token, category: "Business", tasks: ["MESSAGING", "MANAGE"] };
+        }),
+        paging: { cursors: { before: "b", after: "a" } },
+      });
+    }
+
+    const segments = path.split("/").filter(Boolean);
+    const [id, edge] = segments;
+    if (!id || segments.length > 2)
+      return graphError(400, 2500, "Unknown path components", { type: "OAuthException" });
+
+    if (edge === "subscribed_apps" && method === "POST" && pageTokens.has(bearer(request, url) ?? "")) {
+      if (pageTokens.get(bearer(request, url) ?? "") !== id) {
+        return graphError(403, 210, "(#210) A page access token is required to request this resource.");
+      }
+      subscribedPages.set(id, (url.searchParams.get("subscribed_fields") ?? "").split(","));
+      return Response.json({ success: true });
+    }
+
+    const grant = businessGrant(request, url);
+    if (grant instanceof Response) return grant;
+    const number = numberFor(grant.scenario);
+
+    if (edge === "phone_numbers" && method === "GET") {
+      if (id !== FAKE_WABA_ID) return graphError(403, 200, "(#200) Permissions error");
+      if (grant.scenario === "rate_limited") {
+        return graphError(
+          400,
+          80008,
+          "(#80008) There have been too many calls to this WhatsApp Business account.",
+          { whatsapp: true },
+        );
+      }
+      const data = grant.scenario === "no_phone_number" ? [] : [number];
+      return Response.json({
+        data: data.map((n) => ({
+          id: n.id,
+          display_phone_number: n.display,
+          verified_name: n.verifiedName,
+          code_verification_status: "VERIFIED",
+          quality_rating: "GREEN",
+          ...(n.isOnBizApp ? { is_on_biz_app: true } : {}),
+        })),
+      });
+    }
+    if (edge === "subscribed_apps" && method === "POST") {
+      if (id !== FAKE_WABA_ID) return graphError(403, 200, "(#200) Permissions error");
+      subscribedWabas.add(id);
+      return Response.json({ success: true });
+    }
+    if (edge === "register" && method === "POST") {
+      if (id !== number.id) return graphError(400, 100, "(#100) Invalid parameter", { whatsapp: true });
+      const body = (await request.json().catch(() => ({}))) as { messaging_product?: unknown; pin?: unknown };
+      if (
+        body.messaging_product !== "whatsapp" ||
+        typeof body.pin !== "string" ||
+        !/^\d{6}$/.test(body.pin)
+      ) {
+        return graphError(400, 100, "(#100) Invalid parameter", { whatsapp: true });
+      }
+      if (number.isOnBizApp) {
+        return graphError(400, 100, "(#100) This number is in use on the WhatsApp Business app", {
+          whatsapp: true,
+        });
+      }
+      const recent = (registers.get(id) ?? []).filter((t) => now() - t < REGISTER_WINDOW_MS);
+      if (grant.scenario === "register_limit" || recent.length >= REGISTER_LIMIT) {
+        return graphError(400, 133016, "Account register deregister rate limit exceeded", { whatsapp: true });
+      }
+      recent.push(now());
+      registers.set(id, recent);
+      if (grant.scenario === "register_error") {
+        return graphError(400, 133005, "Two step verification PIN Mismatch", { whatsapp: true });
+      }
+      registered.set(id, body.pin);
+      return Response.json({ success: true });
+    }
+    if (edge === undefined && method === "GET") {
+      if (id !== number.id)
+        return graphError(400, 100, `Unsupported get request. Object with ID '${id}' does not exist`, {
+          subcode: 33,
+        });
+      return Response.json({
+        id: number.id,
+        display_phone_number: number.display,
+        verified_name: number.verifiedName,
+        code_verification_status: "VERIFIED",
+        ...(number.isOnBizApp ? { is_on_biz_app: true } : {}),
+      });
+    }
+    return graphError(400, 100, `Unsupported request - method type: ${method.toLowerCase()}`, {
+      type: "GraphMethodException",
+    });
+  }
+
+  return {
+    fetch: handle,
+    appId,
+    appSecret,
+    /** Issues a code now (it expires in 30 s on this fake's clock). */
+    issueCode(scenario = "ok"): string {
+      const code = `fake.${scenario}.${mint("n")}`;
+      codes.set(code, { scenario, issuedAt: now(), used: false });
+      return code;
+    },
+    calls,
+    /** How many requests matched `method path` (e.g. `GET /oauth/access_token`). */
+    count(call: string): number {
+      return calls.filter((c) => c === call).length;
+    },
+    registeredPin: (phoneNumberId: string) => registered.get(phoneNumberId),
+    isWabaSubscribed: (wabaId: string) => subscribedWabas.has(wabaId),
+    pageSubscribedFields: (pageId: string) => subscribedPages.get(pageId),
+  };
+}
+
+export type FakeMeta = ReturnType<typeof createFakeMeta>;
+
+function stall(signal: AbortSignal, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    });
+  });
+}

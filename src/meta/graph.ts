@@ -1,0 +1,251 @@
+import { logEvent } from "../lib/log";
+import { GraphError, type GraphErrorBody, type GraphOperation, reasonFor } from "./errors";
+
+/**
+ * Every call this service makes to Meta's Graph API. Whatever the mode, the calls are the same:
+ * live mode sends them to `graph.facebook.com` (or META_GRAPH_URL), test mode to the built-in
+ * fake's handler in-process (src/meta/fake.ts). Each call has a timeout; each failure becomes a
+ * GraphError carrying a failure reason. Tokens, codes and the app secret travel in query strings
+ * and headers, which are never logged: a log line holds the operation, status, duration and
+ * Meta's error code and trace id only.
+ */
+
+export type FetchHandler = (request: Request) => Promise<Response>;
+
+export interface GraphOptions {
+  /** `fetch` for live mode; the fake's handler for test mode. */
+  fetch: FetchHandler;
+  graphUrl: string;
+  graphVersion: string;
+  appId: string;
+  appSecret: string;
+  /** Per call, milliseconds. */
+  timeoutMs: number;
+  /** Correlates the log lines with the request's. */
+  requestId?: string;
+}
+
+export interface GranularScope {
+  scope: string;
+  targetIds: string[];
+}
+
+export interface GraphPhoneNumber {
+  id: string;
+  displayPhoneNumber: string;
+  verifiedName: string | null;
+  /** A number in use on the WhatsApp Business app (coexistence): not registered again. */
+  isOnBizApp: boolean;
+}
+
+export interface GraphPage {
+  id: string;
+  name: string;
+  accessToken: string;
+}
+
+export const DEFAULT_GRAPH_TIMEOUT_MS = 10_000;
+
+/** The Page webhook fields a Messenger sender needs. */
+export const PAGE_SUBSCRIBED_FIELDS = [
+  "messages",
+  "messaging_postbacks",
+  "message_deliveries",
+  "message_reads",
+];
+
+const PHONE_FIELDS = "id,display_phone_number,verified_name,code_verification_status,is_on_biz_app";
+
+type Json = Record<string, unknown>;
+
+function str(value: unknown): string | null {
+  return typeof value === "string" && value.length > 0 ? value : null;
+}
+
+function phoneNumberFrom(value: unknown): GraphPhoneNumber | null {
+  const row = (value ?? {}) as Json;
+  const id = str(row.id);
+  const display = str(row.display_phone_number);
+  if (!id || !display) return null;
+  return {
+    id,
+    displayPhoneNumber: display,
+    verifiedName: str(row.verified_name),
+    isOnBizApp: row.is_on_biz_app === true,
+  };
+}
+
+export function createGraph(options: GraphOptions) {
+  const base = `${options.graphUrl}/${options.graphVersion}`;
+
+  async function call(
+    operation: GraphOperation,
+    method: "GET" | "POST",
+    path: string,
+    init: { query?: Record<string, string>; token?: string; json?: Json } = {},
+  ): Promise<Json> {
+    const url = new URL(`${base}${path}`);
+    for (const [key, value] of Object.entries(init.query ?? {})) url.searchParams.set(key, value);
+    const headers = new Headers({ Accept: "application/json" });
+    if (init.token) headers.set("Authorization", `Bearer ${init.token}`);
+    if (init.json) headers.set("Content-Type", "application/json");
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+    const started = Date.now();
+    const log = (status: number | null, error?: GraphErrorBody | string) =>
+      logEvent(status !== null && status < 400 ? "info" : "warn", "graph", {
+        requestId: options.requestId ?? null,
+        operation,
+        status,
+        durationMs: Date.now() - started,
+        ...(typeof error === "string"
+          ? { error }
+          : error && {
+              code: error.code ?? null,
+              subcode: error.error_subcode ?? null,
+              fbtraceId: error.fbtrace_id ?? null,
+            }),
+      });
+    let response: Response;
+    let body: Json;
+    try {
+      response = await options.fetch(
+        new Request(url, {
+          method,
+          headers,
+          body: init.json ? JSON.stringify(init.json) : undefined,
+          signal: controller.signal,
+        }),
+      );
+      body = (await response.json().catch(() => ({}))) as Json;
+    } catch (error) {
+      const timedOut = controller.signal.aborted;
+      log(null, timedOut ? "timeout" : "network");
+      throw new GraphError(
+        operation,
+        "meta_unavailable",
+        timedOut
+          ? `Meta did not answer ${operation} within ${options.timeoutMs} ms`
+          : `Meta could not be reached for ${operation}: ${error instanceof Error ? error.name : "error"}`,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    const error = (body.error ?? undefined) as GraphErrorBody | undefined;
+    if (!response.ok || error) {
+      log(response.status, error ?? {});
+      const reason = reasonFor(operation, response.status, error);
+      throw new GraphError(
+        operation,
+        reason,
+        `Meta refused ${operation}: ${error?.message ?? `HTTP ${response.status}`}` +
+          (error?.code === undefined
+            ? ""
+            : ` (code ${error.code}${error.error_subcode ? `/${error.error_subcode}` : ""})`),
+        { code: error?.code, subcode: error?.error_subcode, fbtraceId: error?.fbtrace_id },
+      );
+    }
+    log(response.status);
+    return body;
+  }
+
+  const unexpected = (operation: GraphOperation, what: string) =>
+    new GraphError(operation, "meta_error", `Meta's answer to ${operation} has no ${what}`);
+
+  return {
+    /** Exchanges the client's code for a token (no redirect_uri). Never retried: codes are single-use. */
+    async exchangeCode(code: string): Promise<string> {
+      const body = await call("exchange_code", "GET", "/oauth/access_token", {
+        query: { client_id: options.appId, client_secret: options.appSecret, code },
+      });
+      const token = str(body.access_token);
+      if (!token) throw unexpected("exchange_code", "access_token");
+      return token;
+    },
+
+    /** A long-lived user token (about 60 days); Page tokens derived from it do not expire. */
+    async longLivedUserToken(token: string): Promise<string> {
+      const body = await call("long_lived_token", "GET", "/oauth/access_token", {
+        query: {
+          grant_type: "fb_exchange_token",
+          client_id: options.appId,
+          client_secret: options.appSecret,
+          fb_exchange_token: token,
+        },
+      });
+      const longLived = str(body.access_token);
+      if (!longLived) throw unexpected("long_lived_token", "access_token");
+      return longLived;
+    },
+
+    /** What `token` may reach, per permission (`debug_token`, with the app token). */
+    async granularScopes(token: string): Promise<GranularScope[]> {
+      const body = await call("debug_token", "GET", "/debug_token", {
+        query: { input_token: token },
+        token: `${options.appId}|${options.appSecret}`,
+      });
+      const data = (body.data ?? {}) as Json;
+      if (data.is_valid === false)
+        throw new GraphError("debug_token", "meta_token_invalid", "Meta reports the token invalid");
+      const scopes = Array.isArray(data.granular_scopes) ? (data.granular_scopes as Json[]) : [];
+      return scopes.map((s) => ({
+        scope: String(s.scope ?? ""),
+        targetIds: Array.isArray(s.target_ids) ? s.target_ids.map(String) : [],
+      }));
+    },
+
+    async phoneNumbers(token: string, wabaId: string): Promise<GraphPhoneNumber[]> {
+      const body = await call("phone_numbers", "GET", `/${encodeURIComponent(wabaId)}/phone_numbers`, {
+        query: { fields: PHONE_FIELDS },
+        token,
+      });
+      const data = Array.isArray(body.data) ? body.data : [];
+      return data.map(phoneNumberFrom).filter((n): n is GraphPhoneNumber => n !== null);
+    },
+
+    async phoneNumber(token: string, phoneNumberId: string): Promise<GraphPhoneNumber> {
+      const body = await call("phone_number", "GET", `/${encodeURIComponent(phoneNumberId)}`, {
+        query: { fields: PHONE_FIELDS },
+        token,
+      });
+      const number = phoneNumberFrom(body);
+      if (!number) throw unexpected("phone_number", "display_phone_number");
+      return number;
+    },
+
+    async subscribeWaba(token: string, wabaId: string): Promise<void> {
+      await call("subscribe_waba", "POST", `/${encodeURIComponent(wabaId)}/subscribed_apps`, { token });
+    },
+
+    /** Registers the number for Cloud API. At most 10 per number in 72 hours: never retried. */
+    async register(token: string, phoneNumberId: string, pin: string): Promise<void> {
+      await call("register", "POST", `/${encodeURIComponent(phoneNumberId)}/register`, {
+        token,
+        json: { messaging_product: "whatsapp", pin },
+      });
+    },
+
+    /** The Pages the user administers, with their Page tokens. */
+    async pages(userToken: string): Promise<GraphPage[]> {
+      const body = await call("pages", "GET", "/me/accounts", {
+        query: { fields: "id,name,access_token,tasks", limit: "100" },
+        token: userToken,
+      });
+      const data = Array.isArray(body.data) ? (body.data as Json[]) : [];
+      return data.flatMap((p) => {
+        const id = str(p.id);
+        const accessToken = str(p.access_token);
+        return id && accessToken ? [{ id, name: str(p.name) ?? id, accessToken }] : [];
+      });
+    },
+
+    async subscribePage(pageToken: string, pageId: string): Promise<void> {
+      await call("subscribe_page", "POST", `/${encodeURIComponent(pageId)}/subscribed_apps`, {
+        query: { subscribed_fields: PAGE_SUBSCRIBED_FIELDS.join(",") },
+        token: pageToken,
+      });
+    },
+  };
+}
+
+export type Graph = ReturnType<typeof createGraph>;

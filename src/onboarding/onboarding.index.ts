@@ -1,0 +1,220 @@
+import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
+import { and, eq } from "drizzle-orm";
+import type { Context } from "hono";
+import { type InvitationRow, onboardingAttempts } from "../db/schema";
+import { effectiveStatus, transition } from "../invitations/lifecycle";
+import { readConfig } from "../lib/config";
+import type { AppEnv } from "../lib/context";
+import { ApiError } from "../lib/errors";
+import { createRouter } from "../lib/openapi";
+import { claim, findAttempt, readInvitation, waitFor } from "./attempts";
+import { findByToken } from "./client-view";
+import { answer, type Flow, finish, gone, invalidState, view } from "./flow";
+import { connectPage, fetchPages, openPages, sealPages } from "./messenger";
+import * as routes from "./onboarding.routes";
+import { connectWhatsApp } from "./whatsapp";
+
+type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
+
+/** How long a call that lost a claim waits for the winner's outcome (Graph calls included). */
+const DEFAULT_WAIT_MS = 30_000;
+
+async function load(c: Context<AppEnv>, token: string): Promise<Flow> {
+  const config = readConfig(c.env, c.req.url);
+  const found = await findByToken(c.var.db, config.tokenHashKey, token);
+  if (!found) throw new ApiError("not_found", "No invitation for this link");
+  return {
+    db: c.var.db,
+    env: c.env,
+    now: c.var.now(),
+    clock: c.var.now,
+    encryptionKeys: config.encryptionKeys,
+    meta: c.var.meta,
+    requestId: c.var.requestId,
+    found,
+  };
+}
+
+/** The effective status, after refusing a link that no longer works. */
+function openStatus(flow: Flow, row: InvitationRow, completedIsGone = true) {
+  const status = effectiveStatus(row, flow.now);
+  if (status === "cancelled" || status === "expired" || (status === "completed" && completedIsGone)) {
+    throw gone(status);
+  }
+  return status;
+}
+
+function wrongChannel(expected: "whatsapp_waba" | "messenger"): ApiError {
+  return new ApiError("invalid_request", `This step is for ${expected} invitations; see details.fields`, {
+    details: {
+      fields: {
+        body:
+          expected === "messenger"
+            ? "This invitation connects WhatsApp: send { code, wabaId?, phoneNumberId?, businessId?, event? }"
+            : "This invitation connects a Facebook Page: send { pageId } after pages",
+      },
+    },
+  });
+}
+
+const start: Handler<typeof routes.startRoute> = async (c) => {
+  const flow = await load(c, c.req.valid("param").token);
+  const invitation = flow.found.invitation;
+  openStatus(flow, invitation);
+  const row = await transition(flow.db, { id: invitation.id }, { event: "start" }, flow.now);
+  if (row) return c.json(await view(flow, row), 200);
+  const current = await readInvitation(flow.db, invitation.id);
+  const status = openStatus(flow, current);
+  throw invalidState(
+    status,
+    `The invitation is ${status}; only a pending or failed invitation can be started`,
+  );
+};
+
+const fail: Handler<typeof routes.failRoute> = async (c) => {
+  const flow = await load(c, c.req.valid("param").token);
+  const input = c.req.valid("json");
+  const invitation = flow.found.invitation;
+  openStatus(flow, invitation);
+  const row = await transition(
+    flow.db,
+    { id: invitation.id },
+    { event: "fail", failureReason: input.reason },
+    flow.now,
+  );
+  if (!row) {
+    const status = openStatus(flow, await readInvitation(flow.db, invitation.id));
+    throw invalidState(status, `The invitation is ${status}; only an in_progress invitation can fail`);
+  }
+  // What Meta's dialog said, kept for the operator (the client's view shows the reason only).
+  if (row.startedAt !== null) {
+    const detail = {
+      outcome: "failed" as const,
+      failureStep: input.step ?? null,
+      failureDetail: input.message ?? null,
+    };
+    await flow.db
+      .insert(onboardingAttempts)
+      .values({
+        invitationId: row.id,
+        startedAt: row.startedAt,
+        ...detail,
+        createdAt: flow.now,
+        updatedAt: flow.now,
+      })
+      .onConflictDoUpdate({
+        target: [onboardingAttempts.invitationId, onboardingAttempts.startedAt],
+        set: { ...detail, updatedAt: flow.now },
+      });
+  }
+  return c.json(await view(flow, row), 200);
+};
+
+const pages: Handler<typeof routes.pagesRoute> = async (c) => {
+  const flow = await load(c, c.req.valid("param").token);
+  const { code } = c.req.valid("json");
+  const invitation = flow.found.invitation;
+  const status = openStatus(flow, invitation);
+  if (invitation.connectionType !== "messenger") {
+    throw new ApiError(
+      "invalid_request",
+      "pages is for Messenger invitations; WhatsApp sends the code to complete",
+    );
+  }
+  const asAnswer = async (row: InvitationRow, sealed: string | null | undefined) => {
+    const list = sealed && row.status === "in_progress" ? await openPages(flow, sealed) : [];
+    return { pages: list.map(({ id, name }) => ({ id, name })), ...(await answer(flow, row)) };
+  };
+  if (status === "failed") {
+    // A repeated `pages` after it failed this attempt answers that outcome.
+    const attempt = await findAttempt(flow.db, invitation.id, invitation.startedAt);
+    if (attempt?.exchangeClaimedAt != null) return c.json(await asAnswer(invitation, null), 200);
+  }
+  if (status !== "in_progress" || invitation.startedAt === null) {
+    throw invalidState(status, `The invitation is ${status}; call start first`);
+  }
+  const startedAt = invitation.startedAt;
+  if (await claim(flow.db, invitation, "exchangeClaimedAt", flow.now)) {
+    const result = await fetchPages(flow, code);
+    if (!result.ok) return c.json(await asAnswer(await finish(flow, startedAt, result.outcome), null), 200);
+    const sealed = await sealPages(flow, result.pages);
+    await flow.db
+      .update(onboardingAttempts)
+      .set({ pagesCiphertext: sealed, updatedAt: flow.now })
+      .where(
+        and(eq(onboardingAttempts.invitationId, invitation.id), eq(onboardingAttempts.startedAt, startedAt)),
+      );
+    return c.json(await asAnswer(await readInvitation(flow.db, invitation.id), sealed), 200);
+  }
+  const waited = await waitFor(
+    flow.db,
+    invitation,
+    (row, attempt) => row.status !== "in_progress" || attempt?.pagesCiphertext != null,
+    flow.meta.waitMs ?? DEFAULT_WAIT_MS,
+  );
+  return c.json(await asAnswer(waited.row, waited.attempt?.pagesCiphertext), 200);
+};
+
+const complete: Handler<typeof routes.completeRoute> = async (c) => {
+  const flow = await load(c, c.req.valid("param").token);
+  const input = c.req.valid("json");
+  const invitation = flow.found.invitation;
+  // A repeated complete after success answers the success (not 410).
+  const status = openStatus(flow, invitation, false);
+  if (status === "completed") return c.json(await view(flow, invitation), 200);
+  const isWhatsApp = "code" in input;
+  if (isWhatsApp !== (invitation.connectionType === "whatsapp_waba")) {
+    throw wrongChannel(isWhatsApp ? "messenger" : "whatsapp_waba");
+  }
+  const attempt = await findAttempt(flow.db, invitation.id, invitation.startedAt);
+  // A repeated complete after this attempt failed answers that failure.
+  if (status === "failed" && attempt?.completeClaimedAt != null)
+    return c.json(await view(flow, invitation), 200);
+  if (status !== "in_progress" || invitation.startedAt === null) {
+    throw invalidState(status, `The invitation is ${status}; call start first`);
+  }
+  const startedAt = invitation.startedAt;
+  const waitMs = flow.meta.waitMs ?? DEFAULT_WAIT_MS;
+
+  let connect: () => ReturnType<typeof connectWhatsApp>;
+  if ("code" in input) {
+    connect = () => connectWhatsApp(flow, input);
+  } else {
+    let sealed = attempt?.pagesCiphertext;
+    if (!sealed && attempt?.exchangeClaimedAt != null) {
+      // `pages` is still running (a fast client): wait for its list.
+      const waited = await waitFor(
+        flow.db,
+        invitation,
+        (row, a) => row.status !== "in_progress" || a?.pagesCiphertext != null,
+        waitMs,
+      );
+      if (waited.row.status !== "in_progress") return c.json(await answer(flow, waited.row), 200);
+      sealed = waited.attempt?.pagesCiphertext;
+    }
+    if (!sealed) throw invalidState(status, "Call pages with Meta's code before complete");
+    const page = (await openPages(flow, sealed)).find((p) => p.id === input.pageId);
+    if (!page) {
+      throw new ApiError(
+        "invalid_request",
+        "pageId is not one of the Pages pages answered; see details.fields",
+        {
+          details: { fields: { pageId: "Must be one of the ids pages answered" } },
+        },
+      );
+    }
+    connect = () => connectPage(flow, page);
+  }
+
+  if (await claim(flow.db, invitation, "completeClaimedAt", flow.now)) {
+    return c.json(await answer(flow, await finish(flow, startedAt, await connect())), 200);
+  }
+  const waited = await waitFor(flow.db, invitation, (row) => row.status !== "in_progress", waitMs);
+  return c.json(await answer(flow, waited.row), 200);
+};
+
+export const onboardingRouter = createRouter()
+  .openapi(routes.startRoute, start)
+  .openapi(routes.pagesRoute, pages)
+  .openapi(routes.completeRoute, complete)
+  .openapi(routes.failRoute, fail);

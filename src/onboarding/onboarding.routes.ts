@@ -1,0 +1,97 @@
+import { createRoute } from "@hono/zod-openapi";
+import { ErrorSchema, errorResponses } from "../lib/openapi";
+import {
+  CompleteRequestSchema,
+  FailRequestSchema,
+  InviteTokenParam,
+  InviteViewSchema,
+  PagesRequestSchema,
+  PagesResponseSchema,
+  StartRequestSchema,
+} from "./onboarding.schemas";
+
+const tags = ["Invite link (client)"];
+// The token in the path is the only credential: no API key.
+const security: Record<string, string[]>[] = [];
+
+const json = <T>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+const body = <T>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
+
+const errors = {
+  400: {
+    description:
+      "Invalid body (code `invalid_request`, `details.fields`), or a step the invitation's state does not allow (code `invalid_state`, `details.status`).",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
+  404: {
+    description: "No invitation for this token (code `not_found`).",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
+  410: {
+    description:
+      "The invitation was cancelled, has expired, or was completed (code `gone`, `details.status`).",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
+  413: errorResponses[413],
+  415: errorResponses[415],
+  429: {
+    description: "Too many requests from this address (code `rate_limited`); see `Retry-After`.",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
+} as const;
+
+export const startRoute = createRoute({
+  method: "post",
+  path: "/invite/{token}/start",
+  operationId: "startInvite",
+  summary: "Start connecting",
+  description:
+    "The client pressed Connect: a `pending` or `failed` invitation becomes `in_progress` (a new attempt, also the retry after a failure).",
+  tags,
+  security,
+  request: { params: InviteTokenParam, body: { ...body(StartRequestSchema), required: false } },
+  responses: { 200: json(InviteViewSchema, "The invitation, `in_progress`."), ...errors },
+});
+
+export const completeRoute = createRoute({
+  method: "post",
+  path: "/invite/{token}/complete",
+  operationId: "completeInvite",
+  summary: "Connect the account",
+  description:
+    "WhatsApp: exchanges Meta's code and connects the number (subscribe, register, sender). Messenger: connects the chosen Page (after `pages`). Answers 200 whether it connected (`completed`) or not (`failed` with `failureReason`). Safe to repeat: a repeated or concurrent call answers the first call's outcome, also once completed; the code is exchanged once.",
+  tags,
+  security,
+  request: { params: InviteTokenParam, body: body(CompleteRequestSchema) },
+  responses: { 200: json(InviteViewSchema, "The invitation, `completed` or `failed`."), ...errors },
+});
+
+export const pagesRoute = createRoute({
+  method: "post",
+  path: "/invite/{token}/pages",
+  operationId: "listInvitePages",
+  summary: "Exchange the code and list the client's Pages (Messenger)",
+  description:
+    "Exchanges Meta's code and answers the Facebook Pages the client administers; Page tokens stay on the server. No Page: the invitation is `failed` with `meta_no_pages` (and `pages` is empty). Safe to repeat.",
+  tags,
+  security,
+  request: { params: InviteTokenParam, body: body(PagesRequestSchema) },
+  responses: { 200: json(PagesResponseSchema, "The Pages, and the invitation."), ...errors },
+});
+
+export const failRoute = createRoute({
+  method: "post",
+  path: "/invite/{token}/fail",
+  operationId: "failInvite",
+  summary: "Report a failed attempt",
+  description:
+    "The page reports how Meta's dialog ended without a connection: `fb_cancelled`, `signup_abandoned`, `fb_not_authorized` or `internal_error`. The invitation becomes `failed` and can be retried with `start`.",
+  tags,
+  security,
+  request: { params: InviteTokenParam, body: body(FailRequestSchema) },
+  responses: { 200: json(InviteViewSchema, "The invitation, `failed`."), ...errors },
+});

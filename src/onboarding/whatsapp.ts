@@ -1,0 +1,129 @@
+import { decryptSecret, encryptSecret, randomDigits } from "../lib/crypto";
+import { countriesOf, toE164 } from "../lib/phone-countries";
+import type { GraphPhoneNumber } from "../meta/graph";
+import { findSenderByAccount } from "../senders/senders.repository";
+import { type Flow, failure, type Outcome, outcomeOf } from "./flow";
+import { graphFor } from "./meta-client";
+
+/** `complete`'s body for WhatsApp: the code, and the popup's ids as hints. */
+export interface WhatsAppCompletion {
+  code: string;
+  wabaId?: string;
+  phoneNumberId?: string;
+  businessId?: string;
+  /** The `WA_EMBEDDED_SIGNUP` event that finished the popup (FINISH, FINISH_ONLY_WABA, ...). */
+  event?: string;
+}
+
+/** Finishes that leave a number on the WhatsApp Business app or no number: nothing to register. */
+const NO_REGISTER_EVENTS = new Set(["FINISH_ONLY_WABA", "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING"]);
+
+function choose(numbers: GraphPhoneNumber[], hint: string | undefined, assigned: string | null) {
+  if (hint) return numbers.find((n) => n.id === hint);
+  if (numbers.length === 1) return numbers[0];
+  return numbers.find((n) => assigned !== null && toE164(n.displayPhoneNumber) === assigned) ?? numbers[0];
+}
+
+/**
+ * The server's side of Embedded Signup, in Meta's order (META.md): exchange the code (once: the
+ * caller holds the attempt's claim), find the WABA the token may manage, read the number, check
+ * it against the invitation, subscribe the app, register the number, and describe the sender.
+ * Any failure is an outcome, never a throw.
+ */
+export async function connectWhatsApp(flow: Flow, input: WhatsAppCompletion): Promise<Outcome> {
+  const invitation = flow.found.invitation;
+  let step = "graph_client";
+  try {
+    const graph = graphFor(flow.env, invitation, flow.meta, flow.requestId);
+    step = "exchange_code";
+    const token = await graph.exchangeCode(input.code);
+
+    step = "debug_token";
+    const scopes = await graph.granularScopes(token);
+    const granted = scopes.find((s) => s.scope === "whatsapp_business_management")?.targetIds ?? [];
+    if (granted.length === 0) {
+      return failure("meta_permission_missing", step, "The token may manage no WhatsApp Business account");
+    }
+    // The popup's ids are hints: only a WABA the token was granted is used.
+    if (input.wabaId !== undefined && !granted.includes(input.wabaId)) {
+      return failure(
+        "meta_permission_missing",
+        step,
+        `WABA ${input.wabaId} from the browser was not granted`,
+      );
+    }
+    const wabaId = input.wabaId ?? granted[0] ?? "";
+
+    step = "phone_numbers";
+    const numbers = await graph.phoneNumbers(token, wabaId);
+    const number = choose(numbers, input.phoneNumberId, flow.found.assignedPhoneNumber);
+    if (!number) {
+      return failure(
+        "meta_no_phone_number",
+        step,
+        input.phoneNumberId
+          ? `Phone number ${input.phoneNumberId} is not in WABA ${wabaId}`
+          : `WABA ${wabaId} has no phone number`,
+      );
+    }
+    const e164 = toE164(number.displayPhoneNumber);
+    if (!e164) return failure("meta_error", step, `Meta's display number is not a phone number`);
+
+    step = "checks";
+    const allowed = invitation.allowedPhoneCountries;
+    if (allowed && !countriesOf(e164).some((country) => allowed.includes(country))) {
+      return failure(
+        "phone_country_not_allowed",
+        step,
+        `Countries of the number: ${countriesOf(e164).join(",") || "unknown"}`,
+      );
+    }
+    const assigned = flow.found.assignedPhoneNumber;
+    if (assigned !== null && e164 !== assigned) {
+      return failure("phone_number_mismatch", step, "The connected number is not the pre-assigned one");
+    }
+
+    step = "subscribe_waba";
+    await graph.subscribeWaba(token, wabaId);
+
+    // Register with the PIN this project's sender already has for the number, if any: two-step
+    // verification is then set to it, and another PIN would be a mismatch (133005).
+    step = "register";
+    const existing = await findSenderByAccount(flow.db, invitation.projectId, "whatsapp", number.id);
+    const skipRegister =
+      (input.event !== undefined && NO_REGISTER_EVENTS.has(input.event)) || number.isOnBizApp;
+    let pinCiphertext: string | null = null;
+    let registeredAt: number | null = null;
+    if (!skipRegister) {
+      const pin = existing?.pinCiphertext
+        ? await decryptSecret(flow.encryptionKeys, existing.pinCiphertext)
+        : randomDigits(6);
+      await graph.register(token, number.id, pin);
+      pinCiphertext = await encryptSecret(flow.encryptionKeys, pin);
+      registeredAt = flow.now;
+    }
+
+    step = "sender";
+    return {
+      ok: true,
+      account: { id: number.id, channel: "whatsapp", name: number.verifiedName },
+      sender: {
+        projectId: invitation.projectId,
+        channel: "whatsapp",
+        providerAccountId: number.id,
+        wabaId,
+        businessId: input.businessId ?? null,
+        phoneNumber: e164,
+        displayPhoneNumber: number.displayPhoneNumber,
+        name: number.verifiedName,
+        mode: invitation.mode,
+        invitationId: invitation.id,
+        accessTokenCiphertext: await encryptSecret(flow.encryptionKeys, token),
+        pinCiphertext,
+        registeredAt,
+      },
+    };
+  } catch (error) {
+    return outcomeOf(error, flow, step);
+  }
+}

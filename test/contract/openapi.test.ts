@@ -356,15 +356,15 @@ describe("GET /openapi.json against the seed (POST /v1/invitations)", () => {
       }
     }
     expect(seen.filter((o) => o.includes(" /v1/")).sort()).toEqual([
-      "get /v1/invitations",
       "delete /v1/invitations/webhook",
+      "get /v1/invitations",
       "get /v1/invitations/webhook",
       "get /v1/invitations/webhook/deliveries",
       "get /v1/invitations/{invitationId}",
       "get /v1/senders",
       "get /v1/senders/{senderId}",
-      "post /v1/invitations",
       "patch /v1/invitations/webhook",
+      "post /v1/invitations",
       "post /v1/invitations/webhook",
       "post /v1/invitations/webhook/events/{eventId}/resend",
       "post /v1/invitations/webhook/secret",

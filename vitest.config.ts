@@ -29,6 +29,8 @@ export default defineConfig(async () => {
         },
       }),
     ],
+    // The Worker bundle's zod (wrangler.toml [alias]): tests run the same code that deploys.
+    resolve: { alias: [{ find: /^zod$/, replacement: path.join(import.meta.dirname, "build/zod.js") }] },
     test: {
       setupFiles: ["./test/setup.ts"],
       include: ["test/**/*.test.ts"],

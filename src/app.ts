@@ -1,23 +1,17 @@
 import { Scalar } from "@scalar/hono-api-reference";
-import { requestId } from "hono/request-id";
 import { createDb } from "./db/client";
 import { invitationsRouter } from "./invitations/invitations.index";
 import { invitePage } from "./invite/invite.page";
 import { ApiError } from "./lib/errors";
-import { errorResponse, handleError } from "./lib/errors-handler";
+import { errorJsonResponse, handleError } from "./lib/errors-handler";
 import { createRouter } from "./lib/openapi";
-import { requireApiKey } from "./middleware/auth";
+import { KeyCache, requireApiKey } from "./middleware/auth";
 import { emptyBodyAsEmptyObject, limitBody } from "./middleware/body";
 import { idempotency } from "./middleware/idempotency";
 import { methodNotAllowed } from "./middleware/method-not-allowed";
-import { requestLog } from "./middleware/observability";
-import {
-  limitFailedAuthPerAddress,
-  limitPerAddress,
-  limitPerProject,
-  type RateLimitSettings,
-  rateLimitSettings,
-} from "./rate-limit/rate-limit.middleware";
+import { assignRequestId, requestLog } from "./middleware/observability";
+import { limitPerAddress, limitPerProject, RateLimitViews } from "./rate-limit/rate-limit.middleware";
+import { type RateLimitSettings, rateLimitSettings } from "./rate-limit/settings";
 
 export interface AppOptions {
   /** Clock in Unix milliseconds; tests pass a controllable one. */
@@ -31,8 +25,12 @@ export const API_VERSION = "0.2.0";
 export function createApp(options: AppOptions = {}) {
   const now = options.now ?? Date.now;
   const app = createRouter();
+  // Per-isolate memory (one app per isolate): API keys recently looked up, and the last
+  // answer of each rate-limit counter.
+  const keys = new KeyCache();
+  const views = new RateLimitViews();
 
-  app.use("*", requestId({ headerName: "X-Request-Id" }));
+  app.use("*", assignRequestId);
   app.use("*", requestLog);
   app.use("*", async (c, next) => {
     // One D1 client per request, shared by middleware and handlers.
@@ -42,16 +40,17 @@ export function createApp(options: AppOptions = {}) {
     await next();
   });
 
-  // Order matters: authenticate (failures count against the client address), count the
-  // request against its project, refuse oversized bodies before reading them, then let
-  // Idempotency-Key replay or claim before any work. Every response then carries the
-  // rate-limit headers, errors included.
-  app.use("/v1/*", limitFailedAuthPerAddress, requireApiKey, limitPerProject, limitBody);
+  // Order matters: authenticate (a key lookup is first paid for by the client address), count
+  // the request against its project (beside the work, src/rate-limit), refuse oversized
+  // bodies before reading them, then let Idempotency-Key replay or claim before any work.
+  // Every response then carries the rate-limit headers, errors included.
+  app.use("/v1/*", requireApiKey(keys, views), limitPerProject(views), limitBody);
   // Only create reads a body (optional JSON); cancel's body, if any, is ignored.
   app.use("/v1/invitations", emptyBodyAsEmptyObject);
   app.use("/v1/*", idempotency);
   // Everything outside /v1 (docs, the invite link, unknown paths) is counted per address.
-  app.use("*", async (c, next) => (c.req.path.startsWith("/v1/") ? next() : limitPerAddress(c, next)));
+  const perAddress = limitPerAddress(views);
+  app.use("*", async (c, next) => (c.req.path.startsWith("/v1/") ? next() : perAddress(c, next)));
   app.route("/", invitationsRouter);
   app.route("/", invitePage);
 
@@ -89,7 +88,7 @@ export function createApp(options: AppOptions = {}) {
 
   const notAllowed = methodNotAllowed(app.routes);
   app.notFound((c) =>
-    errorResponse(
+    errorJsonResponse(
       c,
       notAllowed(c) ?? new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`),
     ),

@@ -1,8 +1,9 @@
 import { drizzle } from "drizzle-orm/d1";
+import { retryingReads } from "./retry";
 import * as schema from "./schema";
 
 export function createDb(d1: D1Database) {
-  return drizzle(d1, { schema });
+  return drizzle(retryingReads(d1), { schema });
 }
 
 export type Db = ReturnType<typeof createDb>;

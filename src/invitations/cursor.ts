@@ -1,4 +1,4 @@
-import { hmacSha256Hex, timingSafeEqual } from "../lib/crypto";
+import { base64ToBytes, bytesToBase64Url, hmacSha256Hex, timingSafeEqual } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 
 /**
@@ -13,14 +13,8 @@ export interface CursorPosition {
 
 const MAC_LENGTH = 32; // hex characters: 128 bits
 
-function encodeBase64Url(text: string): string {
-  return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function decodeBase64Url(text: string): string {
-  const normalized = text.replace(/-/g, "+").replace(/_/g, "/");
-  return atob(normalized + "=".repeat((4 - (normalized.length % 4)) % 4));
-}
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 async function mac(key: string, projectId: string, payload: string): Promise<string> {
   return (await hmacSha256Hex(key, `cursor|${projectId}|${payload}`)).slice(0, MAC_LENGTH);
@@ -31,7 +25,7 @@ export async function encodeCursor(
   projectId: string,
   position: CursorPosition,
 ): Promise<string> {
-  const payload = encodeBase64Url(JSON.stringify([position.createdAt, position.id]));
+  const payload = bytesToBase64Url(encoder.encode(JSON.stringify([position.createdAt, position.id])));
   return `${payload}.${await mac(key, projectId, payload)}`;
 }
 
@@ -43,7 +37,7 @@ export async function decodeCursor(key: string, projectId: string, cursor: strin
   if (!payload || !signature || extra !== undefined || payload.length > 200) throw invalid;
   if (!timingSafeEqual(signature, await mac(key, projectId, payload))) throw invalid;
   try {
-    const [createdAt, id] = JSON.parse(decodeBase64Url(payload)) as unknown[];
+    const [createdAt, id] = JSON.parse(decoder.decode(base64ToBytes(payload))) as unknown[];
     if (typeof createdAt === "number" && Number.isSafeInteger(createdAt) && typeof id === "string") {
       return { createdAt, id };
     }

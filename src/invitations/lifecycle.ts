@@ -1,6 +1,6 @@
 import { and, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { type InvitationRow, type InvitationStatus, invitations } from "../db/schema";
+import { type InvitationRow, type InvitationStatus, invitations, OPEN_STATUSES } from "../db/schema";
 
 /**
  * The invitation state machine: the only code that writes `invitations.status`.
@@ -22,11 +22,7 @@ import { type InvitationRow, type InvitationStatus, invitations } from "../db/sc
  * persisted as `expired` by the cron sweep or by whoever touches it first.
  */
 
-export const OPEN_STATUSES = [
-  "pending",
-  "in_progress",
-  "failed",
-] as const satisfies readonly InvitationStatus[];
+export { OPEN_STATUSES };
 export const TERMINAL_STATUSES = [
   "completed",
   "cancelled",
@@ -108,20 +104,21 @@ function changesFor(input: TransitionInput, now: number) {
 }
 
 /**
- * Applies `input` to invitation `id` if its current status allows it. Returns the updated row,
- * or null when the invitation does not exist (in `projectId`, if given) or is not in a state
- * the event applies to, including an open one whose `expiresAt` has passed (only `expire`
- * applies to those).
+ * The conditional UPDATE that applies `input` to invitation `id` if its current status allows
+ * it, as a statement to run alone or in a `db.batch`. It returns the updated row, or none when
+ * the invitation does not exist (in `projectId`, if given) or is not in a state the event
+ * applies to, including an open one whose `expiresAt` has passed (only `expire` applies to
+ * those). `unchangedSince` adds optimistic concurrency: only if `updatedAt` is still that.
  */
-export async function transition(
+export function transitionStatement(
   db: Db,
-  target: { id: string; projectId?: string },
+  target: { id: string; projectId?: string; unchangedSince?: number },
   input: TransitionInput,
   now: number,
-): Promise<InvitationRow | null> {
+) {
   const rule = TRANSITIONS[input.event];
   const isExpire = input.event === "expire";
-  const [row] = await db
+  return db
     .update(invitations)
     .set({
       status: rule.to,
@@ -133,11 +130,33 @@ export async function transition(
       and(
         eq(invitations.id, target.id),
         target.projectId === undefined ? undefined : eq(invitations.projectId, target.projectId),
+        target.unchangedSince === undefined ? undefined : eq(invitations.updatedAt, target.unchangedSince),
         inArray(invitations.status, [...rule.from]),
         isExpire ? lte(invitations.expiresAt, now) : gt(invitations.expiresAt, now),
       ),
     )
     .returning();
+}
+
+/** The row as `transitionStatement` would leave it, for a response written with the change. */
+export function afterTransition(row: InvitationRow, input: TransitionInput, now: number): InvitationRow {
+  const rule = TRANSITIONS[input.event];
+  return {
+    ...row,
+    status: rule.to,
+    ...changesFor(input, now),
+    updatedAt: input.event === "expire" ? row.expiresAt : now,
+  } as InvitationRow;
+}
+
+/** `transitionStatement` run alone: the updated row, or null when the event did not apply. */
+export async function transition(
+  db: Db,
+  target: { id: string; projectId?: string },
+  input: TransitionInput,
+  now: number,
+): Promise<InvitationRow | null> {
+  const [row] = await transitionStatement(db, target, input, now);
   return row ?? null;
 }
 
@@ -166,16 +185,24 @@ export async function expireOverdue(
   now: number,
   options: { limit: number; phoneNumberId?: string },
 ): Promise<number> {
+  return (await expireOverdueStatement(db, now, options)).length;
+}
+
+/** `expireOverdue` as a statement for a `db.batch`. */
+export function expireOverdueStatement(
+  db: Db,
+  now: number,
+  options: { limit: number; phoneNumberId?: string },
+) {
   const overdue = and(
     inArray(invitations.status, [...OPEN_STATUSES]),
     lte(invitations.expiresAt, now),
     options.phoneNumberId === undefined ? undefined : eq(invitations.phoneNumberId, options.phoneNumberId),
   );
   const batch = db.select({ id: invitations.id }).from(invitations).where(overdue).limit(options.limit);
-  const expired = await db
+  return db
     .update(invitations)
     .set({ status: "expired", updatedAt: sql`${invitations.expiresAt}` })
     .where(and(inArray(invitations.id, batch), overdue))
     .returning({ id: invitations.id });
-  return expired.length;
 }

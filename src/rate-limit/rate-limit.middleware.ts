@@ -59,7 +59,6 @@ export class RateLimitViews {
   }
 }
 
-const sleep = (ms: number) => new Promise<null>((resolve) => setTimeout(() => resolve(null), ms));
 
 /** One count against `subject`, or null when the counter fails or misses its budget. */
 async function consume(
@@ -69,9 +68,13 @@ async function consume(
 ): Promise<RateLimitDecision | null> {
   const { windowMs, budgetMs } = c.var.rateLimits;
   const started = performance.now();
+  let timer: number | undefined;
   try {
     const stub = c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(subject));
-    const decision = await Promise.race([stub.consume(limit, windowMs, c.var.now()), sleep(budgetMs)]);
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), budgetMs);
+    });
+    const decision = await Promise.race([stub.consume(limit, windowMs, c.var.now()), late]);
     if (decision) return decision;
     logEvent("warn", "rate_limiter_unavailable", {
       requestId: c.var.requestId,
@@ -85,6 +88,8 @@ async function consume(
       error: error instanceof Error ? error.message : String(error),
       elapsedMs: Math.round(performance.now() - started),
     });
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
   }
   return null;
 }

@@ -32,9 +32,13 @@ export class RateLimiter extends DurableObject<Env> {
     const saved = this.ctx.storage.kv.get<Window>("window");
     const count = saved && saved.window === window ? saved.count : 0;
     if (count >= limit) return { allowed: false, limit, remaining: 0, resetAt };
-    this.ctx.storage.kv.put("window", { window, count: count + 1, resetAt } satisfies Window);
+    // Unconfirmed writes: the answer does not wait for the count to reach disk (the output
+    // gate would hold it), at the risk of losing the last few counts if the object crashes.
+    void this.ctx.storage.put("window", { window, count: count + 1, resetAt } satisfies Window, {
+      allowUnconfirmed: true,
+    });
     // One alarm per window: the first count of a window schedules the clean-up after it.
-    if (count === 0) void this.ctx.storage.setAlarm(Math.max(resetAt, Date.now()));
+    if (count === 0) void this.ctx.storage.setAlarm(Math.max(resetAt, Date.now()), { allowUnconfirmed: true });
     return { allowed: true, limit, remaining: limit - count - 1, resetAt };
   }
 

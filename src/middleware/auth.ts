@@ -7,7 +7,6 @@ import { ApiError } from "../lib/errors";
 import {
   chargeKeyLookup,
   type RateLimitViews,
-  rateLimitHeaders,
   refuseBlockedAddress,
 } from "../rate-limit/rate-limit.middleware";
 
@@ -67,8 +66,7 @@ export function requireApiKey(keys: KeyCache, views: RateLimitViews): Middleware
     if (found) {
       refuseBlockedAddress(c, views);
     } else {
-      const decision = await chargeKeyLookup(c, views);
-      const limitHeaders = rateLimitHeaders(decision, now);
+      const limitHeaders = await chargeKeyLookup(c, views);
       if (!c.req.header("Authorization")) {
         throw unauthorized(
           "Missing Authorization header; send 'Authorization: Bearer <API key>'",

@@ -7,41 +7,49 @@ import type { RateLimitDecision } from "./rate-limiter";
 
 /**
  * Counting without waiting. Each counter lives in a Durable Object (./rate-limiter.ts), which
- * may be far away; a request should not wait for it in front of its D1 work. So each isolate
- * remembers the last answer per subject and the requests it has in flight: while that says
- * there is room, the request goes ahead and the count runs beside it; when it says the limit
- * is near (or the isolate knows nothing yet), the request waits for the count first.
+ * may be far away and costs a call; a request should not wait for it in front of its D1 work,
+ * nor pay a call each time. So an isolate takes an allowance from the counter, a twentieth of
+ * the limit at a time (at most 50, at least 1), and spends it locally; when half of it is
+ * spent it takes more, concurrently with the request that noticed. Only an isolate with no
+ * allowance left waits for the counter, and only the counter refuses (429).
  *
- * Within one isolate the limit is exact. Isolates serving the same project at once can each
- * let through the requests they have in flight on a stale view: a burst can pass the limit by
- * at most that many, and then every isolate waits. The counter stays exact, so
- * `X-RateLimit-Remaining` is the counter's own answer.
+ * The counter never grants more than the limit, so a project never passes it. What isolates
+ * hold and do not spend before the window ends is lost for that window: with many isolates
+ * at once a project can be refused a little before its limit. `X-RateLimit-Remaining` is the
+ * counter's remaining plus this isolate's allowance: exact while one isolate serves the
+ * project, an estimate otherwise. With small limits (under 40) every request asks the counter.
  *
  * The counter failing or taking longer than `budgetMs` never fails the request: it goes ahead
  * with a warning in the log, and the headers show this isolate's estimate.
  */
+interface Allowance {
+  /** Requests this isolate may still start in the window without asking. */
+  tokens: number;
+  /** The counter's remaining after its last grant to this isolate. */
+  counterRemaining: number;
+  resetAt: number;
+  refilling: Promise<void> | null;
+}
+
 export class RateLimitViews {
-  private readonly views = new Map<string, { decision: RateLimitDecision; inFlight: number }>();
+  private readonly allowances = new Map<string, Allowance>();
   private readonly blocked = new Map<string, number>();
 
   constructor(private readonly maxEntries = 2_000) {}
 
-  /** Requests this isolate may still start for `subject` without asking the counter first. */
-  room(subject: string, limit: number, now: number): number {
-    const view = this.views.get(subject);
-    if (!view) return 0;
-    const remaining = now < view.decision.resetAt ? view.decision.remaining : limit;
-    return remaining - view.inFlight;
-  }
-
-  view(subject: string) {
-    let view = this.views.get(subject);
-    if (!view) {
-      if (this.views.size >= this.maxEntries) this.views.delete(this.views.keys().next().value as string);
-      view = { decision: { allowed: true, limit: 0, remaining: 0, resetAt: 0 }, inFlight: 0 };
-      this.views.set(subject, view);
+  allowance(subject: string, now: number): Allowance {
+    let entry = this.allowances.get(subject);
+    if (entry && now >= entry.resetAt) {
+      entry.tokens = 0;
+      entry.counterRemaining = 0;
     }
-    return view;
+    if (!entry) {
+      if (this.allowances.size >= this.maxEntries)
+        this.allowances.delete(this.allowances.keys().next().value as string);
+      entry = { tokens: 0, counterRemaining: 0, resetAt: 0, refilling: null };
+      this.allowances.set(subject, entry);
+    }
+    return entry;
   }
 
   /** An address refused by its counter: refused here too until its window ends. */
@@ -59,13 +67,15 @@ export class RateLimitViews {
   }
 }
 
+/** How much of `limit` an isolate takes at a time. */
+export function allowanceSize(limit: number): number {
+  return Math.max(1, Math.min(50, Math.floor(limit / 20)));
+}
 
-/** One count against `subject`, or null when the counter fails or misses its budget. */
-async function consume(
-  c: Context<AppEnv>,
-  subject: string,
-  limit: number,
-): Promise<RateLimitDecision | null> {
+type Grant = RateLimitDecision & { granted: number };
+
+/** Takes `want` from `subject`'s counter, or null when it fails or misses its budget. */
+async function take(c: Context<AppEnv>, subject: string, limit: number, want: number): Promise<Grant | null> {
   const { windowMs, budgetMs } = c.var.rateLimits;
   const started = performance.now();
   let timer: number | undefined;
@@ -74,13 +84,12 @@ async function consume(
     const late = new Promise<null>((resolve) => {
       timer = setTimeout(() => resolve(null), budgetMs);
     });
-    const decision = await Promise.race([stub.consume(limit, windowMs, c.var.now()), late]);
-    if (decision) return decision;
-    logEvent("warn", "rate_limiter_unavailable", {
-      requestId: c.var.requestId,
-      reason: "timeout",
-      budgetMs,
-    });
+    const call = stub.take(limit, windowMs, c.var.now(), want);
+    // Past the budget nobody awaits the call: its late failure must not go unhandled.
+    call.catch(() => undefined);
+    const grant = await Promise.race([call, late]);
+    if (grant) return grant;
+    logEvent("warn", "rate_limiter_unavailable", { requestId: c.var.requestId, reason: "timeout", budgetMs });
   } catch (error) {
     logEvent("warn", "rate_limiter_unavailable", {
       requestId: c.var.requestId,
@@ -92,6 +101,23 @@ async function consume(
     if (timer !== undefined) clearTimeout(timer);
   }
   return null;
+}
+
+/** Asks the counter for more allowance; false when it did not answer. */
+async function refill(
+  c: Context<AppEnv>,
+  entry: Allowance,
+  subject: string,
+  limit: number,
+): Promise<Grant | null> {
+  const grant = await take(c, subject, limit, allowanceSize(limit));
+  if (grant) {
+    if (grant.resetAt !== entry.resetAt) entry.tokens = 0;
+    entry.tokens += grant.granted;
+    entry.counterRemaining = grant.remaining;
+    entry.resetAt = grant.resetAt;
+  }
+  return grant;
 }
 
 function headersOf(decision: RateLimitDecision, now: number): Record<string, string> {
@@ -112,27 +138,14 @@ function tooMany(decision: RateLimitDecision, now: number): ApiError {
   });
 }
 
-/** When the counter did not answer: this isolate's view, so the headers are still there. */
-function estimate(
-  views: RateLimitViews,
-  subject: string,
-  limit: number,
-  c: Context<AppEnv>,
-): RateLimitDecision {
-  const now = c.var.now();
+function windowEnd(c: Context<AppEnv>): number {
   const { windowMs } = c.var.rateLimits;
-  const remaining = Math.max(0, views.room(subject, limit, now));
-  return { allowed: true, limit, remaining, resetAt: (Math.floor(now / windowMs) + 1) * windowMs };
-}
-
-function setHeaders(c: Context<AppEnv>, decision: RateLimitDecision): void {
-  for (const [name, value] of Object.entries(headersOf(decision, c.var.now())))
-    c.res.headers.set(name, value);
+  return (Math.floor(c.var.now() / windowMs) + 1) * windowMs;
 }
 
 /**
- * Counts the request against `subject`, concurrently with the work when this isolate knows
- * there is room, first otherwise; refuses with 429 only on the counter's own word.
+ * Counts the request against `subject` from this isolate's allowance (taking more first when
+ * there is none, beside the work when it runs low); refuses with 429 only on the counter's word.
  */
 export async function countRequest(
   c: Context<AppEnv>,
@@ -141,29 +154,25 @@ export async function countRequest(
   limit: number,
   work: () => Promise<void>,
 ): Promise<void> {
-  const view = views.view(subject);
-  const optimistic = views.room(subject, limit, c.var.now()) > 0;
-  view.inFlight++;
-  let decision: RateLimitDecision | null;
-  try {
-    const counted = consume(c, subject, limit);
-    if (optimistic) {
-      // Both run; the work is not held back by the counter, nor the answer by the work.
-      const [, answer] = await Promise.all([work(), counted]);
-      decision = answer;
-    } else {
-      decision = await counted;
-      if (decision && !decision.allowed) {
-        view.decision = decision;
-        throw tooMany(decision, c.var.now());
-      }
-      await work();
-    }
-  } finally {
-    view.inFlight--;
+  const now = c.var.now();
+  const entry = views.allowance(subject, now);
+  if (entry.tokens === 0) {
+    const grant = await refill(c, entry, subject, limit);
+    if (grant && !grant.allowed) throw tooMany(grant, now);
   }
-  if (decision) view.decision = decision;
-  setHeaders(c, decision ? { ...decision, allowed: true } : estimate(views, subject, limit, c));
+  if (entry.tokens > 0) entry.tokens--;
+  const resetAt = entry.resetAt > now ? entry.resetAt : windowEnd(c);
+  const decision = { allowed: true, limit, remaining: entry.counterRemaining + entry.tokens, resetAt };
+  const size = allowanceSize(limit);
+  if (size > 1 && entry.tokens <= size / 2 && !entry.refilling) {
+    entry.refilling = refill(c, entry, subject, limit).then(() => {
+      entry.refilling = null;
+    });
+    await Promise.all([work(), entry.refilling]);
+  } else {
+    await work();
+  }
+  for (const [name, value] of Object.entries(headersOf(decision, now))) c.res.headers.set(name, value);
 }
 
 /** Per project, after authentication: counts every /v1 request of the project. */
@@ -192,17 +201,21 @@ export function limitPerAddress(views: RateLimitViews): MiddlewareHandler<AppEnv
  * Before an API key is looked up in D1 (a key this isolate has not seen recently, or a
  * malformed or missing one), the client address pays one from its budget, and past it gets a
  * 429 without a lookup, even with a valid key. This slows key guessing without costing a
- * lookup per guess. Returns the decision, whose headers a 401 carries.
+ * lookup per guess. Returns the rate-limit headers a 401 carries.
  */
-export async function chargeKeyLookup(c: Context<AppEnv>, views: RateLimitViews): Promise<RateLimitDecision> {
+export async function chargeKeyLookup(
+  c: Context<AppEnv>,
+  views: RateLimitViews,
+): Promise<Record<string, string>> {
   const subject = `ip:${addressSubject(c.req.header("CF-Connecting-IP"))}`;
   const limit = c.var.rateLimits.perAddress;
-  const decision = (await consume(c, subject, limit)) ?? estimate(views, subject, limit, c);
-  if (!decision.allowed) {
-    views.block(subject, decision.resetAt);
-    throw tooMany(decision, c.var.now());
+  const now = c.var.now();
+  const grant = await take(c, subject, limit, 1);
+  if (grant && !grant.allowed) {
+    views.block(subject, grant.resetAt);
+    throw tooMany(grant, now);
   }
-  return decision;
+  return headersOf(grant ?? { allowed: true, limit, remaining: limit, resetAt: windowEnd(c) }, now);
 }
 
 /** An address over its lookup budget is refused even with a key this isolate knows. */
@@ -210,9 +223,8 @@ export function refuseBlockedAddress(c: Context<AppEnv>, views: RateLimitViews):
   const subject = `ip:${addressSubject(c.req.header("CF-Connecting-IP"))}`;
   const now = c.var.now();
   if (!views.isBlocked(subject, now)) return;
-  const { windowMs } = c.var.rateLimits;
-  const resetAt = (Math.floor(now / windowMs) + 1) * windowMs;
-  throw tooMany({ allowed: false, limit: c.var.rateLimits.perAddress, remaining: 0, resetAt }, now);
+  throw tooMany(
+    { allowed: false, limit: c.var.rateLimits.perAddress, remaining: 0, resetAt: windowEnd(c) },
+    now,
+  );
 }
-
-export { headersOf as rateLimitHeaders };

@@ -26,20 +26,26 @@ interface Window {
  * addresses seen once do not keep it forever.
  */
 export class RateLimiter extends DurableObject<Env> {
-  consume(limit: number, windowMs: number, now: number): RateLimitDecision {
+  /**
+   * Takes up to `want` requests from the current window's `limit` for the caller to spend (an
+   * isolate's allowance, src/rate-limit/rate-limit.middleware.ts). `granted` 0 is a refusal.
+   */
+  take(limit: number, windowMs: number, now: number, want = 1): RateLimitDecision & { granted: number } {
     const window = Math.floor(now / windowMs);
     const resetAt = (window + 1) * windowMs;
     const saved = this.ctx.storage.kv.get<Window>("window");
     const count = saved && saved.window === window ? saved.count : 0;
-    if (count >= limit) return { allowed: false, limit, remaining: 0, resetAt };
+    const granted = Math.max(0, Math.min(want, limit - count));
+    if (granted === 0) return { allowed: false, granted, limit, remaining: 0, resetAt };
     // Unconfirmed writes: the answer does not wait for the count to reach disk (the output
     // gate would hold it), at the risk of losing the last few counts if the object crashes.
-    void this.ctx.storage.put("window", { window, count: count + 1, resetAt } satisfies Window, {
+    void this.ctx.storage.put("window", { window, count: count + granted, resetAt } satisfies Window, {
       allowUnconfirmed: true,
     });
     // One alarm per window: the first count of a window schedules the clean-up after it.
-    if (count === 0) void this.ctx.storage.setAlarm(Math.max(resetAt, Date.now()), { allowUnconfirmed: true });
-    return { allowed: true, limit, remaining: limit - count - 1, resetAt };
+    if (count === 0)
+      void this.ctx.storage.setAlarm(Math.max(resetAt, Date.now()), { allowUnconfirmed: true });
+    return { allowed: true, granted, limit, remaining: limit - count - granted, resetAt };
   }
 
   /** The window is over: forget it (a later request starts a new one and a new alarm). */

@@ -16,8 +16,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { newApiKey, newProject } from "../src/projects/provisioning";
 import { buildDocsAssets } from "../scripts/docs-assets";
+import { newApiKey, newProject } from "../src/projects/provisioning";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -57,7 +57,18 @@ function wrangler(args: string[], cwd = ROOT): string {
 }
 
 function sql(target: Target, command: string): void {
-  wrangler(["d1", "execute", "DB", "--local", "--persist-to", target.state, "-c", target.config, "--command", command]);
+  wrangler([
+    "d1",
+    "execute",
+    "DB",
+    "--local",
+    "--persist-to",
+    target.state,
+    "-c",
+    target.config,
+    "--command",
+    command,
+  ]);
 }
 
 /** A fresh local D1 (migrated, seeded with `seed`), then `wrangler dev` on it. */
@@ -66,7 +77,12 @@ async function start(target: Target, vars: Record<string, string>, seed: string)
   wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", target.state, "-c", target.config]);
   sql(target, seed);
   const envFile = `${target.state}.vars`;
-  writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}="${v}"`).join("\n"));
+  writeFileSync(
+    envFile,
+    Object.entries(vars)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join("\n"),
+  );
   target.process = spawn(
     process.execPath,
     [
@@ -85,7 +101,11 @@ async function start(target: Target, vars: Record<string, string>, seed: string)
       "--log-level",
       "warn",
     ],
-    { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+    {
+      cwd: ROOT,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    },
   );
   for (let i = 0; i < 600; i++) {
     try {
@@ -129,13 +149,25 @@ function cpuMs(pid: number): number {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS * 2 });
 
-function request(target: Target, method: string, urlPath: string, body?: string): Promise<{ status: number; text: string }> {
+function request(
+  target: Target,
+  method: string,
+  urlPath: string,
+  body?: string,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: "127.0.0.1", port: target.port, method, path: urlPath, agent, headers: {
-        ...target.headers,
-        ...(body ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) } : {}),
-      } },
+      {
+        host: "127.0.0.1",
+        port: target.port,
+        method,
+        path: urlPath,
+        agent,
+        headers: {
+          ...target.headers,
+          ...(body ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) } : {}),
+        },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -187,7 +219,12 @@ async function load(target: Target, endpoint: Endpoint, seconds: number): Promis
   const cpu = cpuMs(pid) - cpuBefore;
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), cpuPerRequest: cpu / latencies.length };
+  return {
+    rps: latencies.length / elapsed,
+    p50: at(0.5),
+    p99: at(0.99),
+    cpuPerRequest: cpu / latencies.length,
+  };
 }
 
 const median = (values: number[]) => {
@@ -269,7 +306,8 @@ async function main(): Promise<void> {
     ];
     for (const endpoint of endpoints) {
       const rs = runs[endpoint];
-      const ratio = (f: (r: Run) => number) => median(rs.map((x) => f(x.service) / f(x.reference))).toFixed(2);
+      const ratio = (f: (r: Run) => number) =>
+        median(rs.map((x) => f(x.service) / f(x.reference))).toFixed(2);
       const abs = (who: "service" | "reference", f: (r: Run) => number, digits = 1) =>
         median(rs.map((x) => f(x[who]))).toFixed(digits);
       lines.push(

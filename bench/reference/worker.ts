@@ -47,9 +47,13 @@ function cryptoKeys(env: Env) {
   keys ??= (async () => {
     const [id, raw] = (env.ENCRYPTION_KEYS.split(",")[0] ?? "").split(":");
     return {
-      hmac: await crypto.subtle.importKey("raw", fromB64(env.TOKEN_HASH_KEY), { name: "HMAC", hash: "SHA-256" }, false, [
-        "sign",
-      ]),
+      hmac: await crypto.subtle.importKey(
+        "raw",
+        fromB64(env.TOKEN_HASH_KEY),
+        { name: "HMAC", hash: "SHA-256" },
+        false,
+        ["sign"],
+      ),
       aes: await crypto.subtle.importKey("raw", fromB64(raw ?? ""), "AES-GCM", false, ["encrypt", "decrypt"]),
       aesId: id ?? "",
     };
@@ -60,7 +64,10 @@ function cryptoKeys(env: Env) {
 const json = (body: unknown, status: number) =>
   new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 const invalid = (field: string, message: string) =>
-  json({ code: "invalid_request", message: "The request is invalid", details: { fields: { [field]: message } } }, 400);
+  json(
+    { code: "invalid_request", message: "The request is invalid", details: { fields: { [field]: message } } },
+    400,
+  );
 
 interface Row {
   id: string;
@@ -105,7 +112,11 @@ function invitation(row: Row, token: string, url: URL) {
 async function decrypt(env: Env, sealed: string): Promise<string> {
   const [, iv, data] = sealed.split(".");
   const { aes } = await cryptoKeys(env);
-  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromB64(iv ?? "") }, aes, fromB64(data ?? ""));
+  const plain = await crypto.subtle.decrypt(
+    { name: "AES-GCM", iv: fromB64(iv ?? "") },
+    aes,
+    fromB64(data ?? ""),
+  );
   return decoder.decode(plain);
 }
 
@@ -113,7 +124,8 @@ async function create(request: Request, env: Env, url: URL): Promise<Response> {
   let body: Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse((await request.text()) || "{}");
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return invalid("body", "Expected an object");
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+      return invalid("body", "Expected an object");
     body = parsed as Record<string, unknown>;
   } catch {
     return invalid("body", "Malformed JSON");
@@ -128,10 +140,17 @@ async function create(request: Request, env: Env, url: URL): Promise<Response> {
     return invalid("clientEmail", "Invalid");
   if (clientPhone !== undefined && (typeof clientPhone !== "string" || !E164.test(clientPhone)))
     return invalid("clientPhone", "Invalid");
-  if (phoneNumberId !== undefined && typeof phoneNumberId !== "string") return invalid("phoneNumberId", "Invalid");
-  if (typeof expiresInDays !== "number" || !Number.isInteger(expiresInDays) || expiresInDays < 1 || expiresInDays > 30)
+  if (phoneNumberId !== undefined && typeof phoneNumberId !== "string")
+    return invalid("phoneNumberId", "Invalid");
+  if (
+    typeof expiresInDays !== "number" ||
+    !Number.isInteger(expiresInDays) ||
+    expiresInDays < 1 ||
+    expiresInDays > 30
+  )
     return invalid("expiresInDays", "Invalid");
-  if (connectionType !== "whatsapp_waba" && connectionType !== "messenger") return invalid("connectionType", "Invalid");
+  if (connectionType !== "whatsapp_waba" && connectionType !== "messenger")
+    return invalid("connectionType", "Invalid");
   if (
     allowedPhoneCountries !== undefined &&
     (!Array.isArray(allowedPhoneCountries) ||
@@ -201,7 +220,9 @@ export default {
         .bind(env.PROJECT_ID)
         .all<Row>();
       const page = results.slice(0, 50);
-      const items = await Promise.all(page.map(async (row) => invitation(row, await decrypt(env, row.token_ciphertext), url)));
+      const items = await Promise.all(
+        page.map(async (row) => invitation(row, await decrypt(env, row.token_ciphertext), url)),
+      );
       return json({ items, nextCursor: results.length > 50 ? "next" : null }, 200);
     }
     const match = /^\/v1\/invitations\/([^/]+)$/.exec(url.pathname);

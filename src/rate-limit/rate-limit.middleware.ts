@@ -156,15 +156,17 @@ export async function countRequest(
 ): Promise<void> {
   const now = c.var.now();
   const entry = views.allowance(subject, now);
+  let asked = false;
   if (entry.tokens === 0) {
     const grant = await refill(c, entry, subject, limit);
     if (grant && !grant.allowed) throw tooMany(grant, now);
+    asked = true;
   }
   if (entry.tokens > 0) entry.tokens--;
   const resetAt = entry.resetAt > now ? entry.resetAt : windowEnd(c);
   const decision = { allowed: true, limit, remaining: entry.counterRemaining + entry.tokens, resetAt };
   const size = allowanceSize(limit);
-  if (size > 1 && entry.tokens <= size / 2 && !entry.refilling) {
+  if (!asked && size > 1 && entry.tokens <= size / 2 && !entry.refilling) {
     entry.refilling = refill(c, entry, subject, limit).then(() => {
       entry.refilling = null;
     });

@@ -7,6 +7,8 @@ import { BASE } from "./api";
 export interface RemoteCall {
   kind: "d1" | "do";
   what: string;
+  /** The SQL of a D1 call (one per statement of a batch). */
+  sql: string[];
   /** Logical time (a counter) of its start and of its answer. */
   start: number;
   end: number;
@@ -31,8 +33,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export function instrumentedEnv(faults: Faults = {}) {
   const calls: RemoteCall[] = [];
   let clock = 0;
-  async function record<T>(kind: RemoteCall["kind"], what: string, run: () => Promise<T>): Promise<T> {
-    const call: RemoteCall = { kind, what, start: ++clock, end: Number.POSITIVE_INFINITY };
+  async function record<T>(
+    kind: RemoteCall["kind"],
+    what: string,
+    run: () => Promise<T>,
+    sql: string[] = [],
+  ): Promise<T> {
+    const call: RemoteCall = { kind, what, sql, start: ++clock, end: Number.POSITIVE_INFINITY };
     calls.push(call);
     try {
       if (faults.latencyMs) await sleep(faults.latencyMs);
@@ -42,7 +49,7 @@ export function instrumentedEnv(faults: Faults = {}) {
     }
   }
   const d1 = (what: string, sql: string[], run: () => Promise<unknown>) =>
-    record("d1", what, () => faults.d1?.({ what, sql }) ?? run());
+    record("d1", what, () => faults.d1?.({ what, sql }) ?? run(), sql);
 
   const statement = (inner: D1PreparedStatement, sql: string): D1PreparedStatement => {
     const wrapped = {

@@ -26,6 +26,21 @@ function logged(spy: { mock: { calls: unknown[][] } }, event: string): Record<st
     .filter((line) => line.event === event);
 }
 
+/** A D1 fault: the first `times` calls whose SQL `matches` fail with `message`. */
+function failing(matches: (sql: string[]) => boolean, message: string, times = Number.POSITIVE_INFINITY) {
+  const state = { left: times, attempts: 0 };
+  const hook = ({ sql }: { sql: string[] }) => {
+    if (!matches(sql)) return undefined;
+    state.attempts++;
+    if (state.left <= 0) return undefined;
+    state.left--;
+    return Promise.reject(new Error(message));
+  };
+  return Object.assign(hook, { state });
+}
+
+const LOST = "D1_ERROR: Network connection lost.";
+
 const create = (key?: string): RequestInit => ({
   method: "POST",
   headers: { "Content-Type": "application/json", ...(key ? { "Idempotency-Key": key } : {}) },
@@ -113,12 +128,8 @@ describe("Idempotency-Key claims have a lease", () => {
   it("a failed write of the created row and its response: a 500, nothing created, the retry creates once", async () => {
     const error = vi.spyOn(console, "error");
     const { apiKey, projectId } = await createProject();
-    let failures = 1;
     const { env: faulty } = instrumentedEnv({
-      d1: ({ sql }) =>
-        failures > 0 && sql.some((s) => s.startsWith('insert into "invitations"'))
-          ? (failures--, Promise.reject(new Error("D1_ERROR: Network connection lost.")))
-          : undefined,
+      d1: failing((sql) => sql.some((s) => s.startsWith('insert into "invitations"')), LOST, 1),
     });
     const fetchApp = instrumentedApp({}, faulty);
     await expectError(
@@ -186,12 +197,8 @@ describe("D1 failures on reads", () => {
     const warn = vi.spyOn(console, "warn");
     const { apiKey } = await createProject();
     const { id } = await createInvitation(apiKey);
-    let failures = 1;
     const { env: faulty } = instrumentedEnv({
-      d1: ({ sql }) =>
-        failures > 0 && sql[0]?.startsWith('select "id"')
-          ? (failures--, Promise.reject(new Error("D1_ERROR: Network connection lost.")))
-          : undefined,
+      d1: failing((sql) => sql[0]?.startsWith('select "id"') === true, LOST, 1),
     });
     const res = await instrumentedApp({}, faulty)(`/v1/invitations/${id}`, { apiKey });
     expect(res.status).toBe(200);
@@ -214,19 +221,14 @@ describe("D1 failures on reads", () => {
 
   it("a non-transient error on a read is not retried", async () => {
     const { apiKey } = await createProject();
-    let attempts = 0;
-    const { env: faulty } = instrumentedEnv({
-      d1: ({ sql }) =>
-        sql[0]?.startsWith('select "id"')
-          ? (attempts++, Promise.reject(new Error("D1_ERROR: no such column: x")))
-          : undefined,
-    });
+    const fault = failing((sql) => sql[0]?.startsWith('select "id"') === true, "D1_ERROR: no such column: x");
+    const { env: faulty } = instrumentedEnv({ d1: fault });
     await expectError(
       await instrumentedApp({}, faulty)("/v1/invitations", { apiKey }),
       500,
       "internal_error",
     );
-    expect(attempts).toBe(1);
+    expect(fault.state.attempts).toBe(1);
   });
 });
 

@@ -25,8 +25,16 @@ describe("failed-auth limits are counted before the key lookup", () => {
     const fetchApp = instrumentedApp({ rateLimits: { perAddress: 2 } }, counted);
     const address = `198.51.100.${Math.floor(Math.random() * 250)}`;
     const bad = `zv_live_${"x".repeat(48)}`;
-    await expectError(await fetchApp("/v1/invitations", { ...from(address), apiKey: bad }), 401, "unauthorized");
-    await expectError(await fetchApp("/v1/invitations", { ...from(address), apiKey: bad }), 401, "unauthorized");
+    await expectError(
+      await fetchApp("/v1/invitations", { ...from(address), apiKey: bad }),
+      401,
+      "unauthorized",
+    );
+    await expectError(
+      await fetchApp("/v1/invitations", { ...from(address), apiKey: bad }),
+      401,
+      "unauthorized",
+    );
     calls.length = 0;
     const refused = await fetchApp("/v1/invitations", { ...from(address), apiKey });
     await expectError(refused, 429, "rate_limited");
@@ -41,8 +49,16 @@ describe("failed-auth limits are counted before the key lookup", () => {
     const fetchApp = appWith({ rateLimits: { perAddress: 2 } });
     const address = `198.51.100.${Math.floor(Math.random() * 250)}`;
     expect((await fetchApp("/v1/invitations", { ...from(address), apiKey })).status).toBe(200);
-    await expectError(await fetchApp("/v1/invitations", { ...from(address), apiKey: "nope" }), 401, "unauthorized");
-    await expectError(await fetchApp("/v1/invitations", { ...from(address), apiKey: "nope" }), 429, "rate_limited");
+    await expectError(
+      await fetchApp("/v1/invitations", { ...from(address), apiKey: "nope" }),
+      401,
+      "unauthorized",
+    );
+    await expectError(
+      await fetchApp("/v1/invitations", { ...from(address), apiKey: "nope" }),
+      429,
+      "rate_limited",
+    );
     await expectError(await fetchApp("/v1/invitations", { ...from(address), apiKey }), 429, "rate_limited");
   });
 });
@@ -82,7 +98,9 @@ describe("request ids", () => {
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(id).not.toBe("client-trace-42");
     const odd = await call("/v1/invitations", { apiKey, headers: { "X-Request-Id": 'x" injected' } });
-    const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === "request");
+    const entries = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.event === "request");
     expect(entries.map((e) => [e.requestId, e.clientRequestId])).toEqual([
       [id, "client-trace-42"],
       [odd.headers.get("X-Request-Id"), null],
@@ -95,7 +113,10 @@ describe("the cron", () => {
     // 600 a minute for 5 minutes: 3,000 keys per run; the purge takes 5,000 per statement.
     const projectId = `prj_purge_${crypto.randomUUID()}`;
     const expiresAt = Date.UTC(2020, 0, 1);
-    const values = Array.from({ length: 100 }, (_, i) => `('${projectId}', 'k${i}', 'h', 'completed', 0, ${expiresAt})`);
+    const values = Array.from(
+      { length: 100 },
+      (_, i) => `('${projectId}', 'k${i}', 'h', 'completed', 0, ${expiresAt})`,
+    );
     // 12,000 expired keys, in statements of 100 rows.
     for (let batch = 0; batch < 120; batch++) {
       await env.DB.prepare(
@@ -128,7 +149,11 @@ describe("the cron", () => {
     });
     const ctx = createExecutionContext();
     await expect(
-      worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" }), faulty, ctx),
+      worker.scheduled(
+        createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" }),
+        faulty,
+        ctx,
+      ),
     ).rejects.toThrow(/1 scheduled job/);
     const left = await env.DB.prepare("SELECT COUNT(*) AS n FROM idempotency_keys WHERE project_id = ?")
       .bind(projectId)

@@ -13,12 +13,12 @@ function positiveInt(value: string | undefined, fallback: number): number {
   return Number.isSafeInteger(n) && n > 0 ? n : fallback;
 }
 
-/** From vars RATE_LIMIT_PER_MINUTE and RATE_LIMIT_PER_ADDRESS_PER_MINUTE (see wrangler.toml). */
+/** From vars RATE_LIMIT_PER_MINUTE, RATE_LIMIT_PER_ADDRESS_PER_MINUTE, RATE_LIMIT_BUDGET_MS. */
 export function rateLimitSettings(env: Env): RateLimitSettings {
   return {
     perProject: positiveInt(env.RATE_LIMIT_PER_MINUTE, 600),
     perAddress: positiveInt(env.RATE_LIMIT_PER_ADDRESS_PER_MINUTE, 60),
     windowMs: 60_000,
-    budgetMs: 50,
+    budgetMs: positiveInt(env.RATE_LIMIT_BUDGET_MS, 50),
   };
 }

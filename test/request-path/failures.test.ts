@@ -71,7 +71,7 @@ describe("the rate limiter failing or slow", () => {
     const { apiKey } = await createProject();
     const never = () => new Promise<never>(() => {});
     const { env: slow } = instrumentedEnv({ rateLimiter: never });
-    const fetchApp = instrumentedApp({}, slow);
+    const fetchApp = instrumentedApp({ rateLimits: { budgetMs: 50 } }, slow);
     const started = Date.now();
     const res = await fetchApp("/v1/invitations", { apiKey });
     expect(res.status).toBe(200);

@@ -147,7 +147,9 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS * 2 });
+// Keep-alive connections, fresh for each run: between runs they sit idle while the other
+// Worker is measured, and the server may close them.
+let agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
 
 function request(
   target: Target,
@@ -198,6 +200,8 @@ interface Run {
 
 async function load(target: Target, endpoint: Endpoint, seconds: number): Promise<Run> {
   if (!target.process?.pid) throw new Error("not started");
+  agent.destroy();
+  agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const pid = workerdPid(target.process.pid);
   const latencies: number[] = [];
   const cpuBefore = cpuMs(pid);

@@ -95,7 +95,8 @@ export async function insertInvitation(
   }
   let results: unknown[];
   try {
-    results = await db.batch(statements);
+    // One statement alone needs no batch (a batch is a transaction around its statements).
+    results = statements.length === 1 ? [await insert.run()] : await db.batch(statements);
   } catch (error) {
     // The partial unique index keeps a number on one open invitation, even under races.
     if (isOpenPhoneNumberConflict(error)) {

@@ -118,8 +118,11 @@ async function start(target: Target, vars: Record<string, string>, seed: string)
   throw new Error(`${target.name} did not start on port ${target.port}`);
 }
 
-/** The workerd process started by this wrangler (a descendant of its pid). */
-function workerdPid(root: number): number {
+/**
+ * The workerd processes started by this wrangler (descendants of its pid): `wrangler dev` runs
+ * two, a proxy in front and the runtime of the Worker; both serve every request.
+ */
+function workerdPids(root: number): number[] {
   const parents = new Map<number, number>();
   const names = new Map<number, string>();
   for (const entry of readdirSync("/proc")) {
@@ -133,18 +136,29 @@ function workerdPid(root: number): number {
       // gone
     }
   }
+  const found: number[] = [];
   for (const [pid, name] of names) {
     if (!name.startsWith("workerd")) continue;
-    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) if (p === root) return pid;
+    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) {
+      if (p === root) {
+        found.push(pid);
+        break;
+      }
+    }
   }
-  throw new Error(`no workerd under pid ${root}`);
+  if (found.length === 0) throw new Error(`no workerd under pid ${root}`);
+  return found;
 }
 
-/** utime + stime of `pid`, in milliseconds. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+/** utime + stime of `pids`, in milliseconds. */
+function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1000) / CLK_TCK;
 }
 
 // Keep-alive connections, fresh for each run: between runs they sit idle while the other
@@ -202,7 +216,7 @@ async function load(target: Target, endpoint: Endpoint, seconds: number): Promis
   if (!target.process?.pid) throw new Error("not started");
   agent.destroy();
   agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-  const pid = workerdPid(target.process.pid);
+  const pid = workerdPids(target.process.pid);
   const latencies: number[] = [];
   const cpuBefore = cpuMs(pid);
   const started = performance.now();

@@ -54,12 +54,12 @@ function unauthorized(message: string, headers: Record<string, string> = {}): Ap
 }
 
 /**
- * `Authorization: Bearer <project API key>`: sets `c.var.projectId`, or answers 401 (or 429
+ * `Authorization: Bearer <project API key>`: sets `c.get("projectId")`, or answers 401 (or 429
  * for an address past its lookup budget, before any lookup).
  */
 export function requireApiKey(keys: KeyCache, views: RateLimitViews): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const now = c.var.now();
+    const now = c.get("now")();
     const key = /^Bearer +(\S+)\s*$/i.exec(c.req.header("Authorization") ?? "")?.[1];
     const hash = key !== undefined && API_KEY_PATTERN.test(key) ? await sha256Hex(key) : undefined;
     let found = hash === undefined ? undefined : keys.get(hash, now);
@@ -77,7 +77,7 @@ export function requireApiKey(keys: KeyCache, views: RateLimitViews): Middleware
         throw unauthorized("Malformed Authorization header; expected 'Bearer <API key>'", limitHeaders);
       }
       if (hash === undefined) throw unauthorized("Invalid API key", limitHeaders);
-      const [row] = await c.var.db
+      const [row] = await c.get("db")
         .select({ projectId: apiKeys.projectId, revokedAt: apiKeys.revokedAt })
         .from(apiKeys)
         .where(eq(apiKeys.keyHash, hash))

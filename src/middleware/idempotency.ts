@@ -42,10 +42,10 @@ export async function claimOrReplay<R extends BatchItem[]>(
   reads: R,
 ): Promise<{ reads: unknown[] } | Response> {
   for (let attempt = 0; ; attempt++) {
-    const outcome = await request.claim(c.var.db, c.var.now(), reads);
+    const outcome = await request.claim(c.get("db"), c.get("now")(), reads);
     if (outcome.claimed) return { reads: outcome.reads };
     if (outcome.row) {
-      const answer = await request.answerFrom(outcome.row, c.var.requestId);
+      const answer = await request.answerFrom(outcome.row, c.get("requestId"));
       if (answer) return answer;
     }
     const wait = WAIT_STEPS_MS[attempt];
@@ -85,7 +85,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   }
   const { encryptionKeys } = readConfig(c.env, c.req.url);
   const requestHash = await sha256Hex(`${c.req.method} ${c.req.path}\n${await c.req.text()}`);
-  const request = new IdempotentRequest(c.var.projectId, key, requestHash, encryptionKeys);
+  const request = new IdempotentRequest(c.get("projectId"), key, requestHash, encryptionKeys);
   c.set("idempotency", request);
   if (!matchedRoutes(c).some((route) => selfClaiming.has(route.handler))) {
     const outcome = await claimOrReplay(c, request, []);
@@ -103,12 +103,12 @@ async function settleAfter(c: Context<AppEnv>, request: IdempotentRequest): Prom
   if (request.claimedAt === null || request.settled) return;
   try {
     const body = await c.res.clone().text();
-    await c.var.db.batch(await request.settleStatement(c.res.status, body, c.var.db));
+    await c.get("db").batch(await request.settleStatement(c.res.status, body, c.get("db")));
     request.settled = true;
   } catch (error) {
     // The work is done and its answer is on its way; the claim lapses after its lease.
     logEvent("error", "idempotency_settle_failed", {
-      requestId: c.var.requestId,
+      requestId: c.get("requestId"),
       status: c.res.status,
       error: describeError(error),
     });

@@ -28,12 +28,12 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = performance.now();
   await next();
   logEvent("info", "request", {
-    requestId: c.var.requestId,
-    clientRequestId: c.var.clientRequestId ?? null,
+    requestId: c.get("requestId"),
+    clientRequestId: c.get("clientRequestId") ?? null,
     method: c.req.method,
     route: routePath(c, -1),
     status: c.res.status,
     durationMs: Math.round(performance.now() - started),
-    projectId: c.var.projectId ?? null,
+    projectId: c.get("projectId") ?? null,
   });
 });

@@ -76,7 +76,7 @@ type Grant = RateLimitDecision & { granted: number };
 
 /** Takes `want` from `subject`'s counter, or null when it fails or misses its budget. */
 async function take(c: Context<AppEnv>, subject: string, limit: number, want: number): Promise<Grant | null> {
-  const { windowMs, budgetMs } = c.var.rateLimits;
+  const { windowMs, budgetMs } = c.get("rateLimits");
   const started = performance.now();
   let timer: number | undefined;
   try {
@@ -84,15 +84,15 @@ async function take(c: Context<AppEnv>, subject: string, limit: number, want: nu
     const late = new Promise<null>((resolve) => {
       timer = setTimeout(() => resolve(null), budgetMs);
     });
-    const call = stub.take(limit, windowMs, c.var.now(), want);
+    const call = stub.take(limit, windowMs, c.get("now")(), want);
     // Past the budget nobody awaits the call: its late failure must not go unhandled.
     call.catch(() => undefined);
     const grant = await Promise.race([call, late]);
     if (grant) return grant;
-    logEvent("warn", "rate_limiter_unavailable", { requestId: c.var.requestId, reason: "timeout", budgetMs });
+    logEvent("warn", "rate_limiter_unavailable", { requestId: c.get("requestId"), reason: "timeout", budgetMs });
   } catch (error) {
     logEvent("warn", "rate_limiter_unavailable", {
-      requestId: c.var.requestId,
+      requestId: c.get("requestId"),
       reason: "error",
       error: error instanceof Error ? error.message : String(error),
       elapsedMs: Math.round(performance.now() - started),
@@ -139,8 +139,8 @@ function tooMany(decision: RateLimitDecision, now: number): ApiError {
 }
 
 function windowEnd(c: Context<AppEnv>): number {
-  const { windowMs } = c.var.rateLimits;
-  return (Math.floor(c.var.now() / windowMs) + 1) * windowMs;
+  const { windowMs } = c.get("rateLimits");
+  return (Math.floor(c.get("now")() / windowMs) + 1) * windowMs;
 }
 
 /**
@@ -154,7 +154,7 @@ export async function countRequest(
   limit: number,
   work: () => Promise<void>,
 ): Promise<void> {
-  const now = c.var.now();
+  const now = c.get("now")();
   const entry = views.allowance(subject, now);
   let asked = false;
   if (entry.tokens === 0) {
@@ -180,7 +180,7 @@ export async function countRequest(
 /** Per project, after authentication: counts every /v1 request of the project. */
 export function limitPerProject(views: RateLimitViews): MiddlewareHandler<AppEnv> {
   return (c, next) =>
-    countRequest(c, views, `project:${c.var.projectId}`, c.var.rateLimits.perProject, async () => {
+    countRequest(c, views, `project:${c.get("projectId")}`, c.get("rateLimits").perProject, async () => {
       await next();
     });
 }
@@ -192,7 +192,7 @@ export function limitPerAddress(views: RateLimitViews): MiddlewareHandler<AppEnv
       c,
       views,
       `ip:${addressSubject(c.req.header("CF-Connecting-IP"))}`,
-      c.var.rateLimits.perAddress,
+      c.get("rateLimits").perAddress,
       async () => {
         await next();
       },
@@ -210,8 +210,8 @@ export async function chargeKeyLookup(
   views: RateLimitViews,
 ): Promise<Record<string, string>> {
   const subject = `ip:${addressSubject(c.req.header("CF-Connecting-IP"))}`;
-  const limit = c.var.rateLimits.perAddress;
-  const now = c.var.now();
+  const limit = c.get("rateLimits").perAddress;
+  const now = c.get("now")();
   const grant = await take(c, subject, limit, 1);
   if (grant && !grant.allowed) {
     views.block(subject, grant.resetAt);
@@ -223,10 +223,10 @@ export async function chargeKeyLookup(
 /** An address over its lookup budget is refused even with a key this isolate knows. */
 export function refuseBlockedAddress(c: Context<AppEnv>, views: RateLimitViews): void {
   const subject = `ip:${addressSubject(c.req.header("CF-Connecting-IP"))}`;
-  const now = c.var.now();
+  const now = c.get("now")();
   if (!views.isBlocked(subject, now)) return;
   throw tooMany(
-    { allowed: false, limit: c.var.rateLimits.perAddress, remaining: 0, resetAt: windowEnd(c) },
+    { allowed: false, limit: c.get("rateLimits").perAddress, remaining: 0, resetAt: windowEnd(c) },
     now,
   );
 }

@@ -96,7 +96,15 @@ export async function insertInvitation(
   let results: unknown[];
   try {
     // One statement alone needs no batch (a batch is a transaction around its statements).
-    results = statements.length === 1 ? [await insert.run()] : await db.batch(statements);
+    results =
+      statements.length === 1 && !condition
+        ? [
+            await prepared(db).insert.run({
+              ...row,
+              allowedPhoneCountries: jsonOrNull(row.allowedPhoneCountries),
+            }),
+          ]
+        : await db.batch(statements);
   } catch (error) {
     // The partial unique index keeps a number on one open invitation, even under races.
     if (isOpenPhoneNumberConflict(error)) {
@@ -109,6 +117,10 @@ export async function insertInvitation(
     throw phoneNumberError("No phone number with this id in this project");
   }
   return (inserted as D1Result).meta.changes === 1;
+}
+
+function jsonOrNull(value: unknown): string | null {
+  return value === null ? null : JSON.stringify(value);
 }
 
 /** `row` as the SELECT list of an INSERT … SELECT, in the table's column order. */
@@ -128,8 +140,46 @@ export async function findInvitation(
   projectId: string,
   id: string,
 ): Promise<InvitationRow | undefined> {
-  const [row] = await findInvitationStatement(db, projectId, id);
-  return row;
+  return prepared(db).find.get({ id, projectId });
+}
+
+/**
+ * The hottest statements, built once per client (drizzle otherwise rebuilds the SQL of a query
+ * on every call) and run with placeholders filled in.
+ */
+const preparedByDb = new WeakMap<Db, ReturnType<typeof prepare>>();
+
+function prepare(db: Db) {
+  const columns = Object.keys(getTableColumns(invitations)) as (keyof InvitationRow)[];
+  const placeholders = Object.fromEntries(columns.map((name) => [name, sql.placeholder(name)]));
+  // Filled as SQL text, not through the JSON column's encoder, which would store NULL as 'null'.
+  placeholders.allowedPhoneCountries = sql`${sql.placeholder("allowedPhoneCountries")}` as never;
+  return {
+    find: db
+      .select()
+      .from(invitations)
+      .where(
+        and(
+          eq(invitations.id, sql.placeholder("id")),
+          eq(invitations.projectId, sql.placeholder("projectId")),
+        ),
+      )
+      .limit(1)
+      .prepare(),
+    insert: db
+      .insert(invitations)
+      .values(placeholders as unknown as InvitationRow)
+      .prepare(),
+  };
+}
+
+function prepared(db: Db) {
+  let statements = preparedByDb.get(db);
+  if (!statements) {
+    statements = prepare(db);
+    preparedByDb.set(db, statements);
+  }
+  return statements;
 }
 
 /** The read of `findInvitation`, for a `db.batch`. */

@@ -77,7 +77,8 @@ export function requireApiKey(keys: KeyCache, views: RateLimitViews): Middleware
         throw unauthorized("Malformed Authorization header; expected 'Bearer <API key>'", limitHeaders);
       }
       if (hash === undefined) throw unauthorized("Invalid API key", limitHeaders);
-      const [row] = await c.get("db")
+      const [row] = await c
+        .get("db")
         .select({ projectId: apiKeys.projectId, revokedAt: apiKeys.revokedAt })
         .from(apiKeys)
         .where(eq(apiKeys.keyHash, hash))

@@ -89,7 +89,11 @@ async function take(c: Context<AppEnv>, subject: string, limit: number, want: nu
     call.catch(() => undefined);
     const grant = await Promise.race([call, late]);
     if (grant) return grant;
-    logEvent("warn", "rate_limiter_unavailable", { requestId: c.get("requestId"), reason: "timeout", budgetMs });
+    logEvent("warn", "rate_limiter_unavailable", {
+      requestId: c.get("requestId"),
+      reason: "timeout",
+      budgetMs,
+    });
   } catch (error) {
     logEvent("warn", "rate_limiter_unavailable", {
       requestId: c.get("requestId"),

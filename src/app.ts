@@ -51,7 +51,7 @@ export function createApp(options: AppOptions = {}) {
   // Everything outside /v1 (docs, the invite link, unknown paths) is counted per address.
   const perAddress = limitPerAddress(views);
   app.use("*", async (c, next) => (c.req.path.startsWith("/v1/") ? next() : perAddress(c, next)));
-  app.route("/", invitationsRouter);
+  app.route("/", invitationsRouter());
   app.route("/", invitePage);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

@@ -48,9 +48,9 @@ function jsonText(c: Context<AppEnv>, text: string, status: 200 | 201): Response
  */
 export const createInvitation: Handler<typeof routes.createInvitation> = async (c) => {
   const config = readConfig(c.env, c.req.url);
-  const now = c.var.now();
+  const now = c.get("now")();
   const { db, idempotency } = c.var;
-  const { row, token } = await newInvitation(config, c.var.projectId, c.req.valid("json"), now);
+  const { row, token } = await newInvitation(config, c.get("projectId"), c.req.valid("json"), now);
   const body = JSON.stringify({ invitation: serializeWithToken(row, token, { ...config, now }) });
   if (!idempotency?.claimedAt) {
     await insertInvitation(db, row);
@@ -79,9 +79,9 @@ export const createInvitation: Handler<typeof routes.createInvitation> = async (
 
 export const getInvitation: Handler<typeof routes.getInvitation> = async (c) => {
   const config = readConfig(c.env, c.req.url);
-  const row = await findInvitation(c.var.db, c.var.projectId, c.req.valid("param").invitationId);
+  const row = await findInvitation(c.get("db"), c.get("projectId"), c.req.valid("param").invitationId);
   if (!row) throw notFound();
-  return c.json({ invitation: await serializeInvitation(row, { ...config, now: c.var.now() }) }, 200);
+  return c.json({ invitation: await serializeInvitation(row, { ...config, now: c.get("now")() }) }, 200);
 };
 
 /**
@@ -92,10 +92,10 @@ export const getInvitation: Handler<typeof routes.getInvitation> = async (c) => 
 export const listInvitations: Handler<typeof routes.listInvitations> = async (c) => {
   const config = readConfig(c.env, c.req.url);
   const { status, limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid("query");
-  const projectId = c.var.projectId;
-  const now = c.var.now();
+  const projectId = c.get("projectId");
+  const now = c.get("now")();
   const after = cursor === undefined ? undefined : await decodeCursor(config.tokenHashKey, projectId, cursor);
-  const rows = await listInvitationsQuery(c.var.db, { projectId, status, after, limit, now });
+  const rows = await listInvitationsQuery(c.get("db"), { projectId, status, after, limit, now });
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   const nextCursor =
@@ -110,7 +110,7 @@ export const listInvitations: Handler<typeof routes.listInvitations> = async (c)
       items.push(result.value);
     } else {
       logEvent("error", "invitation_unreadable", {
-        requestId: c.var.requestId,
+        requestId: c.get("requestId"),
         projectId,
         invitationId: page[index]?.id,
         error: describeError(result.reason),
@@ -130,7 +130,7 @@ export const cancelInvitation: Handler<typeof routes.cancelInvitation> = claimsI
     const config = readConfig(c.env, c.req.url);
     const { invitationId } = c.req.valid("param");
     const { db, projectId, idempotency } = c.var;
-    const now = c.var.now();
+    const now = c.get("now")();
     const target = { id: invitationId, projectId };
     const read = findInvitationStatement(db, projectId, invitationId);
 

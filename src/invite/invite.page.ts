@@ -58,10 +58,11 @@ export const invitePage = new Hono<AppEnv>().get("/invite/:token", async (c) => 
   const token = c.req.param("token");
   const asHtml = wantsHtml(c.req.header("Accept"));
   const config = readConfig(c.env, c.req.url);
-  const now = c.var.now();
+  const now = c.get("now")();
 
   const [found] = TOKEN_PATTERN.test(token)
-    ? await c.var.db
+    ? await c
+        .get("db")
         .select({ invitation: invitations, projectName: projects.name })
         .from(invitations)
         .innerJoin(projects, eq(projects.id, invitations.projectId))
@@ -94,7 +95,7 @@ export const invitePage = new Hono<AppEnv>().get("/invite/:token", async (c) => 
 
   // Only a GET is a view: HEAD (link checkers, unfurlers) must not change anything.
   if (c.req.method === "GET" && status === "pending" && invitation.viewedAt === null) {
-    await markViewed(c.var.db, invitation.id, now);
+    await markViewed(c.get("db"), invitation.id, now);
   }
   const channel =
     invitation.connectionType === "messenger" ? "a Facebook Page (Messenger)" : "WhatsApp Business";

@@ -26,7 +26,7 @@ export function errorJsonResponse(c: Context<AppEnv>, error: ApiError): Response
   const body: ErrorBody = {
     code: error.code,
     message: error.message,
-    details: { ...error.details, requestId: c.var.requestId },
+    details: { ...error.details, requestId: c.get("requestId") },
   };
   return c.json(body, error.status, error.headers);
 }
@@ -43,7 +43,7 @@ export function handleError(error: unknown, c: Context<AppEnv>): Response {
   }
   // Unexpected: log it whole for the operator, tell the client nothing of the internals.
   logEvent("error", "unhandled_exception", {
-    requestId: c.var.requestId,
+    requestId: c.get("requestId"),
     method: c.req.method,
     route: routePath(c, -1),
     error: describeError(error),

@@ -25,27 +25,29 @@ interface CachedKey {
 }
 
 /**
- * Key lookups remembered per isolate, by the key's SHA-256 (the key itself is not kept), so a
- * steady client costs no D1 round trip for authentication. Bounded: the oldest entry goes first.
+ * Key lookups remembered per isolate, so a steady client costs no D1 round trip, nor even a
+ * hash, for authentication. Entries are keyed by the presented key itself: only in this
+ * isolate's memory (which holds every request's key anyway), for at most the TTL, never
+ * logged or stored; the database keeps only SHA-256. Bounded: the oldest entry goes first.
  * Only active keys are remembered; unknown and revoked ones are looked up every time, and
  * those lookups are limited per address.
  */
 export class KeyCache {
   private readonly entries = new Map<string, CachedKey>();
 
-  get(hash: string, now: number): CachedKey | undefined {
-    const entry = this.entries.get(hash);
+  get(key: string, now: number): CachedKey | undefined {
+    const entry = this.entries.get(key);
     if (entry && entry.until > now) return entry;
-    if (entry) this.entries.delete(hash);
+    if (entry) this.entries.delete(key);
     return undefined;
   }
 
-  set(hash: string, value: Omit<CachedKey, "until">, now: number): void {
-    this.entries.delete(hash);
+  set(key: string, value: Omit<CachedKey, "until">, now: number): void {
+    this.entries.delete(key);
     if (this.entries.size >= KEY_CACHE_MAX_ENTRIES) {
       this.entries.delete(this.entries.keys().next().value as string);
     }
-    this.entries.set(hash, { ...value, until: now + KEY_CACHE_TTL_MS });
+    this.entries.set(key, { ...value, until: now + KEY_CACHE_TTL_MS });
   }
 }
 
@@ -61,8 +63,8 @@ export function requireApiKey(keys: KeyCache, views: RateLimitViews): Middleware
   return async (c, next) => {
     const now = c.get("now")();
     const key = /^Bearer +(\S+)\s*$/i.exec(c.req.header("Authorization") ?? "")?.[1];
-    const hash = key !== undefined && API_KEY_PATTERN.test(key) ? await sha256Hex(key) : undefined;
-    let found = hash === undefined ? undefined : keys.get(hash, now);
+    const wellFormed = key !== undefined && API_KEY_PATTERN.test(key) ? key : undefined;
+    let found = wellFormed === undefined ? undefined : keys.get(wellFormed, now);
     if (found) {
       refuseBlockedAddress(c, views);
     } else {
@@ -76,7 +78,8 @@ export function requireApiKey(keys: KeyCache, views: RateLimitViews): Middleware
       if (key === undefined) {
         throw unauthorized("Malformed Authorization header; expected 'Bearer <API key>'", limitHeaders);
       }
-      if (hash === undefined) throw unauthorized("Invalid API key", limitHeaders);
+      if (wellFormed === undefined) throw unauthorized("Invalid API key", limitHeaders);
+      const hash = await sha256Hex(wellFormed);
       const [row] = await c
         .get("db")
         .select({ projectId: apiKeys.projectId, revokedAt: apiKeys.revokedAt })
@@ -86,7 +89,7 @@ export function requireApiKey(keys: KeyCache, views: RateLimitViews): Middleware
       if (!row) throw unauthorized("Invalid API key", limitHeaders);
       if (row.revokedAt !== null) throw unauthorized("This API key has been revoked", limitHeaders);
       found = { projectId: row.projectId, until: 0 };
-      keys.set(hash, found, now);
+      keys.set(wellFormed, found, now);
     }
     c.set("projectId", found.projectId);
     await next();

@@ -1,26 +1,20 @@
 import { Scalar } from "@scalar/hono-api-reference";
-import { requestId } from "hono/request-id";
 import { databaseFor } from "./db/client";
 import { BOOKMARK_HEADER, openBookmark, RequestDatabase, readsReplicas, sealBookmark } from "./db/session";
 import { invitationsRouter } from "./invitations/invitations.index";
 import { invitePage } from "./invite/invite.page";
 import { ApiError } from "./lib/errors";
-import { errorResponse, handleError } from "./lib/errors-handler";
+import { errorJsonResponse, handleError } from "./lib/errors-handler";
 import { createRouter } from "./lib/openapi";
-import { requireApiKey } from "./middleware/auth";
+import { KeyCache, requireApiKey } from "./middleware/auth";
 import { emptyBodyAsEmptyObject, limitBody } from "./middleware/body";
 import { idempotency } from "./middleware/idempotency";
 import { methodNotAllowed } from "./middleware/method-not-allowed";
-import { requestLog } from "./middleware/observability";
+import { assignRequestId, requestLog } from "./middleware/observability";
 import type { MetaOptions } from "./onboarding/meta-client";
 import { onboardingRouter } from "./onboarding/onboarding.index";
-import {
-  limitFailedAuthPerAddress,
-  limitPerAddress,
-  limitPerProject,
-  type RateLimitSettings,
-  rateLimitSettings,
-} from "./rate-limit/rate-limit.middleware";
+import { limitPerAddress, limitPerProject, RateLimitViews } from "./rate-limit/rate-limit.middleware";
+import { type RateLimitSettings, rateLimitSettings } from "./rate-limit/settings";
 import { sendersRouter } from "./senders/senders.index";
 import { dispatchOutboxAfterResponse } from "./webhooks/dispatch.middleware";
 import { webhooksRouter } from "./webhooks/webhooks.index";
@@ -39,15 +33,20 @@ export const API_VERSION = "0.2.0";
 export function createApp(options: AppOptions = {}) {
   const now = options.now ?? Date.now;
   const app = createRouter();
+  // Per-isolate memory (one app per isolate): API keys recently looked up, and the last
+  // answer of each rate-limit counter.
+  const keys = new KeyCache();
+  const views = new RateLimitViews();
 
-  app.use("*", requestId({ headerName: "X-Request-Id" }));
+  app.use("*", assignRequestId);
   app.use("*", requestLog);
   app.use("*", async (c, next) => {
     // One D1 session per request, shared by middleware and handlers: /v1 reads may come from a
     // replica, with read-after-write kept (src/db/session.ts, docs/operations.md).
     const replica = readsReplicas(c.req.method, c.req.path);
-    const keys = c.env.ENCRYPTION_KEYS;
-    const bookmark = replica && keys ? await openBookmark(keys, c.req.header(BOOKMARK_HEADER)) : null;
+    const encryptionKeys = c.env.ENCRYPTION_KEYS;
+    const bookmark =
+      replica && encryptionKeys ? await openBookmark(encryptionKeys, c.req.header(BOOKMARK_HEADER)) : null;
     // Replica bookkeeping runs on the wall clock: it is about real lag, not business time.
     const database = new RequestDatabase(databaseFor(c.env, c.req.raw), {
       replica,
@@ -63,18 +62,18 @@ export function createApp(options: AppOptions = {}) {
     await next();
     database.finish(c.var.projectId, Date.now());
     const latest = database.bookmark();
-    if (latest !== null && keys && c.req.path.startsWith("/v1/")) {
-      c.res.headers.set(BOOKMARK_HEADER, await sealBookmark(keys, latest));
+    if (latest !== null && encryptionKeys && c.req.path.startsWith("/v1/")) {
+      c.res.headers.set(BOOKMARK_HEADER, await sealBookmark(encryptionKeys, latest));
     }
   });
   // Queues the webhook outbox after the response (waitUntil) of any request that may change a status.
   app.use("*", dispatchOutboxAfterResponse);
 
-  // Order matters: authenticate (failures count against the client address), count the
-  // request against its project, refuse oversized bodies before reading them, then let
-  // Idempotency-Key replay or claim before any work. Every response then carries the
-  // rate-limit headers, errors included.
-  app.use("/v1/*", limitFailedAuthPerAddress, requireApiKey, limitPerProject, limitBody);
+  // Order matters: authenticate (a key lookup is first paid for by the client address), count
+  // the request against its project (beside the work, src/rate-limit), refuse oversized
+  // bodies before reading them, then let Idempotency-Key replay or claim before any work.
+  // Every response then carries the rate-limit headers, errors included.
+  app.use("/v1/*", requireApiKey(keys, views), limitPerProject(views), limitBody);
   // Only create reads a body (optional JSON); cancel's body, if any, is ignored.
   app.use("/v1/invitations", emptyBodyAsEmptyObject);
   app.use("/v1/*", idempotency);
@@ -82,10 +81,11 @@ export function createApp(options: AppOptions = {}) {
   app.use("/invite/:token/:step", limitBody);
   app.use("/invite/:token/start", emptyBodyAsEmptyObject);
   // Everything outside /v1 (docs, the invite link, unknown paths) is counted per address.
-  app.use("*", async (c, next) => (c.req.path.startsWith("/v1/") ? next() : limitPerAddress(c, next)));
+  const perAddress = limitPerAddress(views);
+  app.use("*", async (c, next) => (c.req.path.startsWith("/v1/") ? next() : perAddress(c, next)));
   // Before the invitations router: /v1/invitations/webhook is not an {invitationId}.
   app.route("/", webhooksRouter);
-  app.route("/", invitationsRouter);
+  app.route("/", invitationsRouter());
   app.route("/", sendersRouter);
   app.route("/", onboardingRouter);
   app.route("/", invitePage);
@@ -134,7 +134,7 @@ export function createApp(options: AppOptions = {}) {
 
   const notAllowed = methodNotAllowed(app.routes);
   app.notFound((c) =>
-    errorResponse(
+    errorJsonResponse(
       c,
       notAllowed(c) ?? new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`),
     ),

@@ -1,27 +1,45 @@
+import type { createApp as CreateApp } from "./app";
 import { createApp } from "./app";
 import { createDb } from "./db/client";
 import { sweepExpiredInvitations } from "./invitations/expiry";
+import { describeError, logEvent } from "./lib/log";
 import { purgeExpiredIdempotencyKeys } from "./middleware/idempotency";
 import { consumeDeadLetters, consumeWebhookBatch } from "./webhooks/consumer";
 import { dispatchPendingEvents, type WebhookMessage } from "./webhooks/outbox";
 
 export { RateLimiter } from "./rate-limit/rate-limiter";
 
-const app = createApp();
+// Built on the first request, not at module load: a cold start pays only for parsing.
+let app: ReturnType<typeof CreateApp> | undefined;
 
 /** wrangler.toml's dead-letter queue; the other consumed queue is WEBHOOK_QUEUE's. */
 const WEBHOOK_DEAD_LETTER_QUEUE = "webhook-events-dlq";
 
 // Only handlers (and Durable Object classes) may be exported from the entry module.
 export default {
-  fetch: app.fetch,
+  fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
+    app ??= createApp();
+    return app.fetch(request, env, ctx);
+  },
   async scheduled(controller, env, _ctx) {
     const db = createDb(env.DB);
-    await sweepExpiredInvitations(db, controller.scheduledTime);
-    // Queues the sweep's `expired` events, and recovers outbox rows never queued (a crash
-    // between the write and the send) or queued and lost (lease lapsed).
-    await dispatchPendingEvents(env, controller.scheduledTime);
-    await purgeExpiredIdempotencyKeys(db, controller.scheduledTime);
+    // Independent jobs: one failing must not stop another (the purge must keep up). The
+    // dispatch queues the sweep's `expired` events and recovers outbox rows never queued (a
+    // crash between the write and the send) or queued and lost (lease lapsed); it runs after
+    // the sweep, whatever the sweep's outcome.
+    const sweepThenDispatch = sweepExpiredInvitations(db, controller.scheduledTime).finally(() =>
+      dispatchPendingEvents(env, controller.scheduledTime),
+    );
+    const results = await Promise.allSettled([
+      sweepThenDispatch,
+      purgeExpiredIdempotencyKeys(db, controller.scheduledTime).then((purged) =>
+        logEvent("info", "idempotency_purge", { purged }),
+      ),
+    ]);
+    const failed = results.filter((r) => r.status === "rejected");
+    for (const failure of failed)
+      logEvent("error", "cron_job_failed", { error: describeError(failure.reason) });
+    if (failed.length > 0) throw new Error(`${failed.length} scheduled job(s) failed; see the log`);
   },
   async queue(batch, env, _ctx) {
     if (batch.queue === WEBHOOK_DEAD_LETTER_QUEUE) await consumeDeadLetters(batch, env);

@@ -60,6 +60,14 @@ export const INVITATION_STATUSES = [
   "failed",
 ] as const;
 export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
+/** Statuses in which an invitation can still change (src/invitations/lifecycle.ts). */
+export const OPEN_STATUSES = [
+  "pending",
+  "in_progress",
+  "failed",
+] as const satisfies readonly InvitationStatus[];
+/** `'pending', 'in_progress', 'failed'`, for the partial index below (SQL text, not parameters). */
+const OPEN_STATUSES_SQL = sql.raw(OPEN_STATUSES.map((status) => `'${status}'`).join(", "));
 
 export const CONNECTION_TYPES = ["whatsapp_waba", "messenger"] as const;
 export type ConnectionType = (typeof CONNECTION_TYPES)[number];
@@ -113,7 +121,7 @@ export const invitations = sqliteTable(
     // two racing creates cannot both take it.
     uniqueIndex("invitations_open_phone_number_unique")
       .on(t.phoneNumberId)
-      .where(sql`phone_number_id IS NOT NULL AND status IN ('pending', 'in_progress', 'failed')`),
+      .where(sql`phone_number_id IS NOT NULL AND status IN (${OPEN_STATUSES_SQL})`),
   ],
 );
 

@@ -1,4 +1,4 @@
-import { hmacSha256Hex, timingSafeEqual } from "../lib/crypto";
+import { base64ToBytes, bytesToBase64Url, hmacSha256Hex, timingSafeEqual } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 
 /**
@@ -13,14 +13,8 @@ export interface CursorPosition {
 
 const MAC_LENGTH = 32; // hex characters: 128 bits
 
-function encodeBase64Url(text: string): string {
-  return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function decodeBase64Url(text: string): string {
-  const normalized = text.replace(/-/g, "+").replace(/_/g, "/");
-  return atob(normalized + "=".repeat((4 - (normalized.length % 4)) % 4));
-}
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** Which list a cursor belongs to: one list's cursor is refused by another. */
 export type CursorList = "invitations" | "senders";
@@ -36,7 +30,7 @@ export async function encodeCursor(
   position: CursorPosition,
   list: CursorList = "invitations",
 ): Promise<string> {
-  const payload = encodeBase64Url(JSON.stringify([position.createdAt, position.id]));
+  const payload = bytesToBase64Url(encoder.encode(JSON.stringify([position.createdAt, position.id])));
   return `${payload}.${await mac(key, projectId, payload, list)}`;
 }
 
@@ -53,7 +47,7 @@ export async function decodeCursor(
   if (!payload || !signature || extra !== undefined || payload.length > 200) throw invalid;
   if (!timingSafeEqual(signature, await mac(key, projectId, payload, list))) throw invalid;
   try {
-    const [createdAt, id] = JSON.parse(decodeBase64Url(payload)) as unknown[];
+    const [createdAt, id] = JSON.parse(decoder.decode(base64ToBytes(payload))) as unknown[];
     if (typeof createdAt === "number" && Number.isSafeInteger(createdAt) && typeof id === "string") {
       return { createdAt, id };
     }

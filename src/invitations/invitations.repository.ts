@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, exists, getTableColumns, inArray, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import {
   type InvitationRow,
@@ -10,9 +10,10 @@ import {
 import type { Config } from "../lib/config";
 import { encryptSecret, hmacSha256Hex, randomId, randomToken } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
+import type { BatchItem } from "../middleware/idempotent-request";
 import type { CursorPosition } from "./cursor";
 import type { InvitationCreateRequest } from "./invitations.schemas";
-import { expireOverdue, isOpen, OPEN_STATUSES } from "./lifecycle";
+import { expireOverdueStatement, isOpen, OPEN_STATUSES } from "./lifecycle";
 
 const DAY_MS = 86_400_000;
 
@@ -27,54 +28,91 @@ function isOpenPhoneNumberConflict(error: unknown): boolean {
   return false;
 }
 
-export async function insertInvitation(
-  db: Db,
+/** A new invitation's row and its token, made in memory: the insert needs no RETURNING. */
+export async function newInvitation(
   config: Config,
   projectId: string,
   input: InvitationCreateRequest,
   now: number,
   mode: KeyMode = "live",
-): Promise<InvitationRow> {
-  if (input.phoneNumberId !== undefined) {
-    const [number] = await db
-      .select({ id: phoneNumbers.id })
-      .from(phoneNumbers)
-      .where(and(eq(phoneNumbers.id, input.phoneNumberId), eq(phoneNumbers.projectId, projectId)))
-      .limit(1);
-    if (!number) throw phoneNumberError("No phone number with this id in this project");
-    // An invitation that expired by time but was not swept yet must not hold the number.
-    await expireOverdue(db, now, { limit: 10, phoneNumberId: input.phoneNumberId });
-  }
-
+): Promise<{ row: InvitationRow; token: string }> {
   // 256 bits from the CSPRNG, base64url: unguessable and safe in a URL path.
   const token = randomToken(32);
   const [tokenHash, tokenCiphertext] = await Promise.all([
     hmacSha256Hex(config.tokenHashKey, token),
     encryptSecret(config.encryptionKeys, token),
   ]);
+  const row: InvitationRow = {
+    id: randomId("inv"),
+    projectId,
+    tokenHash,
+    tokenCiphertext,
+    clientName: input.clientName ?? null,
+    clientEmail: input.clientEmail ?? null,
+    clientPhone: input.clientPhone ?? null,
+    phoneNumberId: input.phoneNumberId ?? null,
+    connectionType: input.connectionType,
+    allowedPhoneCountries: input.allowedPhoneCountries?.map((c) => c.toUpperCase()) ?? null,
+    status: "pending",
+    mode,
+    senderId: null,
+    connectedAccountId: null,
+    connectedAccountChannel: null,
+    connectedAccountName: null,
+    failureReason: null,
+    expiresAt: now + input.expiresInDays * DAY_MS,
+    viewedAt: null,
+    startedAt: null,
+    completedAt: null,
+    failedAt: null,
+    cancelledAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  return { row, token };
+}
+
+/**
+ * Inserts `row` in one round trip, together with `alsoWith` (statements that must commit with
+ * it, such as the idempotency record, guarded so they apply only if the row went in), and only
+ * while `onlyIf` holds. With a `phoneNumberId`, the same batch checks that the number is the
+ * project's and first frees it from an invitation that expired by time but was not swept yet.
+ * Returns whether the row was inserted; throws the 400 a client can fix.
+ */
+export async function insertInvitation(
+  db: Db,
+  row: InvitationRow,
+  options: { onlyIf?: SQL; alsoWith?: BatchItem[] } = {},
+): Promise<boolean> {
+  const { phoneNumberId, projectId } = row;
+  const number =
+    phoneNumberId === null
+      ? undefined
+      : db
+          .select({ id: phoneNumbers.id })
+          .from(phoneNumbers)
+          .where(and(eq(phoneNumbers.id, phoneNumberId), eq(phoneNumbers.projectId, projectId)));
+  const condition = and(number && exists(number), options.onlyIf);
+  const insert = condition
+    ? db.insert(invitations).select(sql`SELECT ${rowValues(row)} WHERE ${condition}`)
+    : db.insert(invitations).values(row);
+  const statements: [BatchItem, ...BatchItem[]] = [insert, ...(options.alsoWith ?? [])];
+  if (number && phoneNumberId !== null) {
+    // An invitation that expired by time but was not swept yet must not hold the number.
+    statements.unshift(number, expireOverdueStatement(db, row.createdAt, { limit: 10, phoneNumberId }));
+  }
+  let results: unknown[];
   try {
-    const [row] = await db
-      .insert(invitations)
-      .values({
-        id: randomId("inv"),
-        projectId,
-        tokenHash,
-        tokenCiphertext,
-        clientName: input.clientName ?? null,
-        clientEmail: input.clientEmail ?? null,
-        clientPhone: input.clientPhone ?? null,
-        phoneNumberId: input.phoneNumberId ?? null,
-        connectionType: input.connectionType,
-        allowedPhoneCountries: input.allowedPhoneCountries?.map((c) => c.toUpperCase()) ?? null,
-        status: "pending",
-        mode,
-        expiresAt: now + input.expiresInDays * DAY_MS,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning();
-    if (!row) throw new Error("insert returned no row");
-    return row;
+    // One statement alone needs no batch (a batch is a transaction around its statements).
+    results =
+      statements.length === 1 && !condition
+        ? [
+            await prepared(db).insert.run({
+              ...row,
+              allowedPhoneCountries: jsonOrNull(row.allowedPhoneCountries),
+            }),
+          ]
+        : await db.batch(statements);
   } catch (error) {
     // The partial unique index keeps a number on one open invitation, even under races.
     if (isOpenPhoneNumberConflict(error)) {
@@ -82,6 +120,27 @@ export async function insertInvitation(
     }
     throw error;
   }
+  const [found, , inserted] = number ? results : [undefined, undefined, results[0]];
+  if (Array.isArray(found) && found.length === 0) {
+    throw phoneNumberError("No phone number with this id in this project");
+  }
+  return (inserted as D1Result).meta.changes === 1;
+}
+
+function jsonOrNull(value: unknown): string | null {
+  return value === null ? null : JSON.stringify(value);
+}
+
+/** `row` as the SELECT list of an INSERT … SELECT, in the table's column order. */
+function rowValues(row: InvitationRow): SQL {
+  const columns = getTableColumns(invitations);
+  return sql.join(
+    (Object.keys(columns) as (keyof typeof columns)[]).map((name) => {
+      const value = row[name];
+      return value === null ? sql`NULL` : sql`${sql.param(value, columns[name])}`;
+    }),
+    sql`, `,
+  );
 }
 
 export async function findInvitation(
@@ -89,12 +148,55 @@ export async function findInvitation(
   projectId: string,
   id: string,
 ): Promise<InvitationRow | undefined> {
-  const [row] = await db
+  return prepared(db).find.get({ id, projectId });
+}
+
+/**
+ * The hottest statements, built once per client (drizzle otherwise rebuilds the SQL of a query
+ * on every call) and run with placeholders filled in.
+ */
+const preparedByDb = new WeakMap<Db, ReturnType<typeof prepare>>();
+
+function prepare(db: Db) {
+  const columns = Object.keys(getTableColumns(invitations)) as (keyof InvitationRow)[];
+  const placeholders = Object.fromEntries(columns.map((name) => [name, sql.placeholder(name)]));
+  // Filled as SQL text, not through the JSON column's encoder, which would store NULL as 'null'.
+  placeholders.allowedPhoneCountries = sql`${sql.placeholder("allowedPhoneCountries")}` as never;
+  return {
+    find: db
+      .select()
+      .from(invitations)
+      .where(
+        and(
+          eq(invitations.id, sql.placeholder("id")),
+          eq(invitations.projectId, sql.placeholder("projectId")),
+        ),
+      )
+      .limit(1)
+      .prepare(),
+    insert: db
+      .insert(invitations)
+      .values(placeholders as unknown as InvitationRow)
+      .prepare(),
+  };
+}
+
+function prepared(db: Db) {
+  let statements = preparedByDb.get(db);
+  if (!statements) {
+    statements = prepare(db);
+    preparedByDb.set(db, statements);
+  }
+  return statements;
+}
+
+/** The read of `findInvitation`, for a `db.batch`. */
+export function findInvitationStatement(db: Db, projectId: string, id: string) {
+  return db
     .select()
     .from(invitations)
     .where(and(eq(invitations.id, id), eq(invitations.projectId, projectId)))
     .limit(1);
-  return row;
 }
 
 /** The `status` filter as readers see it: expiry by time counts as `expired`. */

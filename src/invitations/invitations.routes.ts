@@ -12,7 +12,7 @@ const security = [{ bearerAuth: [] }];
 const IdempotencyKeyHeader = z.object({
   "idempotency-key": z.string().min(1).max(255).optional().openapi({
     description:
-      "Makes a retry safe: the same key with the same request within 24 hours replays the first response instead of acting again. Reusing a key with a different request is a 422 `idempotency_key_reused`.",
+      "Makes a retry safe: the same key with the same request within 24 hours replays the first response instead of acting again. Reusing a key with a different request is a 422 `idempotency_key_reused`; while the first request with the key is still running, a retry waits up to about 5 s and then gets a 409 `idempotency_key_in_progress` (retry it).",
   }),
 });
 
@@ -67,9 +67,11 @@ export const createInvitation = createRoute({
     400: errorResponses[400],
     401: errorResponses[401],
     413: errorResponses[413],
+    409: errorResponses[409],
     415: errorResponses[415],
     422: errorResponses[422],
     429: errorResponses[429],
+    500: errorResponses[500],
   },
 });
 
@@ -112,6 +114,7 @@ export const listInvitations = createRoute({
     400: errorResponses[400],
     401: errorResponses[401],
     429: errorResponses[429],
+    500: errorResponses[500],
   },
 });
 
@@ -128,6 +131,7 @@ export const getInvitation = createRoute({
     401: errorResponses[401],
     404: errorResponses[404],
     429: errorResponses[429],
+    500: errorResponses[500],
   },
 });
 
@@ -146,8 +150,10 @@ export const cancelInvitation = createRoute({
     400: errorResponses[400],
     401: errorResponses[401],
     404: errorResponses[404],
+    409: errorResponses[409],
     413: errorResponses[413],
     422: errorResponses[422],
     429: errorResponses[429],
+    500: errorResponses[500],
   },
 });

@@ -18,7 +18,11 @@ export async function serializeInvitation(
   row: InvitationRow,
   options: SerializeOptions,
 ): Promise<Invitation> {
-  const token = await decryptSecret(options.encryptionKeys, row.tokenCiphertext);
+  return serializeWithToken(row, await decryptSecret(options.encryptionKeys, row.tokenCiphertext), options);
+}
+
+/** `serializeInvitation` for a row whose token is at hand (a new invitation): no decryption. */
+export function serializeWithToken(row: InvitationRow, token: string, options: SerializeOptions): Invitation {
   return {
     id: row.id,
     url: `${options.inviteBaseUrl}${token}`,

@@ -1,6 +1,6 @@
 import { and, eq, gt, inArray, isNull, lte, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { type InvitationRow, type InvitationStatus, invitations } from "../db/schema";
+import { type InvitationRow, type InvitationStatus, invitations, OPEN_STATUSES } from "../db/schema";
 import type { FailureReason } from "./failure-reasons";
 
 /**
@@ -23,11 +23,7 @@ import type { FailureReason } from "./failure-reasons";
  * persisted as `expired` by the cron sweep or by whoever touches it first.
  */
 
-export const OPEN_STATUSES = [
-  "pending",
-  "in_progress",
-  "failed",
-] as const satisfies readonly InvitationStatus[];
+export { OPEN_STATUSES };
 export const TERMINAL_STATUSES = [
   "completed",
   "cancelled",
@@ -115,13 +111,19 @@ export interface TransitionTarget {
   /** Only while this attempt is the current one (the flow endpoints: a late answer of an
    * attempt the client abandoned and restarted must not decide the new one). */
   startedAt?: number;
+  /** Optimistic concurrency: only if `updatedAt` is still this. */
+  unchangedSince?: number;
 }
 
 /**
- * The conditional UPDATE of a transition, not yet run: `transition` runs it alone, the flow
- * endpoints run it in a `db.batch` (one transaction) with the writes that go with it.
+/**
+ * The conditional UPDATE that applies `input` to invitation `id` if its current status allows
+ * it, as a statement to run alone or in a `db.batch` (one transaction) with the writes that go
+ * with it. It returns the updated row, or none when the invitation does not exist (in
+ * `projectId`, if given) or is not in a state the event applies to, including an open one whose
+ * `expiresAt` has passed (only `expire` applies to those).
  */
-export function transitionQuery(db: Db, target: TransitionTarget, input: TransitionInput, now: number) {
+export function transitionStatement(db: Db, target: TransitionTarget, input: TransitionInput, now: number) {
   const rule = TRANSITIONS[input.event];
   const isExpire = input.event === "expire";
   return db
@@ -137,6 +139,7 @@ export function transitionQuery(db: Db, target: TransitionTarget, input: Transit
         eq(invitations.id, target.id),
         target.projectId === undefined ? undefined : eq(invitations.projectId, target.projectId),
         target.startedAt === undefined ? undefined : eq(invitations.startedAt, target.startedAt),
+        target.unchangedSince === undefined ? undefined : eq(invitations.updatedAt, target.unchangedSince),
         inArray(invitations.status, [...rule.from]),
         isExpire ? lte(invitations.expiresAt, now) : gt(invitations.expiresAt, now),
       ),
@@ -144,19 +147,25 @@ export function transitionQuery(db: Db, target: TransitionTarget, input: Transit
     .returning();
 }
 
-/**
- * Applies `input` to invitation `id` if its current status allows it. Returns the updated row,
- * or null when the invitation does not exist (in `projectId`, if given) or is not in a state
- * the event applies to, including an open one whose `expiresAt` has passed (only `expire`
- * applies to those).
- */
+/** The row as `transitionStatement` would leave it, for a response written with the change. */
+export function afterTransition(row: InvitationRow, input: TransitionInput, now: number): InvitationRow {
+  const rule = TRANSITIONS[input.event];
+  return {
+    ...row,
+    status: rule.to,
+    ...changesFor(input, now),
+    updatedAt: input.event === "expire" ? row.expiresAt : now,
+  } as InvitationRow;
+}
+
+/** `transitionStatement` run alone: the updated row, or null when the event did not apply. */
 export async function transition(
   db: Db,
   target: TransitionTarget,
   input: TransitionInput,
   now: number,
 ): Promise<InvitationRow | null> {
-  const [row] = await transitionQuery(db, target, input, now);
+  const [row] = await transitionStatement(db, target, input, now);
   return row ?? null;
 }
 
@@ -185,16 +194,24 @@ export async function expireOverdue(
   now: number,
   options: { limit: number; phoneNumberId?: string },
 ): Promise<number> {
+  return (await expireOverdueStatement(db, now, options)).length;
+}
+
+/** `expireOverdue` as a statement for a `db.batch`. */
+export function expireOverdueStatement(
+  db: Db,
+  now: number,
+  options: { limit: number; phoneNumberId?: string },
+) {
   const overdue = and(
     inArray(invitations.status, [...OPEN_STATUSES]),
     lte(invitations.expiresAt, now),
     options.phoneNumberId === undefined ? undefined : eq(invitations.phoneNumberId, options.phoneNumberId),
   );
   const batch = db.select({ id: invitations.id }).from(invitations).where(overdue).limit(options.limit);
-  const expired = await db
+  return db
     .update(invitations)
     .set({ status: "expired", updatedAt: sql`${invitations.expiresAt}` })
     .where(and(inArray(invitations.id, batch), overdue))
     .returning({ id: invitations.id });
-  return expired.length;
 }

@@ -51,7 +51,7 @@ export const invitePage = createRouter().openapi(invitePageRoute, async (c) => {
 
   // Only a GET is a view: HEAD (link checkers, unfurlers) must not change anything.
   if (c.req.method === "GET" && status === "pending" && invitation.viewedAt === null) {
-    await markViewed(c.var.db, invitation.id, now);
+    await markViewed(c.get("db"), invitation.id, now);
   }
   const kind = testMode ? "test" : "live";
   if (!asHtml) return c.json(view, 200, pageHeaders(kind, nonce));

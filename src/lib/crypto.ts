@@ -12,10 +12,13 @@
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+const URL_SAFE: Record<string, string> = { "+": "-", "/": "_", "=": "" };
+
 export function bytesToBase64Url(bytes: Uint8Array): string {
   let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  // In chunks: spreading a large array into one call would overflow the argument limit.
+  for (let i = 0; i < bytes.length; i += 8192) binary += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return btoa(binary).replace(/[+/=]/g, (c) => URL_SAFE[c] ?? c);
 }
 
 export function base64ToBytes(value: string): Uint8Array<ArrayBuffer> {
@@ -26,8 +29,12 @@ export function base64ToBytes(value: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 function toHex(buffer: ArrayBuffer): string {
-  return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  let hex = "";
+  for (const byte of new Uint8Array(buffer)) hex += HEX[byte];
+  return hex;
 }
 
 /** `bytes` random bytes from the platform CSPRNG, base64url without padding. */

@@ -22,31 +22,31 @@ const HTTP_EXCEPTION_MESSAGES: Partial<Record<ErrorCode, string>> = {
 };
 
 /** The contract's `Error` body, with the request id in `details` so a report can be traced. */
-export function errorResponse(c: Context<AppEnv>, error: ApiError): Response {
+export function errorJsonResponse(c: Context<AppEnv>, error: ApiError): Response {
   const body: ErrorBody = {
     code: error.code,
     message: error.message,
-    details: { ...error.details, requestId: c.var.requestId },
+    details: { ...error.details, requestId: c.get("requestId") },
   };
   return c.json(body, error.status, error.headers);
 }
 
 /** `onError` of the app: every thrown thing becomes one `Error` body; unknown ones a 500. */
 export function handleError(error: unknown, c: Context<AppEnv>): Response {
-  if (error instanceof ApiError) return errorResponse(c, error);
+  if (error instanceof ApiError) return errorJsonResponse(c, error);
   if (error instanceof HTTPException) {
     const code = HTTP_EXCEPTION_CODES[error.status];
     if (code) {
       const message = HTTP_EXCEPTION_MESSAGES[code] ?? error.message ?? "Invalid request";
-      return errorResponse(c, new ApiError(code, message));
+      return errorJsonResponse(c, new ApiError(code, message));
     }
   }
   // Unexpected: log it whole for the operator, tell the client nothing of the internals.
   logEvent("error", "unhandled_exception", {
-    requestId: c.var.requestId,
+    requestId: c.get("requestId"),
     method: c.req.method,
     route: routePath(c, -1),
     error: describeError(error),
   });
-  return errorResponse(c, new ApiError("internal_error", "An unexpected error occurred; retry later"));
+  return errorJsonResponse(c, new ApiError("internal_error", "An unexpected error occurred; retry later"));
 }

@@ -52,19 +52,25 @@ export function createRouter() {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 }
 
-const errorResponse = (description: string) => ({
+/** An OpenAPI response object whose body is the `Error` schema. */
+const errorResponseSpec = (description: string) => ({
   description,
   content: { "application/json": { schema: ErrorSchema } },
 });
 
 /** The error responses routes declare, spread into each route's `responses`. */
 export const errorResponses = {
-  400: errorResponse("Invalid request (code `invalid_request`, or `invalid_state`)."),
-  401: errorResponse("Missing, malformed, unknown or revoked API key (code `unauthorized`)."),
-  404: errorResponse("Not found, or not in this project (code `not_found`)."),
-  413: errorResponse("Request body larger than 64 KiB (code `payload_too_large`)."),
-  415: errorResponse("Body sent with a content type other than JSON (code `unsupported_media_type`)."),
-  422: errorResponse("Idempotency-Key reused with a different request (code `idempotency_key_reused`)."),
-  429: errorResponse("Rate limit exceeded (code `rate_limited`); see `Retry-After`."),
-  500: errorResponse("Unexpected failure (code `internal_error`)."),
+  400: errorResponseSpec("Invalid request (code `invalid_request`, or `invalid_state`)."),
+  401: errorResponseSpec("Missing, malformed, unknown or revoked API key (code `unauthorized`)."),
+  404: errorResponseSpec("Not found, or not in this project (code `not_found`)."),
+  413: errorResponseSpec("Request body larger than 64 KiB (code `payload_too_large`)."),
+  415: errorResponseSpec("Body sent with a content type other than JSON (code `unsupported_media_type`)."),
+  409: errorResponseSpec(
+    "A request with the same Idempotency-Key is still running (code `idempotency_key_in_progress`); retry after `Retry-After`.",
+  ),
+  422: errorResponseSpec("Idempotency-Key reused with a different request (code `idempotency_key_reused`)."),
+  429: errorResponseSpec("Rate limit exceeded (code `rate_limited`); see `Retry-After`."),
+  500: errorResponseSpec(
+    "Unexpected failure (code `internal_error`); safe to retry with the same Idempotency-Key.",
+  ),
 } as const;

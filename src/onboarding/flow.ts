@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { type InvitationRow, senders } from "../db/schema";
-import { effectiveStatus, type FailureReason, transitionQuery } from "../invitations/lifecycle";
+import { effectiveStatus, type FailureReason, transitionStatement } from "../invitations/lifecycle";
 import { ApiError } from "../lib/errors";
 import { logEvent } from "../lib/log";
 import { isTestMode } from "../meta/config";
@@ -126,7 +126,7 @@ export async function finish(flow: Flow, startedAt: number, outcome: Outcome): P
     const [, completed] = await d1.batch([
       upsertSenderStatement(d1, sender, guard),
       statement(
-        transitionQuery(
+        transitionStatement(
           db,
           target,
           {
@@ -150,7 +150,7 @@ export async function finish(flow: Flow, startedAt: number, outcome: Outcome): P
     });
   } else {
     const [failed] = await d1.batch([
-      statement(transitionQuery(db, target, { event: "fail", failureReason: outcome.reason }, now)),
+      statement(transitionStatement(db, target, { event: "fail", failureReason: outcome.reason }, now)),
       statement(
         attemptUpdate(
           db,

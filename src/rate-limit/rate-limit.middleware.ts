@@ -1,35 +1,127 @@
-import type { Context } from "hono";
-import { createMiddleware } from "hono/factory";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
+import { logEvent } from "../lib/log";
+import { addressSubject } from "./client-address";
 import type { RateLimitDecision } from "./rate-limiter";
 
-export interface RateLimitSettings {
-  /** Requests per window for one project on /v1. */
-  perProject: number;
-  /** Requests per window for one client address on unauthenticated routes (invite page, 401s). */
-  perAddress: number;
-  windowMs: number;
+/**
+ * Counting without waiting. Each counter lives in a Durable Object (./rate-limiter.ts), which
+ * may be far away and costs a call; a request should not wait for it in front of its D1 work,
+ * nor pay a call each time. So an isolate takes an allowance from the counter, a twentieth of
+ * the limit at a time (at most 50, at least 1), and spends it locally; when half of it is
+ * spent it takes more, concurrently with the request that noticed. Only an isolate with no
+ * allowance left waits for the counter, and only the counter refuses (429).
+ *
+ * The counter never grants more than the limit, so a project never passes it. What isolates
+ * hold and do not spend before the window ends is lost for that window: with many isolates
+ * at once a project can be refused a little before its limit. `X-RateLimit-Remaining` is the
+ * counter's remaining plus this isolate's allowance: exact while one isolate serves the
+ * project, an estimate otherwise. With small limits (under 40) every request asks the counter.
+ *
+ * The counter failing or taking longer than `budgetMs` never fails the request: it goes ahead
+ * with a warning in the log, and the headers show this isolate's estimate.
+ */
+interface Allowance {
+  /** Requests this isolate may still start in the window without asking. */
+  tokens: number;
+  /** The counter's remaining after its last grant to this isolate. */
+  counterRemaining: number;
+  resetAt: number;
+  refilling: Promise<void> | null;
 }
 
-function positiveInt(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return Number.isSafeInteger(n) && n > 0 ? n : fallback;
+export class RateLimitViews {
+  private readonly allowances = new Map<string, Allowance>();
+  private readonly blocked = new Map<string, number>();
+
+  constructor(private readonly maxEntries = 2_000) {}
+
+  allowance(subject: string, now: number): Allowance {
+    let entry = this.allowances.get(subject);
+    if (entry && now >= entry.resetAt) {
+      entry.tokens = 0;
+      entry.counterRemaining = 0;
+    }
+    if (!entry) {
+      if (this.allowances.size >= this.maxEntries)
+        this.allowances.delete(this.allowances.keys().next().value as string);
+      entry = { tokens: 0, counterRemaining: 0, resetAt: 0, refilling: null };
+      this.allowances.set(subject, entry);
+    }
+    return entry;
+  }
+
+  /** An address refused by its counter: refused here too until its window ends. */
+  block(subject: string, until: number): void {
+    if (this.blocked.size >= this.maxEntries) this.blocked.delete(this.blocked.keys().next().value as string);
+    this.blocked.set(subject, until);
+  }
+
+  isBlocked(subject: string, now: number): boolean {
+    const until = this.blocked.get(subject);
+    if (until === undefined) return false;
+    if (now < until) return true;
+    this.blocked.delete(subject);
+    return false;
+  }
 }
 
-/** From vars RATE_LIMIT_PER_MINUTE and RATE_LIMIT_PER_ADDRESS_PER_MINUTE (see wrangler.toml). */
-export function rateLimitSettings(env: Env): RateLimitSettings {
-  return {
-    perProject: positiveInt(env.RATE_LIMIT_PER_MINUTE, 600),
-    perAddress: positiveInt(env.RATE_LIMIT_PER_ADDRESS_PER_MINUTE, 60),
-    windowMs: 60_000,
-  };
+/** How much of `limit` an isolate takes at a time. */
+export function allowanceSize(limit: number): number {
+  return Math.max(1, Math.min(50, Math.floor(limit / 20)));
 }
 
-async function consume(c: Context<AppEnv>, subject: string, limit: number): Promise<RateLimitDecision> {
-  const settings = c.var.rateLimits;
-  const stub = c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(subject));
-  return stub.consume(limit, settings.windowMs, c.var.now());
+type Grant = RateLimitDecision & { granted: number };
+
+/** Takes `want` from `subject`'s counter, or null when it fails or misses its budget. */
+async function take(c: Context<AppEnv>, subject: string, limit: number, want: number): Promise<Grant | null> {
+  const { windowMs, budgetMs } = c.get("rateLimits");
+  const started = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const stub = c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(subject));
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), budgetMs);
+    });
+    const call = stub.take(limit, windowMs, c.get("now")(), want);
+    // Past the budget nobody awaits the call: its late failure must not go unhandled.
+    call.catch(() => undefined);
+    const grant = await Promise.race([call, late]);
+    if (grant) return grant;
+    logEvent("warn", "rate_limiter_unavailable", {
+      requestId: c.get("requestId"),
+      reason: "timeout",
+      budgetMs,
+    });
+  } catch (error) {
+    logEvent("warn", "rate_limiter_unavailable", {
+      requestId: c.get("requestId"),
+      reason: "error",
+      error: error instanceof Error ? error.message : String(error),
+      elapsedMs: Math.round(performance.now() - started),
+    });
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+  return null;
+}
+
+/** Asks the counter for more allowance; false when it did not answer. */
+async function refill(
+  c: Context<AppEnv>,
+  entry: Allowance,
+  subject: string,
+  limit: number,
+): Promise<Grant | null> {
+  const grant = await take(c, subject, limit, allowanceSize(limit));
+  if (grant) {
+    if (grant.resetAt !== entry.resetAt) entry.tokens = 0;
+    entry.tokens += grant.granted;
+    entry.counterRemaining = grant.remaining;
+    entry.resetAt = grant.resetAt;
+  }
+  return grant;
 }
 
 function headersOf(decision: RateLimitDecision, now: number): Record<string, string> {
@@ -50,41 +142,95 @@ function tooMany(decision: RateLimitDecision, now: number): ApiError {
   });
 }
 
-function setHeaders(c: Context<AppEnv>, decision: RateLimitDecision): void {
-  for (const [name, value] of Object.entries(headersOf(decision, c.var.now())))
-    c.res.headers.set(name, value);
+function windowEnd(c: Context<AppEnv>): number {
+  const { windowMs } = c.get("rateLimits");
+  return (Math.floor(c.get("now")() / windowMs) + 1) * windowMs;
 }
 
-export function clientAddress(c: Context<AppEnv>): string {
-  // Set by Cloudflare's edge (and by wrangler dev); a client cannot choose it.
-  return c.req.header("CF-Connecting-IP") ?? "unknown";
+/**
+ * Counts the request against `subject` from this isolate's allowance (taking more first when
+ * there is none, beside the work when it runs low); refuses with 429 only on the counter's word.
+ */
+export async function countRequest(
+  c: Context<AppEnv>,
+  views: RateLimitViews,
+  subject: string,
+  limit: number,
+  work: () => Promise<void>,
+): Promise<void> {
+  const now = c.get("now")();
+  const entry = views.allowance(subject, now);
+  let asked = false;
+  if (entry.tokens === 0) {
+    const grant = await refill(c, entry, subject, limit);
+    if (grant && !grant.allowed) throw tooMany(grant, now);
+    asked = true;
+  }
+  if (entry.tokens > 0) entry.tokens--;
+  const resetAt = entry.resetAt > now ? entry.resetAt : windowEnd(c);
+  const decision = { allowed: true, limit, remaining: entry.counterRemaining + entry.tokens, resetAt };
+  const size = allowanceSize(limit);
+  if (!asked && size > 1 && entry.tokens <= size / 2 && !entry.refilling) {
+    entry.refilling = refill(c, entry, subject, limit).then(() => {
+      entry.refilling = null;
+    });
+    await Promise.all([work(), entry.refilling]);
+  } else {
+    await work();
+  }
+  for (const [name, value] of Object.entries(headersOf(decision, now))) c.res.headers.set(name, value);
 }
 
 /** Per project, after authentication: counts every /v1 request of the project. */
-export const limitPerProject = createMiddleware<AppEnv>(async (c, next) => {
-  const decision = await consume(c, `project:${c.var.projectId}`, c.var.rateLimits.perProject);
-  if (!decision.allowed) throw tooMany(decision, c.var.now());
-  await next();
-  setHeaders(c, decision);
-});
+export function limitPerProject(views: RateLimitViews): MiddlewareHandler<AppEnv> {
+  return (c, next) =>
+    countRequest(c, views, `project:${c.get("projectId")}`, c.get("rateLimits").perProject, async () => {
+      await next();
+    });
+}
 
 /** Per client address, before the work: for unauthenticated routes such as the invite page. */
-export const limitPerAddress = createMiddleware<AppEnv>(async (c, next) => {
-  const decision = await consume(c, `ip:${clientAddress(c)}`, c.var.rateLimits.perAddress);
-  if (!decision.allowed) throw tooMany(decision, c.var.now());
-  await next();
-  setHeaders(c, decision);
-});
+export function limitPerAddress(views: RateLimitViews): MiddlewareHandler<AppEnv> {
+  return (c, next) =>
+    countRequest(
+      c,
+      views,
+      `ip:${addressSubject(c.req.header("CF-Connecting-IP"))}`,
+      c.get("rateLimits").perAddress,
+      async () => {
+        await next();
+      },
+    );
+}
 
 /**
- * Requests to /v1 that fail authentication count against their address (after the fact: a
- * 401 costs one key lookup). Past the limit they get 429 instead of 401, which slows key
- * guessing and keeps the rate-limit headers on every /v1 response.
+ * Before an API key is looked up in D1 (a key this isolate has not seen recently, or a
+ * malformed or missing one), the client address pays one from its budget, and past it gets a
+ * 429 without a lookup, even with a valid key. This slows key guessing without costing a
+ * lookup per guess. Returns the rate-limit headers a 401 carries.
  */
-export const limitFailedAuthPerAddress = createMiddleware<AppEnv>(async (c, next) => {
-  await next();
-  if (c.res.status !== 401) return;
-  const decision = await consume(c, `ip:${clientAddress(c)}`, c.var.rateLimits.perAddress);
-  if (!decision.allowed) throw tooMany(decision, c.var.now());
-  setHeaders(c, decision);
-});
+export async function chargeKeyLookup(
+  c: Context<AppEnv>,
+  views: RateLimitViews,
+): Promise<Record<string, string>> {
+  const subject = `ip:${addressSubject(c.req.header("CF-Connecting-IP"))}`;
+  const limit = c.get("rateLimits").perAddress;
+  const now = c.get("now")();
+  const grant = await take(c, subject, limit, 1);
+  if (grant && !grant.allowed) {
+    views.block(subject, grant.resetAt);
+    throw tooMany(grant, now);
+  }
+  return headersOf(grant ?? { allowed: true, limit, remaining: limit, resetAt: windowEnd(c) }, now);
+}
+
+/** An address over its lookup budget is refused even with a key this isolate knows. */
+export function refuseBlockedAddress(c: Context<AppEnv>, views: RateLimitViews): void {
+  const subject = `ip:${addressSubject(c.req.header("CF-Connecting-IP"))}`;
+  const now = c.get("now")();
+  if (!views.isBlocked(subject, now)) return;
+  throw tooMany(
+    { allowed: false, limit: c.get("rateLimits").perAddress, remaining: 0, resetAt: windowEnd(c) },
+    now,
+  );
+}

@@ -8,24 +8,53 @@ export interface RateLimitDecision {
   resetAt: number;
 }
 
+interface Window {
+  window: number;
+  count: number;
+  resetAt: number;
+}
+
 /**
- * One counter per subject (`project:<id>` or `ip:<address>`), a fixed window of `windowMs`.
+ * One counter per subject (`project:<id>` or `ip:<address or /64>`), a fixed window of `windowMs`.
  *
  * Why a Durable Object: the contract wants an exact `X-RateLimit-Remaining` on every
  * response. The Workers Rate Limiting binding answers only allowed/denied, per location,
  * eventually consistent; a D1 counter would put a write on the single primary, on one hot
  * row, in front of every request. A Durable Object per subject counts exactly, in memory, in
  * one place, with its SQLite-backed storage (synchronous KV) keeping the count across
- * evictions.
+ * evictions. An alarm at the end of each window deletes that storage, so the objects of
+ * addresses seen once do not keep it forever.
  */
 export class RateLimiter extends DurableObject<Env> {
-  consume(limit: number, windowMs: number, now: number): RateLimitDecision {
+  /**
+   * Takes up to `want` requests from the current window's `limit` for the caller to spend (an
+   * isolate's allowance, src/rate-limit/rate-limit.middleware.ts). `granted` 0 is a refusal.
+   */
+  take(limit: number, windowMs: number, now: number, want = 1): RateLimitDecision & { granted: number } {
     const window = Math.floor(now / windowMs);
     const resetAt = (window + 1) * windowMs;
-    const saved = this.ctx.storage.kv.get<{ window: number; count: number }>("window");
+    const saved = this.ctx.storage.kv.get<Window>("window");
     const count = saved && saved.window === window ? saved.count : 0;
-    if (count >= limit) return { allowed: false, limit, remaining: 0, resetAt };
-    this.ctx.storage.kv.put("window", { window, count: count + 1 });
-    return { allowed: true, limit, remaining: limit - count - 1, resetAt };
+    const granted = Math.max(0, Math.min(want, limit - count));
+    if (granted === 0) return { allowed: false, granted, limit, remaining: 0, resetAt };
+    // Unconfirmed writes: the answer does not wait for the count to reach disk (the output
+    // gate would hold it), at the risk of losing the last few counts if the object crashes.
+    void this.ctx.storage.put("window", { window, count: count + granted, resetAt } satisfies Window, {
+      allowUnconfirmed: true,
+    });
+    // One alarm per window: the first count of a window schedules the clean-up after it.
+    if (count === 0)
+      void this.ctx.storage.setAlarm(Math.max(resetAt, Date.now()), { allowUnconfirmed: true });
+    return { allowed: true, granted, limit, remaining: limit - count - granted, resetAt };
+  }
+
+  /** The window is over: forget it (a later request starts a new one and a new alarm). */
+  override async alarm(): Promise<void> {
+    const saved = this.ctx.storage.kv.get<Window>("window");
+    if (saved && saved.resetAt > Date.now()) {
+      await this.ctx.storage.setAlarm(saved.resetAt);
+      return;
+    }
+    await this.ctx.storage.deleteAll();
   }
 }

@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { KEY_CACHE_TTL_MS } from "../../src/middleware/auth";
 import { call, createInvitation, createProject, expectError } from "../support/api";
+import { appWith } from "../support/app";
 import { countInvitations, expectRequestId, invitationRow } from "./helpers";
 
 // Bearer auth on every /v1 route: what is refused, how, and that a refused request does nothing.
@@ -79,6 +81,9 @@ describe("/v1 routes refuse requests without a valid API key: 401 unauthorized",
     const { apiKey, keyId, projectId } = await createProject();
     const inv = await createInvitation(apiKey, { clientName: "Acme Corp" });
     await revoke(keyId);
+    // An isolate that used the key recently trusts it for KEY_CACHE_TTL_MS: a fresh app has
+    // not, so the revocation shows at once (the next test covers the cached case).
+    const call = appWith({});
 
     const cancel = await call(`/v1/invitations/${inv.id}/cancel`, { method: "POST", apiKey });
     expect(cancel.headers.get("WWW-Authenticate")).toMatch(/^Bearer\b/);
@@ -94,11 +99,19 @@ describe("/v1 routes refuse requests without a valid API key: 401 unauthorized",
     expect(await countInvitations(projectId)).toBe(1);
   });
 
-  it("the same key works until it is revoked", async () => {
+  it("the same key works until it is revoked, and at most KEY_CACHE_TTL_MS longer where it was just used", async () => {
     const { apiKey, keyId } = await createProject();
-    expect((await call("/v1/invitations", { apiKey })).status).toBe(200);
+    let now = Date.now();
+    const fetchApp = appWith({ now: () => now });
+    expect((await fetchApp("/v1/invitations", { apiKey })).status).toBe(200);
     await revoke(keyId);
-    await expectError(await call("/v1/invitations", { apiKey }), 401, "unauthorized");
+    // This isolate looked the key up a moment ago: it trusts that answer until the TTL ends.
+    now += KEY_CACHE_TTL_MS - 1;
+    expect((await fetchApp("/v1/invitations", { apiKey })).status).toBe(200);
+    now += 1;
+    await expectError(await fetchApp("/v1/invitations", { apiKey }), 401, "unauthorized");
+    // Another isolate (a fresh app) that never saw the key refuses it at once.
+    await expectError(await appWith({})("/v1/invitations", { apiKey }), 401, "unauthorized");
   });
 });
 

@@ -111,18 +111,26 @@ describe("expiry by time, as readers see it", () => {
     },
   );
 
-  it("at the instant of expiresAt, GET, list filters and cancel agree", async () => {
+  it("at the instant of expiresAt it is expired: GET, list filters, cancel and the sweep agree", async () => {
+    // expiresAt is the first instant at which the invitation no longer works (expiresAt <= now).
     const { apiKey } = await createProject();
     const created = await createInvitation(apiKey, { expiresInDays: 1 });
-    const at = callAt(() => Date.parse(created.expiresAt as string));
-    const shown = (await getAt(at, apiKey, created.id)).status;
-    expect(["pending", "expired"]).toContain(shown);
-    const other = shown === "pending" ? "expired" : "pending";
-    expect((await listAll(apiKey, { status: shown }, at)).items.map((i) => i.id)).toEqual([created.id]);
-    expect((await listAll(apiKey, { status: other }, at)).items).toEqual([]);
+    const expiresAt = Date.parse(created.expiresAt as string);
+    const justBefore = callAt(() => expiresAt - 1);
+    expect((await getAt(justBefore, apiKey, created.id)).status).toBe("pending");
+    const at = callAt(() => expiresAt);
+    expect(await getAt(at, apiKey, created.id)).toEqual({
+      ...created,
+      status: "expired",
+      updatedAt: created.expiresAt,
+    });
+    expect((await listAll(apiKey, { status: "expired" }, at)).items.map((i) => i.id)).toEqual([created.id]);
+    expect((await listAll(apiKey, { status: "pending" }, at)).items).toEqual([]);
     const cancel = await at(`/v1/invitations/${created.id}/cancel`, { method: "POST", apiKey });
-    if (shown === "pending") expect(cancel.status).toBe(200);
-    else await expectError(cancel, 400, "invalid_state");
+    expect((await expectError(cancel, 400, "invalid_state")).details).toMatchObject({ status: "expired" });
+    expect((await readRow(created.id)).status).toBe("pending");
+    await sweepExpiredInvitations(createDb(env.DB), expiresAt);
+    expect(await readRow(created.id)).toMatchObject({ status: "expired", updated_at: expiresAt });
   });
 });
 

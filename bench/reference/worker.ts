@@ -1,0 +1,238 @@
+/**
+ * The reference for `npm run bench`: what a create, a get and a list cost with no framework.
+ * It parses and validates the same create body by hand, mints the token the same way (random,
+ * HMAC-SHA-256 for lookup, AES-256-GCM at rest), does one INSERT of an invitation row into D1
+ * and answers the same JSON. Get and list: one SELECT each, tokens decrypted, the same JSON.
+ * No auth, no rate limit, no idempotency, no logs. Not deployed; not part of the service.
+ */
+
+interface Env {
+  DB: D1Database;
+  TOKEN_HASH_KEY: string;
+  ENCRYPTION_KEYS: string;
+  PROJECT_ID: string;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const E164 = /^\+[1-9]\d{1,14}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const COUNTRY = /^[A-Za-z]{2}$/;
+const FIELDS = new Set([
+  "clientName",
+  "clientEmail",
+  "clientPhone",
+  "phoneNumberId",
+  "expiresInDays",
+  "allowedPhoneCountries",
+  "connectionType",
+]);
+
+function b64url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromB64(value: string): Uint8Array<ArrayBuffer> {
+  const normalized = value.replace(/-/g, "+").replace(/_/g, "/");
+  const binary = atob(normalized + "=".repeat((4 - (normalized.length % 4)) % 4));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+let keys: Promise<{ hmac: CryptoKey; aes: CryptoKey; aesId: string }> | undefined;
+function cryptoKeys(env: Env) {
+  keys ??= (async () => {
+    const [id, raw] = (env.ENCRYPTION_KEYS.split(",")[0] ?? "").split(":");
+    return {
+      hmac: await crypto.subtle.importKey(
+        "raw",
+        fromB64(env.TOKEN_HASH_KEY),
+        { name: "HMAC", hash: "SHA-256" },
+        false,
+        ["sign"],
+      ),
+      aes: await crypto.subtle.importKey("raw", fromB64(raw ?? ""), "AES-GCM", false, ["encrypt", "decrypt"]),
+      aesId: id ?? "",
+    };
+  })();
+  return keys;
+}
+
+const json = (body: unknown, status: number) =>
+  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+const invalid = (field: string, message: string) =>
+  json(
+    { code: "invalid_request", message: "The request is invalid", details: { fields: { [field]: message } } },
+    400,
+  );
+
+interface Row {
+  id: string;
+  token_ciphertext: string;
+  client_name: string | null;
+  client_email: string | null;
+  client_phone: string | null;
+  phone_number_id: string | null;
+  connection_type: string;
+  status: string;
+  expires_at: number;
+  created_at: number;
+  updated_at: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function invitation(row: Row, token: string, url: URL) {
+  return {
+    id: row.id,
+    url: `${url.origin}/invite/${token}`,
+    token,
+    clientName: row.client_name,
+    clientEmail: row.client_email,
+    clientPhone: row.client_phone,
+    phoneNumberId: row.phone_number_id,
+    connectionType: row.connection_type,
+    status: row.status === "pending" && row.expires_at <= Date.now() ? "expired" : row.status,
+    senderId: null,
+    connectedAccount: null,
+    failureReason: null,
+    expiresAt: iso(row.expires_at),
+    viewedAt: null,
+    startedAt: null,
+    completedAt: null,
+    failedAt: null,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+async function decrypt(env: Env, sealed: string): Promise<string> {
+  const [, iv, data] = sealed.split(".");
+  const { aes } = await cryptoKeys(env);
+  const plain = await crypto.subtle.decrypt(
+    { name: "AES-GCM", iv: fromB64(iv ?? "") },
+    aes,
+    fromB64(data ?? ""),
+  );
+  return decoder.decode(plain);
+}
+
+async function create(request: Request, env: Env, url: URL): Promise<Response> {
+  let body: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse((await request.text()) || "{}");
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+      return invalid("body", "Expected an object");
+    body = parsed as Record<string, unknown>;
+  } catch {
+    return invalid("body", "Malformed JSON");
+  }
+  for (const key of Object.keys(body)) if (!FIELDS.has(key)) return invalid(key, "Unknown field");
+  const { clientName, clientEmail, clientPhone, phoneNumberId, allowedPhoneCountries } = body;
+  const expiresInDays = body.expiresInDays ?? 7;
+  const connectionType = body.connectionType ?? "whatsapp_waba";
+  if (clientName !== undefined && (typeof clientName !== "string" || clientName.length > 100))
+    return invalid("clientName", "Too long");
+  if (clientEmail !== undefined && (typeof clientEmail !== "string" || !EMAIL.test(clientEmail)))
+    return invalid("clientEmail", "Invalid");
+  if (clientPhone !== undefined && (typeof clientPhone !== "string" || !E164.test(clientPhone)))
+    return invalid("clientPhone", "Invalid");
+  if (phoneNumberId !== undefined && typeof phoneNumberId !== "string")
+    return invalid("phoneNumberId", "Invalid");
+  if (
+    typeof expiresInDays !== "number" ||
+    !Number.isInteger(expiresInDays) ||
+    expiresInDays < 1 ||
+    expiresInDays > 30
+  )
+    return invalid("expiresInDays", "Invalid");
+  if (connectionType !== "whatsapp_waba" && connectionType !== "messenger")
+    return invalid("connectionType", "Invalid");
+  if (
+    allowedPhoneCountries !== undefined &&
+    (!Array.isArray(allowedPhoneCountries) ||
+      allowedPhoneCountries.length === 0 ||
+      !allowedPhoneCountries.every((c) => typeof c === "string" && COUNTRY.test(c)))
+  )
+    return invalid("allowedPhoneCountries", "Invalid");
+
+  const { hmac, aes, aesId } = await cryptoKeys(env);
+  const token = b64url(crypto.getRandomValues(new Uint8Array(32)));
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const [mac, sealed] = await Promise.all([
+    crypto.subtle.sign("HMAC", hmac, encoder.encode(token)),
+    crypto.subtle.encrypt({ name: "AES-GCM", iv }, aes, encoder.encode(token)),
+  ]);
+  const tokenHash = [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const now = Date.now();
+  const row: Row = {
+    id: `inv_${b64url(crypto.getRandomValues(new Uint8Array(15)))}`,
+    token_ciphertext: `${aesId}.${b64url(iv)}.${b64url(new Uint8Array(sealed))}`,
+    client_name: (clientName as string | undefined) ?? null,
+    client_email: (clientEmail as string | undefined) ?? null,
+    client_phone: (clientPhone as string | undefined) ?? null,
+    phone_number_id: (phoneNumberId as string | undefined) ?? null,
+    connection_type: connectionType,
+    status: "pending",
+    expires_at: now + expiresInDays * 86_400_000,
+    created_at: now,
+    updated_at: now,
+  };
+  const countries = Array.isArray(allowedPhoneCountries)
+    ? JSON.stringify(allowedPhoneCountries.map((c) => String(c).toUpperCase()))
+    : null;
+  await env.DB.prepare(
+    `INSERT INTO invitations (id, project_id, token_hash, token_ciphertext, client_name, client_email, client_phone,
+       phone_number_id, connection_type, allowed_phone_countries, status, expires_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+    .bind(
+      row.id,
+      env.PROJECT_ID,
+      tokenHash,
+      row.token_ciphertext,
+      row.client_name,
+      row.client_email,
+      row.client_phone,
+      row.phone_number_id,
+      row.connection_type,
+      countries,
+      row.status,
+      row.expires_at,
+      row.created_at,
+      row.updated_at,
+    )
+    .run();
+  return json({ invitation: invitation(row, token, url) }, 201);
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname === "/v1/invitations" && request.method === "POST") return create(request, env, url);
+    if (url.pathname === "/v1/invitations" && request.method === "GET") {
+      const { results } = await env.DB.prepare(
+        "SELECT * FROM invitations WHERE project_id = ? ORDER BY created_at DESC, id DESC LIMIT 51",
+      )
+        .bind(env.PROJECT_ID)
+        .all<Row>();
+      const page = results.slice(0, 50);
+      const items = await Promise.all(
+        page.map(async (row) => invitation(row, await decrypt(env, row.token_ciphertext), url)),
+      );
+      return json({ items, nextCursor: results.length > 50 ? "next" : null }, 200);
+    }
+    const match = /^\/v1\/invitations\/([^/]+)$/.exec(url.pathname);
+    if (match && request.method === "GET") {
+      const row = await env.DB.prepare("SELECT * FROM invitations WHERE id = ? AND project_id = ? LIMIT 1")
+        .bind(match[1], env.PROJECT_ID)
+        .first<Row>();
+      if (!row) return json({ code: "not_found", message: "No invitation with this id" }, 404);
+      return json({ invitation: invitation(row, await decrypt(env, row.token_ciphertext), url) }, 200);
+    }
+    return json({ code: "not_found", message: "No route" }, 404);
+  },
+};

@@ -1,0 +1,164 @@
+import { createExecutionContext, createScheduledController } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createDb } from "../../src/db/client";
+import worker from "../../src/index";
+import { purgeExpiredIdempotencyKeys } from "../../src/middleware/idempotency";
+import { addressSubject, expandIPv6 } from "../../src/rate-limit/client-address";
+import { call, createProject, expectError } from "../support/api";
+import { appWith } from "../support/app";
+import { instrumentedApp, instrumentedEnv } from "../support/instrumented-env";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const from = (address: string, init: RequestInit = {}) => ({
+  ...init,
+  headers: { ...(init.headers as Record<string, string>), "CF-Connecting-IP": address },
+});
+
+describe("failed-auth limits are counted before the key lookup", () => {
+  it("past the address's budget: 429 with no D1 lookup, even for a valid key", async () => {
+    const { apiKey } = await createProject();
+    const { env: counted, calls } = instrumentedEnv();
+    const fetchApp = instrumentedApp({ rateLimits: { perAddress: 2 } }, counted);
+    const address = `198.51.100.${Math.floor(Math.random() * 250)}`;
+    const bad = `zv_live_${"x".repeat(48)}`;
+    await expectError(
+      await fetchApp("/v1/invitations", { ...from(address), apiKey: bad }),
+      401,
+      "unauthorized",
+    );
+    await expectError(
+      await fetchApp("/v1/invitations", { ...from(address), apiKey: bad }),
+      401,
+      "unauthorized",
+    );
+    calls.length = 0;
+    const refused = await fetchApp("/v1/invitations", { ...from(address), apiKey });
+    await expectError(refused, 429, "rate_limited");
+    expect(refused.headers.get("X-RateLimit-Remaining")).toBe("0");
+    expect(calls.filter((c) => c.kind === "d1")).toEqual([]);
+    // Another address with the same key is served.
+    expect((await fetchApp("/v1/invitations", { ...from("203.0.113.77"), apiKey })).status).toBe(200);
+  });
+
+  it("a key this isolate already knows is refused too while its address is over", async () => {
+    const { apiKey } = await createProject();
+    const fetchApp = appWith({ rateLimits: { perAddress: 2 } });
+    const address = `198.51.100.${Math.floor(Math.random() * 250)}`;
+    expect((await fetchApp("/v1/invitations", { ...from(address), apiKey })).status).toBe(200);
+    await expectError(
+      await fetchApp("/v1/invitations", { ...from(address), apiKey: "nope" }),
+      401,
+      "unauthorized",
+    );
+    await expectError(
+      await fetchApp("/v1/invitations", { ...from(address), apiKey: "nope" }),
+      429,
+      "rate_limited",
+    );
+    await expectError(await fetchApp("/v1/invitations", { ...from(address), apiKey }), 429, "rate_limited");
+  });
+});
+
+describe("IPv6 addresses are limited by their /64", () => {
+  it("normalizes the forms of one address and keeps the first four groups", () => {
+    expect(expandIPv6("2001:db8::1")).toEqual(["2001", "db8", "0", "0", "0", "0", "0", "1"]);
+    expect(addressSubject("2001:0DB8:0000:0000:aaaa::1")).toBe("2001:db8:0:0::/64");
+    expect(addressSubject("2001:db8::ffff:1")).toBe("2001:db8:0:0::/64");
+    expect(addressSubject("::ffff:192.0.2.1")).toBe("0:0:0:0::/64");
+    expect(addressSubject("198.51.100.7")).toBe("198.51.100.7");
+    expect(addressSubject(undefined)).toBe("unknown");
+    expect(expandIPv6("1::2::3")).toBeNull();
+    expect(expandIPv6("1:2:3:4:5:6:7:8:9")).toBeNull();
+    expect(expandIPv6("12345::")).toBeNull();
+  });
+
+  it("two addresses of one /64 share a budget; another /64 has its own", async () => {
+    const prefix = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:1`;
+    const fetchApp = appWith({ rateLimits: { perAddress: 2 } });
+    expect((await fetchApp("/openapi.json", from(`${prefix}::1`))).status).toBe(200);
+    expect((await fetchApp("/openapi.json", from(`${prefix}:ffff:ffff:ffff:ffff`))).status).toBe(200);
+    await expectError(await fetchApp("/openapi.json", from(`${prefix}::abcd`)), 429, "rate_limited");
+    expect((await fetchApp("/openapi.json", from(`${prefix.slice(0, -1)}2::1`))).status).toBe(200);
+  });
+});
+
+describe("request ids", () => {
+  it("are generated here; a client's own id is logged apart, only when well-formed", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => {
+      lines.push(String(line));
+    });
+    const { apiKey } = await createProject();
+    const res = await call("/v1/invitations", { apiKey, headers: { "X-Request-Id": "client-trace-42" } });
+    const id = res.headers.get("X-Request-Id");
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(id).not.toBe("client-trace-42");
+    const odd = await call("/v1/invitations", { apiKey, headers: { "X-Request-Id": 'x" injected' } });
+    const entries = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.event === "request");
+    expect(entries.map((e) => [e.requestId, e.clientRequestId])).toEqual([
+      [id, "client-trace-42"],
+      [odd.headers.get("X-Request-Id"), null],
+    ]);
+  });
+});
+
+describe("the cron", () => {
+  it("purges more idempotency keys in one run than a project at its limit creates between runs", async () => {
+    // 600 a minute for 5 minutes: 3,000 keys per run; the purge takes 5,000 per statement.
+    const projectId = `prj_purge_${crypto.randomUUID()}`;
+    const expiresAt = Date.UTC(2020, 0, 1);
+    const values = Array.from(
+      { length: 100 },
+      (_, i) => `('${projectId}', 'k${i}', 'h', 'completed', 0, ${expiresAt})`,
+    );
+    // 12,000 expired keys, in statements of 100 rows.
+    for (let batch = 0; batch < 120; batch++) {
+      await env.DB.prepare(
+        `INSERT INTO idempotency_keys (project_id, key, request_hash, state, created_at, expires_at) VALUES ${values
+          .map((v) => v.replace(/'k(\d+)'/, `'b${batch}k$1'`))
+          .join(", ")}`,
+      ).run();
+    }
+    const purged = await purgeExpiredIdempotencyKeys(createDb(env.DB), Date.UTC(2021, 0, 1));
+    expect(purged).toBeGreaterThanOrEqual(12_000);
+    const left = await env.DB.prepare("SELECT COUNT(*) AS n FROM idempotency_keys WHERE project_id = ?")
+      .bind(projectId)
+      .first<{ n: number }>();
+    expect(left?.n).toBe(0);
+  });
+
+  it("purges idempotency keys even when the expiry sweep fails, and reports the failure", async () => {
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const projectId = `prj_sweepfail_${crypto.randomUUID()}`;
+    await env.DB.prepare(
+      "INSERT INTO idempotency_keys (project_id, key, request_hash, state, created_at, expires_at) VALUES (?, 'k', 'h', 'completed', 0, 1)",
+    )
+      .bind(projectId)
+      .run();
+    const { env: faulty } = instrumentedEnv({
+      d1: ({ sql }) =>
+        sql.some((s) => s.startsWith('update "invitations"'))
+          ? Promise.reject(new Error("D1_ERROR: sweep failed"))
+          : undefined,
+    });
+    const ctx = createExecutionContext();
+    await expect(
+      worker.scheduled(
+        createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" }),
+        faulty,
+        ctx,
+      ),
+    ).rejects.toThrow(/1 scheduled job/);
+    const left = await env.DB.prepare("SELECT COUNT(*) AS n FROM idempotency_keys WHERE project_id = ?")
+      .bind(projectId)
+      .first<{ n: number }>();
+    expect(left?.n).toBe(0);
+    expect(error.mock.calls.some(([line]) => String(line).includes('"event":"cron_job_failed"'))).toBe(true);
+  });
+});

@@ -1,0 +1,157 @@
+import { describe, expect, it } from "vitest";
+import { addPhoneNumber, createInvitation, createProject, type TestProject } from "../support/api";
+import { instrumentedApp, instrumentedEnv, sequentialDepth } from "../support/instrumented-env";
+
+// Every call a request makes to D1 or to the rate limiter's Durable Object, counted and put in
+// sequence, per endpoint in steady state (the isolate has seen the key and holds an
+// allowance). Each call is delayed by 20 ms so that calls made concurrently overlap. A change
+// that adds a call, or makes two calls wait for each other, fails here: raise a number only
+// with a reason. A new /v1 route adds a row to ROUTES.
+
+interface Case {
+  name: string;
+  /** Arranges the data (outside the measured request) and returns the request to measure. */
+  request: (project: TestProject) => Promise<{ path: string; init?: RequestInit }>;
+  status: number;
+  /** D1 round trips in sequence; D1 calls; rate-limiter calls. */
+  expected: { sequential: number; d1: number; rateLimiter: number };
+}
+
+const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: "POST",
+  headers: { "Content-Type": "application/json", ...headers },
+  body: JSON.stringify(body),
+});
+
+const ROUTES: Case[] = [
+  {
+    name: "create",
+    request: async () => ({ path: "/v1/invitations", init: json({ clientName: "Acme" }) }),
+    status: 201,
+    expected: { sequential: 1, d1: 1, rateLimiter: 0 },
+  },
+  {
+    name: "create holding a phone number",
+    request: async ({ projectId }) => ({
+      path: "/v1/invitations",
+      init: json({ phoneNumberId: await addPhoneNumber(projectId) }),
+    }),
+    status: 201,
+    expected: { sequential: 1, d1: 1, rateLimiter: 0 },
+  },
+  {
+    name: "create with Idempotency-Key",
+    request: async () => ({
+      path: "/v1/invitations",
+      init: json({ clientName: "Acme" }, { "Idempotency-Key": crypto.randomUUID() }),
+    }),
+    status: 201,
+    expected: { sequential: 2, d1: 2, rateLimiter: 0 },
+  },
+  {
+    name: "get",
+    request: async ({ apiKey }) => ({ path: `/v1/invitations/${(await createInvitation(apiKey)).id}` }),
+    status: 200,
+    expected: { sequential: 1, d1: 1, rateLimiter: 0 },
+  },
+  {
+    name: "list",
+    request: async ({ apiKey }) => {
+      await createInvitation(apiKey);
+      return { path: "/v1/invitations?limit=10" };
+    },
+    status: 200,
+    expected: { sequential: 1, d1: 1, rateLimiter: 0 },
+  },
+  {
+    name: "cancel",
+    request: async ({ apiKey }) => ({
+      path: `/v1/invitations/${(await createInvitation(apiKey)).id}/cancel`,
+      init: { method: "POST" },
+    }),
+    status: 200,
+    expected: { sequential: 1, d1: 1, rateLimiter: 0 },
+  },
+  {
+    name: "cancel refused (already cancelled)",
+    request: async ({ apiKey }) => {
+      const { id } = await createInvitation(apiKey);
+      return { path: `/v1/invitations/${id}/cancel`, init: { method: "POST" } };
+    },
+    status: 400,
+    expected: { sequential: 1, d1: 1, rateLimiter: 0 },
+  },
+  {
+    name: "cancel with Idempotency-Key",
+    request: async ({ apiKey }) => ({
+      path: `/v1/invitations/${(await createInvitation(apiKey)).id}/cancel`,
+      init: { method: "POST", headers: { "Idempotency-Key": crypto.randomUUID() } },
+    }),
+    status: 200,
+    expected: { sequential: 2, d1: 2, rateLimiter: 0 },
+  },
+  {
+    name: "replay of a create with Idempotency-Key",
+    request: async ({ apiKey }) => {
+      const init = json({ clientName: "Acme" }, { "Idempotency-Key": crypto.randomUUID() });
+      const { call } = await import("../support/api");
+      expect((await call("/v1/invitations", { ...init, apiKey })).status).toBe(201);
+      return { path: "/v1/invitations", init };
+    },
+    status: 201,
+    expected: { sequential: 1, d1: 1, rateLimiter: 0 },
+  },
+];
+
+async function measure(
+  testCase: Case,
+  options: { perProject?: number; warmUps?: number } = {},
+): Promise<{ status: number; calls: ReturnType<typeof instrumentedEnv>["calls"] }> {
+  const project = await createProject();
+  const { env, calls } = instrumentedEnv({ latencyMs: 20 });
+  const fetchApp = instrumentedApp({ rateLimits: { perProject: options.perProject ?? 100_000 } }, env);
+  // Steady state: this isolate has looked the key up and holds an allowance.
+  for (let i = 0; i < (options.warmUps ?? 1); i++) {
+    expect((await fetchApp("/v1/invitations?limit=1", { apiKey: project.apiKey })).status).toBe(200);
+  }
+  const { path, init } = await testCase.request(project);
+  if (testCase.name.startsWith("cancel refused")) {
+    expect((await fetchApp(path, { ...init, apiKey: project.apiKey })).status).toBe(200);
+  }
+  calls.length = 0;
+  const res = await fetchApp(path, { ...init, apiKey: project.apiKey });
+  return { status: res.status, calls: [...calls] };
+}
+
+describe("round trips per request, in steady state", () => {
+  for (const testCase of ROUTES) {
+    it(`${testCase.name}: ${testCase.expected.sequential} D1 round trip(s) in sequence`, async () => {
+      const { status, calls } = await measure(testCase);
+      expect(status).toBe(testCase.status);
+      expect({
+        sequential: sequentialDepth(calls),
+        d1: calls.filter((c) => c.kind === "d1").length,
+        rateLimiter: calls.filter((c) => c.kind === "do").length,
+      }).toEqual(testCase.expected);
+    });
+  }
+
+  it("the rate limiter's call, when one is due, runs beside the D1 work, not before it", async () => {
+    // perProject 100: allowances of 5; the third request finds 2 left and takes more.
+    const get = ROUTES.find((r) => r.name === "get") as Case;
+    const { status, calls } = await measure(get, { perProject: 100, warmUps: 2 });
+    expect(status).toBe(200);
+    expect(calls.map((c) => c.kind).sort()).toEqual(["d1", "do"]);
+    expect(sequentialDepth(calls)).toBe(1);
+  });
+
+  it("a cold isolate: the key lookup and the first allowance come first, then the work", async () => {
+    const project = await createProject();
+    const { env, calls } = instrumentedEnv({ latencyMs: 20 });
+    const fetchApp = instrumentedApp({}, env);
+    expect((await fetchApp("/v1/invitations", { apiKey: project.apiKey })).status).toBe(200);
+    // Address lookup budget, key lookup, project allowance, list.
+    expect(calls.map((c) => c.kind)).toEqual(["do", "d1", "do", "d1"]);
+    expect(sequentialDepth(calls)).toBe(4);
+  });
+});

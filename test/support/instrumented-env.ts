@@ -1,0 +1,129 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { type AppOptions, createApp } from "../../src/app";
+import { BASE } from "./api";
+
+/** One call that leaves the isolate: a D1 round trip or a rate-limiter Durable Object call. */
+export interface RemoteCall {
+  kind: "d1" | "do";
+  what: string;
+  /** The SQL of a D1 call (one per statement of a batch). */
+  sql: string[];
+  /** Logical time (a counter) of its start and of its answer. */
+  start: number;
+  end: number;
+}
+
+export interface Faults {
+  /** Added to every call before it is forwarded (ms), so concurrency shows as overlap. */
+  latencyMs?: number;
+  /** Replaces a D1 call: return a promise to answer instead (throw to fail it). */
+  d1?: (call: { what: string; sql: string[] }) => Promise<unknown> | undefined;
+  /** Replaces a rate-limiter call. */
+  rateLimiter?: () => Promise<unknown> | undefined;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The test env with its D1 binding (`prepare`, `batch`, `exec`) and the rate limiter's stubs
+ * wrapped: every call is recorded with its logical start and end, optionally delayed or
+ * replaced by a fault. Nothing else changes: the calls reach the real local D1 and objects.
+ */
+export function instrumentedEnv(faults: Faults = {}) {
+  const calls: RemoteCall[] = [];
+  let clock = 0;
+  async function record<T>(
+    kind: RemoteCall["kind"],
+    what: string,
+    run: () => Promise<T>,
+    sql: string[] = [],
+  ): Promise<T> {
+    const call: RemoteCall = { kind, what, sql, start: ++clock, end: Number.POSITIVE_INFINITY };
+    calls.push(call);
+    try {
+      if (faults.latencyMs) await sleep(faults.latencyMs);
+      return await run();
+    } finally {
+      call.end = ++clock;
+    }
+  }
+  const d1 = (what: string, sql: string[], run: () => Promise<unknown>) =>
+    record("d1", what, () => faults.d1?.({ what, sql }) ?? run(), sql);
+
+  const statement = (inner: D1PreparedStatement, sql: string): D1PreparedStatement => {
+    const wrapped = {
+      inner,
+      sql,
+      bind: (...values: unknown[]) => statement(inner.bind(...values), sql),
+      first: (column?: string) => d1("first", [sql], () => (column ? inner.first(column) : inner.first())),
+      all: () => d1("all", [sql], () => inner.all()),
+      raw: (options?: { columnNames?: false }) => d1("raw", [sql], () => inner.raw(options)),
+      run: () => d1("run", [sql], () => inner.run()),
+    };
+    return wrapped as unknown as D1PreparedStatement;
+  };
+  type Wrapped = D1PreparedStatement & { inner: D1PreparedStatement; sql: string };
+  const DB = {
+    prepare: (sql: string) => statement(env.DB.prepare(sql), sql),
+    batch: (statements: Wrapped[]) =>
+      d1(
+        "batch",
+        statements.map((s) => s.sql),
+        () => env.DB.batch(statements.map((s) => s.inner)),
+      ),
+    exec: (sql: string) => d1("exec", [sql], () => env.DB.exec(sql)),
+    dump: () => env.DB.dump(),
+    withSession: () => env.DB.withSession(),
+  } as unknown as D1Database;
+
+  const RATE_LIMITER = {
+    idFromName: (name: string) => env.RATE_LIMITER.idFromName(name),
+    get: (id: DurableObjectId) => {
+      const stub = env.RATE_LIMITER.get(id);
+      return {
+        take: (...args: Parameters<typeof stub.take>) =>
+          record(
+            "do",
+            "take",
+            () => (faults.rateLimiter?.() ?? stub.take(...args)) as ReturnType<typeof stub.take>,
+          ),
+      };
+    },
+  } as unknown as Env["RATE_LIMITER"];
+
+  return { env: { ...env, DB, RATE_LIMITER } as Env, calls };
+}
+
+/**
+ * Sequential round trips among `calls`: the longest chain in which each call started after
+ * the previous one answered. Calls that overlap (one started while another was pending) do
+ * not add to it.
+ */
+export function sequentialDepth(calls: readonly RemoteCall[]): number {
+  const depth = new Map<RemoteCall, number>();
+  const sorted = [...calls].sort((a, b) => a.start - b.start);
+  for (const call of sorted) {
+    const before = sorted.filter((other) => other.end < call.start).map((other) => depth.get(other) ?? 0);
+    depth.set(call, 1 + Math.max(0, ...before));
+  }
+  return Math.max(0, ...depth.values());
+}
+
+export type InstrumentedCaller = (
+  path: string,
+  init?: RequestInit & { apiKey?: string },
+) => Promise<Response>;
+
+/** The app with `options`, called on `instrumented` env (one isolate: its caches persist). */
+export function instrumentedApp(options: AppOptions, target: Env): InstrumentedCaller {
+  const app = createApp(options);
+  return async (path, init = {}) => {
+    const headers = new Headers(init.headers);
+    if (init.apiKey) headers.set("Authorization", `Bearer ${init.apiKey}`);
+    const ctx = createExecutionContext();
+    const res = await app.fetch(new Request(`${BASE}${path}`, { ...init, headers }), target, ctx);
+    await waitOnExecutionContext(ctx);
+    return res;
+  };
+}

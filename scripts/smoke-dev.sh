@@ -53,4 +53,20 @@ fi
 # The docs' Scalar bundle: a static asset npm run dev generated into public/, not a CDN's.
 curl -sf "http://localhost:$port/docs" | grep -q 'src="/docs/scalar.js"'
 curl -sf -o /dev/null "http://localhost:$port/docs/scalar.js"
-echo "smoke: npm run dev served the API on local D1 with a printed key; the admin CLI made a working project, phone number and revocation"
+
+# The client's side in test mode (npm run dev has no META_APP_ID): the link's page offers the
+# connection, the flow endpoints complete it against the built-in fake of Meta, and the partner
+# API shows the completed invitation and its sender.
+token="$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync("/tmp/smoke-create.json","utf8")).invitation.token)')"
+inv_id="$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync("/tmp/smoke-create.json","utf8")).invitation.id)')"
+curl -sf -H "Accept: text/html" "http://localhost:$port/invite/$token" | grep -q "Simulate success"
+flow() { curl -s -o /tmp/smoke-flow.json -w '%{http_code}' -X POST "http://localhost:$port/invite/$token/$1" -H "Content-Type: application/json" -d "$2"; }
+for step in "start|{}" "complete|{\"code\": \"fake.ok.smoke$RANDOM\", \"event\": \"FINISH\"}"; do
+  status="$(flow "${step%%|*}" "${step#*|}")"
+  if [ "$status" != 200 ]; then echo "smoke: ${step%%|*} answered $status"; cat /tmp/smoke-flow.json; exit 1; fi
+done
+curl -sf "http://localhost:$port/v1/invitations/$inv_id" -H "Authorization: Bearer $key" > /tmp/smoke-done.json
+grep -q '"status":"completed"' /tmp/smoke-done.json
+sender="$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync("/tmp/smoke-done.json","utf8")).invitation.senderId)')"
+curl -sf "http://localhost:$port/v1/senders/$sender" -H "Authorization: Bearer $key" | grep -q '"channels":\["whatsapp"\]'
+echo "smoke: npm run dev served the API on local D1 with a printed key; the admin CLI made a working project, phone number and revocation; a test-mode link completed and made a sender"

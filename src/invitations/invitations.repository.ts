@@ -107,7 +107,7 @@ export async function insertInvitation(
     results =
       statements.length === 1 && !condition
         ? [
-            await prepared(db).insert.run({
+            await prepared.insert(db).run({
               ...row,
               allowedPhoneCountries: jsonOrNull(row.allowedPhoneCountries),
             }),
@@ -148,22 +148,30 @@ export async function findInvitation(
   projectId: string,
   id: string,
 ): Promise<InvitationRow | undefined> {
-  return prepared(db).find.get({ id, projectId });
+  return prepared.find(db).get({ id, projectId });
 }
 
 /**
  * The hottest statements, built once per client (drizzle otherwise rebuilds the SQL of a query
- * on every call) and run with placeholders filled in.
+ * on every call) and run with placeholders filled in. Each is built only when first used: a
+ * request's client is its own D1 session (src/db/session.ts), and preparing the insert on a
+ * read-only request would mark that session as a writer.
  */
-const preparedByDb = new WeakMap<Db, ReturnType<typeof prepare>>();
+function memo<T>(build: (db: Db) => T): (db: Db) => T {
+  const byDb = new WeakMap<Db, T>();
+  return (db) => {
+    let value = byDb.get(db);
+    if (value === undefined) {
+      value = build(db);
+      byDb.set(db, value);
+    }
+    return value;
+  };
+}
 
-function prepare(db: Db) {
-  const columns = Object.keys(getTableColumns(invitations)) as (keyof InvitationRow)[];
-  const placeholders = Object.fromEntries(columns.map((name) => [name, sql.placeholder(name)]));
-  // Filled as SQL text, not through the JSON column's encoder, which would store NULL as 'null'.
-  placeholders.allowedPhoneCountries = sql`${sql.placeholder("allowedPhoneCountries")}` as never;
-  return {
-    find: db
+const prepared = {
+  find: memo((db) =>
+    db
       .select()
       .from(invitations)
       .where(
@@ -174,21 +182,18 @@ function prepare(db: Db) {
       )
       .limit(1)
       .prepare(),
-    insert: db
+  ),
+  insert: memo((db) => {
+    const columns = Object.keys(getTableColumns(invitations)) as (keyof InvitationRow)[];
+    const placeholders = Object.fromEntries(columns.map((name) => [name, sql.placeholder(name)]));
+    // Filled as SQL text, not through the JSON column's encoder, which would store NULL as 'null'.
+    placeholders.allowedPhoneCountries = sql`${sql.placeholder("allowedPhoneCountries")}` as never;
+    return db
       .insert(invitations)
       .values(placeholders as unknown as InvitationRow)
-      .prepare(),
-  };
-}
-
-function prepared(db: Db) {
-  let statements = preparedByDb.get(db);
-  if (!statements) {
-    statements = prepare(db);
-    preparedByDb.set(db, statements);
-  }
-  return statements;
-}
+      .prepare();
+  }),
+};
 
 /** The read of `findInvitation`, for a `db.batch`. */
 export function findInvitationStatement(db: Db, projectId: string, id: string) {

@@ -64,17 +64,25 @@ export function instrumentedEnv(faults: Faults = {}) {
     return wrapped as unknown as D1PreparedStatement;
   };
   type Wrapped = D1PreparedStatement & { inner: D1PreparedStatement; sql: string };
-  const DB = {
-    prepare: (sql: string) => statement(env.DB.prepare(sql), sql),
+  // The app reaches D1 through a Sessions API session per request (src/db/session.ts): its
+  // sessions are wrapped the same way, so every query is counted whichever way it goes.
+  const queries = (target: D1Database | D1DatabaseSession) => ({
+    prepare: (sql: string) => statement(target.prepare(sql), sql),
     batch: (statements: Wrapped[]) =>
       d1(
         "batch",
         statements.map((s) => s.sql),
-        () => env.DB.batch(statements.map((s) => s.inner)),
+        () => target.batch(statements.map((s) => s.inner)),
       ),
+  });
+  const DB = {
+    ...queries(env.DB),
     exec: (sql: string) => d1("exec", [sql], () => env.DB.exec(sql)),
     dump: () => env.DB.dump(),
-    withSession: () => env.DB.withSession(),
+    withSession: (constraint?: D1SessionConstraint | D1SessionBookmark) => {
+      const session = env.DB.withSession(constraint);
+      return { ...queries(session), getBookmark: () => session.getBookmark() };
+    },
   } as unknown as D1Database;
 
   const RATE_LIMITER = {
@@ -116,14 +124,28 @@ export type InstrumentedCaller = (
 ) => Promise<Response>;
 
 /** The app with `options`, called on `instrumented` env (one isolate: its caches persist). */
-export function instrumentedApp(options: AppOptions, target: Env): InstrumentedCaller {
+export function instrumentedApp(
+  options: AppOptions,
+  target: Env,
+  /** Called when the response is ready, before the request's waitUntil work is awaited. */
+  onResponse?: () => void,
+): InstrumentedCaller {
   const app = createApp(options);
   return async (path, init = {}) => {
     const headers = new Headers(init.headers);
     if (init.apiKey) headers.set("Authorization", `Bearer ${init.apiKey}`);
     const ctx = createExecutionContext();
     const res = await app.fetch(new Request(`${BASE}${path}`, { ...init, headers }), target, ctx);
+    onResponse?.();
     await waitOnExecutionContext(ctx);
     return res;
   };
+}
+
+/**
+ * The webhook outbox dispatch (src/webhooks/outbox.ts), which a write's request starts in
+ * waitUntil: not part of what the request itself waits for.
+ */
+export function isOutboxDispatch(call: RemoteCall): boolean {
+  return call.kind === "d1" && call.sql.some((q) => /^update "invitation_events"/i.test(q));
 }

@@ -8,7 +8,7 @@
  *
  * `--test` mints a test key (`zv_test_…`): its invitations run in test mode, against the
  * built-in fake of Meta, even where Meta is configured.
- *   revoke-key       --key <keyId>                  revoke an API key (it answers 401 from then on)
+ *   revoke-key       --key <keyId>                  revoke an API key (401 everywhere within 30 s: isolates cache active keys)
  *   list-keys        --project <projectId>          key ids, prefixes and state (never the keys)
  *   add-phone-number --project <projectId> --number <E.164>
  */

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses } from "../lib/openapi";
+import { errorResponses, jsonResponse, pageQuery } from "../lib/openapi";
 import {
   InvitationCreateRequestSchema,
   InvitationResponseSchema,
@@ -18,11 +18,6 @@ const IdempotencyKeyHeader = z.object({
 
 const InvitationIdParam = z.object({
   invitationId: z.string().openapi({ param: { name: "invitationId", in: "path" }, example: "inv_abc123" }),
-});
-
-const json = <T>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
 });
 
 export const createInvitation = createRoute({
@@ -63,7 +58,7 @@ export const createInvitation = createRoute({
     },
   },
   responses: {
-    201: json(InvitationResponseSchema, "Invitation created."),
+    201: jsonResponse(InvitationResponseSchema, "Invitation created."),
     400: errorResponses[400],
     401: errorResponses[401],
     413: errorResponses[413],
@@ -97,20 +92,11 @@ export const listInvitations = createRoute({
     // Unknown query parameters are ignored, as proxies and tools add their own.
     query: z.object({
       status: InvitationStatusSchema.optional(),
-      limit: z
-        .string()
-        .regex(/^\d+$/, { error: "Must be an integer from 1 to 100" })
-        .transform(Number)
-        .pipe(z.number().int().min(1, "Must be at least 1").max(100, "Must be at most 100"))
-        .optional()
-        .openapi({ type: "integer", default: 50, minimum: 1, maximum: 100 }),
-      cursor: z.string().min(1).optional().openapi({
-        description: "`nextCursor` of the previous page.",
-      }),
+      ...pageQuery,
     }),
   },
   responses: {
-    200: json(InvitationListSchema, "List of invitations."),
+    200: jsonResponse(InvitationListSchema, "List of invitations."),
     400: errorResponses[400],
     401: errorResponses[401],
     429: errorResponses[429],
@@ -127,7 +113,7 @@ export const getInvitation = createRoute({
   security,
   request: { params: InvitationIdParam },
   responses: {
-    200: json(InvitationResponseSchema, "Invitation details."),
+    200: jsonResponse(InvitationResponseSchema, "Invitation details."),
     401: errorResponses[401],
     404: errorResponses[404],
     429: errorResponses[429],
@@ -146,7 +132,7 @@ export const cancelInvitation = createRoute({
   security,
   request: { params: InvitationIdParam, headers: IdempotencyKeyHeader },
   responses: {
-    200: json(InvitationResponseSchema, "Invitation cancelled."),
+    200: jsonResponse(InvitationResponseSchema, "Invitation cancelled."),
     400: errorResponses[400],
     401: errorResponses[401],
     404: errorResponses[404],

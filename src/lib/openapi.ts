@@ -74,3 +74,21 @@ export const errorResponses = {
     "Unexpected failure (code `internal_error`); safe to retry with the same Idempotency-Key.",
   ),
 } as const;
+
+/** A JSON response of `schema`, for a route's `responses`. */
+export const jsonResponse = <T>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+/** The query of every cursor list: `limit` (1 to 100, default 50) and `cursor`. */
+export const pageQuery = {
+  limit: z
+    .string()
+    .regex(/^\d+$/, { error: "Must be an integer from 1 to 100" })
+    .transform(Number)
+    .pipe(z.number().int().min(1, "Must be at least 1").max(100, "Must be at most 100"))
+    .optional()
+    .openapi({ type: "integer", default: 50, minimum: 1, maximum: 100 }),
+  cursor: z.string().min(1).optional().openapi({ description: "`nextCursor` of the previous page." }),
+};

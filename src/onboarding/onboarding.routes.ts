@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { ErrorSchema, errorResponses } from "../lib/openapi";
+import { ErrorSchema, errorResponses, jsonResponse } from "../lib/openapi";
 import {
   CompleteRequestSchema,
   FailRequestSchema,
@@ -13,11 +13,6 @@ import {
 const tags = ["Invite link (client)"];
 // The token in the path is the only credential: no API key.
 const security: Record<string, string[]>[] = [];
-
-const json = <T>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 
 const body = <T>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
 
@@ -54,7 +49,7 @@ export const startRoute = createRoute({
   tags,
   security,
   request: { params: InviteTokenParam, body: { ...body(StartRequestSchema), required: false } },
-  responses: { 200: json(InviteViewSchema, "The invitation, `in_progress`."), ...errors },
+  responses: { 200: jsonResponse(InviteViewSchema, "The invitation, `in_progress`."), ...errors },
 });
 
 export const completeRoute = createRoute({
@@ -67,7 +62,7 @@ export const completeRoute = createRoute({
   tags,
   security,
   request: { params: InviteTokenParam, body: body(CompleteRequestSchema) },
-  responses: { 200: json(InviteViewSchema, "The invitation, `completed` or `failed`."), ...errors },
+  responses: { 200: jsonResponse(InviteViewSchema, "The invitation, `completed` or `failed`."), ...errors },
 });
 
 export const pagesRoute = createRoute({
@@ -80,7 +75,7 @@ export const pagesRoute = createRoute({
   tags,
   security,
   request: { params: InviteTokenParam, body: body(PagesRequestSchema) },
-  responses: { 200: json(PagesResponseSchema, "The Pages, and the invitation."), ...errors },
+  responses: { 200: jsonResponse(PagesResponseSchema, "The Pages, and the invitation."), ...errors },
 });
 
 export const failRoute = createRoute({
@@ -93,5 +88,5 @@ export const failRoute = createRoute({
   tags,
   security,
   request: { params: InviteTokenParam, body: body(FailRequestSchema) },
-  responses: { 200: json(InviteViewSchema, "The invitation, `failed`."), ...errors },
+  responses: { 200: jsonResponse(InviteViewSchema, "The invitation, `failed`."), ...errors },
 });

@@ -1,14 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses } from "../lib/openapi";
+import { errorResponses, jsonResponse, pageQuery } from "../lib/openapi";
 import { SenderListSchema, SenderSchema } from "./senders.schemas";
 
 const tags = ["Senders"];
 const security = [{ bearerAuth: [] }];
-
-const json = <T>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 
 export const listSenders = createRoute({
   method: "get",
@@ -21,18 +16,11 @@ export const listSenders = createRoute({
   security,
   request: {
     query: z.object({
-      limit: z
-        .string()
-        .regex(/^\d+$/, { error: "Must be an integer from 1 to 100" })
-        .transform(Number)
-        .pipe(z.number().int().min(1, "Must be at least 1").max(100, "Must be at most 100"))
-        .optional()
-        .openapi({ type: "integer", default: 50, minimum: 1, maximum: 100 }),
-      cursor: z.string().min(1).optional().openapi({ description: "`nextCursor` of the previous page." }),
+      ...pageQuery,
     }),
   },
   responses: {
-    200: json(SenderListSchema, "List of senders."),
+    200: jsonResponse(SenderListSchema, "List of senders."),
     400: errorResponses[400],
     401: errorResponses[401],
     429: errorResponses[429],
@@ -53,7 +41,7 @@ export const getSender = createRoute({
     }),
   },
   responses: {
-    200: json(SenderSchema, "Sender details."),
+    200: jsonResponse(SenderSchema, "Sender details."),
     401: errorResponses[401],
     404: errorResponses[404],
     429: errorResponses[429],

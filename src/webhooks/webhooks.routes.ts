@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses } from "../lib/openapi";
+import { errorResponses, jsonResponse, pageQuery } from "../lib/openapi";
 import {
   WebhookCreateRequestSchema,
   WebhookDeliveryListSchema,
@@ -17,10 +17,6 @@ const tags = ["Webhooks"];
 const security = [{ bearerAuth: [] }];
 const PATH = "/v1/invitations/webhook";
 
-const json = <T>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const jsonBody = <T>(schema: T) => ({
   required: true,
   content: { "application/json": { schema } },
@@ -37,8 +33,8 @@ export const createWebhook = createRoute({
   security,
   request: { body: jsonBody(WebhookCreateRequestSchema) },
   responses: {
-    200: json(WebhookSecretResponseSchema, "Webhook replaced (secret kept) and active."),
-    201: json(WebhookSecretResponseSchema, "Webhook created."),
+    200: jsonResponse(WebhookSecretResponseSchema, "Webhook replaced (secret kept) and active."),
+    201: jsonResponse(WebhookSecretResponseSchema, "Webhook created."),
     400: errorResponses[400],
     401: errorResponses[401],
     413: errorResponses[413],
@@ -57,7 +53,7 @@ export const getWebhook = createRoute({
   tags,
   security,
   responses: {
-    200: json(WebhookOrNullResponseSchema, "The webhook, or null."),
+    200: jsonResponse(WebhookOrNullResponseSchema, "The webhook, or null."),
     401: errorResponses[401],
     429: errorResponses[429],
   },
@@ -73,7 +69,7 @@ export const updateWebhook = createRoute({
   security,
   request: { body: jsonBody(WebhookUpdateRequestSchema) },
   responses: {
-    200: json(WebhookResponseSchema, "The updated webhook."),
+    200: jsonResponse(WebhookResponseSchema, "The updated webhook."),
     400: errorResponses[400],
     401: errorResponses[401],
     404: errorResponses[404],
@@ -93,7 +89,7 @@ export const deleteWebhook = createRoute({
   tags,
   security,
   responses: {
-    200: json(WebhookOrNullResponseSchema, "Deleted: `{ webhook: null }`."),
+    200: jsonResponse(WebhookOrNullResponseSchema, "Deleted: `{ webhook: null }`."),
     401: errorResponses[401],
     429: errorResponses[429],
   },
@@ -109,7 +105,7 @@ export const rotateWebhookSecret = createRoute({
   tags,
   security,
   responses: {
-    200: json(WebhookSecretResponseSchema, "The webhook with its new secret."),
+    200: jsonResponse(WebhookSecretResponseSchema, "The webhook with its new secret."),
     401: errorResponses[401],
     404: errorResponses[404],
     422: errorResponses[422],
@@ -127,18 +123,11 @@ export const listWebhookDeliveries = createRoute({
   security,
   request: {
     query: z.object({
-      limit: z
-        .string()
-        .regex(/^\d+$/, { error: "Must be an integer from 1 to 100" })
-        .transform(Number)
-        .pipe(z.number().int().min(1, "Must be at least 1").max(100, "Must be at most 100"))
-        .optional()
-        .openapi({ type: "integer", default: 50, minimum: 1, maximum: 100 }),
-      cursor: z.string().min(1).optional().openapi({ description: "`nextCursor` of the previous page." }),
+      ...pageQuery,
     }),
   },
   responses: {
-    200: json(WebhookDeliveryListSchema, "Delivery attempts."),
+    200: jsonResponse(WebhookDeliveryListSchema, "Delivery attempts."),
     400: errorResponses[400],
     401: errorResponses[401],
     429: errorResponses[429],
@@ -160,7 +149,7 @@ export const resendWebhookEvent = createRoute({
     }),
   },
   responses: {
-    202: json(WebhookResendResponseSchema, "The event is queued."),
+    202: jsonResponse(WebhookResendResponseSchema, "The event is queued."),
     400: errorResponses[400],
     401: errorResponses[401],
     404: errorResponses[404],

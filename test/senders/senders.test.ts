@@ -89,7 +89,7 @@ describe("GET /v1/senders and /v1/senders/{senderId}", () => {
     // A cursor of the invitations list is not one of this list.
     const invitations = await call("/v1/invitations?limit=1", { apiKey: project.apiKey });
     const { nextCursor } = (await invitations.json()) as { nextCursor: string };
-    expect(nextCursor).toBeTruthy();
+    expect(nextCursor).toMatch(/^[A-Za-z0-9_-]+\.[0-9a-f]{32}$/);
     await expectError(
       await call(`/v1/senders?cursor=${encodeURIComponent(nextCursor)}`, { apiKey: project.apiKey }),
       400,

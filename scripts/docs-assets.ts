@@ -1,14 +1,16 @@
 /**
  * Generates the static assets the Worker serves with Workers Static Assets (wrangler.toml
  * `[assets]`): the Scalar API reference bundle for /docs, copied from node_modules so that /docs
- * needs no third-party CDN and the Worker bundle (the cold start) stays small. public/ is
+ * needs no third-party CDN, and the invite page's script (src/invite/script.ts); both kept out
+ * of the Worker bundle (the cold start). public/ is
  * generated, never committed; this runs before `wrangler dev` (scripts/dev.ts), in the vitest
  * configs, and in `npm run deploy`. `tsx scripts/docs-assets.ts` runs it alone.
  */
-import { copyFileSync, mkdirSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { INVITE_SCRIPT, INVITE_SCRIPT_PATH } from "../src/invite/script";
 
 /** Where wrangler.toml's `[assets] directory` points. */
 export const ASSETS_DIR = "public";
@@ -17,8 +19,12 @@ export const SCALAR_BUNDLE_PATH = "/docs/scalar.js";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Copies the Scalar standalone bundle into public/; returns the file written. */
+/** Writes public/: the Scalar standalone bundle and the invite page's script; returns the Scalar file. */
 export function buildDocsAssets(root: string = projectRoot): string {
+  const script = path.join(root, ASSETS_DIR, ...INVITE_SCRIPT_PATH.split("/"));
+  mkdirSync(path.dirname(script), { recursive: true });
+  writeFileSync(script, INVITE_SCRIPT);
+
   const source = createRequire(path.join(root, "package.json")).resolve(
     "@scalar/api-reference/browser/standalone.js",
   );

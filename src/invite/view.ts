@@ -2,7 +2,7 @@ import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { ClientView } from "../onboarding/client-view";
 import { fill, formatCountries, formatDateTime, LANGUAGES, type Language } from "./language";
-import { INVITE_SCRIPT } from "./script";
+import { INVITE_SCRIPT_PATH } from "./script";
 
 type View = ClientView["invitation"];
 type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -132,7 +132,7 @@ ${
 <noscript><p class="error">${m.page.noscript}</p></noscript>`;
 
   const tail = html`<script type="application/json" id="invite-data">${dataBlock(data)}</script>
-<script nonce="${nonce}">${raw(INVITE_SCRIPT)}</script>`;
+<script src="${INVITE_SCRIPT_PATH}" nonce="${nonce}"></script>`;
   return layout(language, nonce, messenger ? m.page.titleMessenger : m.page.titleWhatsapp, body, tail);
 }
 

@@ -40,7 +40,7 @@ describe("invite page headers", () => {
 
     const html = await res.text();
     expect(executableScripts(html)).toEqual([` src="/invite-assets/page.js" nonce="${nonce}"`]);
-    expect(html).toContain(`<style nonce="${nonce}">`);
+    expect(html).toContain(`<link rel="stylesheet" href="/invite-assets/page.css" nonce="${nonce}">`);
     // Nothing the policy would block: no inline handlers, no style attributes, no other host.
     expect(html).not.toMatch(/\son[a-z]+=/i);
     expect(html).not.toMatch(/\sstyle=/i);

@@ -11,6 +11,7 @@ const build = (file: string) => path.join(import.meta.dirname, "build", file);
 const BUNDLE_ALIASES = [
   { find: /^zod$/, replacement: build("zod.js") },
   { find: /^@asteasolutions\/zod-to-openapi$/, replacement: build("zod-to-openapi.js") },
+  { find: /^\.\/hono\.js$/, replacement: build("hono.js") },
   {
     find: /^\.\.\/core\/(to-json-schema|json-schema-processors)\.js$/,
     replacement: build("zod-no-json-schema.js"),

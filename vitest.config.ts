@@ -6,6 +6,26 @@ import { buildDocsAssets } from "./scripts/docs-assets";
 // Tests run inside workerd (the Workers runtime) against a real local D1, migrated from
 // drizzle/ exactly as `wrangler d1 migrations apply` would. The browser suite (test/browser:
 // Chromium against the Worker served locally by wrangler) has its own: vitest.browser.config.ts.
+const build = (file: string) => path.join(import.meta.dirname, "build", file);
+/** wrangler.toml [alias], the same import strings matched whole. */
+const BUNDLE_ALIASES = [
+  { find: /^zod$/, replacement: build("zod.js") },
+  { find: /^@asteasolutions\/zod-to-openapi$/, replacement: build("zod-to-openapi.js") },
+  { find: /^\.\/hono\.js$/, replacement: build("hono.js") },
+  {
+    find: /^\.\.\/core\/(to-json-schema|json-schema-processors)\.js$/,
+    replacement: build("zod-no-json-schema.js"),
+  },
+  {
+    find: /^(\.\.\/pg-core\/columns\/enum|\.\/pg-core\/primary-keys)\.js$/,
+    replacement: build("drizzle-no-pg.js"),
+  },
+  {
+    find: /^(\.\.\/relations|\.\/query-builders\/query)\.js$/,
+    replacement: build("drizzle-no-relational.js"),
+  },
+];
+
 export default defineConfig(async () => {
   // wrangler.toml's [assets] directory must exist before the pool reads the config.
   buildDocsAssets();
@@ -39,8 +59,9 @@ export default defineConfig(async () => {
         },
       }),
     ],
-    // The Worker bundle's zod (wrangler.toml [alias]): tests run the same code that deploys.
-    resolve: { alias: [{ find: /^zod$/, replacement: path.join(import.meta.dirname, "build/zod.js") }] },
+    // The Worker bundle's stand-ins (wrangler.toml [alias], build/): tests run the same code
+    // that deploys.
+    resolve: { alias: BUNDLE_ALIASES },
     test: {
       setupFiles: ["./test/setup.ts"],
       // The webhook receiver: a real HTTP server on loopback (test/webhooks).

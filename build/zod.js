@@ -1,41 +1,31 @@
 // Bundled in place of the "zod" package (wrangler.toml [alias], and vitest.config.ts so the
-// tests run the same code). It is zod's own entry (node_modules/zod/v4/classic/external.js)
-// minus what this Worker never calls and a bundler cannot drop on its own, because
-// @hono/zod-openapi re-exports the whole `z` namespace: the error messages in 50 languages
-// (`locales`, ~260 KiB), `core` as a namespace, the schema compiler, JSON Schema conversion
-// and deepPartial. English messages stay (classic/schemas.js registers them).
-// `npm run size` shows what each dependency costs.
+// tests run the same code). @hono/zod-openapi re-exports zod's whole `z` namespace and hands it
+// to zod-to-openapi (extendZodWithOpenApi(z)), so every name the namespace exports stays in the
+// bundle, used or not: a bundler cannot drop any of it. This namespace therefore exports only
+// what runs here: the schema builders src/ calls (`z.string()`, `z.object()`, `z.iso.datetime()`
+// ...; `z.infer` and the other types come from zod's own typings, not from this file) and
+// `ZodType`, which extendZodWithOpenApi extends with `.openapi()`. Everything else (the error
+// messages in 50 languages, ~260 KiB; map, set, date, bigint, file, promise, function, codec,
+// template-literal schemas, coerce, the JSON Schema converter, the error formatters ...) is
+// left out; the methods of the schemas kept (`.optional()`, `.email()`, `.refine()` ...) still
+// bring what they need. English messages stay (classic/schemas.js registers them).
+// A schema builder src/ starts to use must be added here: without it, `z.<name>` is undefined
+// and every test that builds that schema fails. `npm run size` shows what each dependency costs.
 import * as z from "./zod.js";
 
-export * from "../node_modules/zod/v4/classic/checks.js";
-export * as coerce from "../node_modules/zod/v4/classic/coerce.js";
-export * from "../node_modules/zod/v4/classic/compat.js";
-export * from "../node_modules/zod/v4/classic/errors.js";
-export { input, output } from "../node_modules/zod/v4/classic/in-out.js";
-export * as iso from "../node_modules/zod/v4/classic/iso.js";
 export {
-  ZodISODate,
-  ZodISODateTime,
-  ZodISODuration,
-  ZodISOTime,
-} from "../node_modules/zod/v4/classic/iso.js";
-export * from "../node_modules/zod/v4/classic/parse.js";
-export * from "../node_modules/zod/v4/classic/schemas.js";
-export {
-  $brand,
-  $input,
-  $output,
-  clone,
-  config,
-  flattenError,
-  formatError,
-  globalRegistry,
-  NEVER,
-  prettifyError,
-  regexes,
-  registry,
-  TimePrecision,
-  treeifyError,
-  util,
-} from "../node_modules/zod/v4/core/index.js";
+  array,
+  boolean,
+  email,
+  enum,
+  literal,
+  number,
+  object,
+  record,
+  string,
+  union,
+  unknown,
+  ZodType,
+} from "../node_modules/zod/v4/classic/schemas.js";
+export * as iso from "./zod-iso.js";
 export { z, z as default };

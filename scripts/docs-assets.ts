@@ -1,14 +1,18 @@
 /**
  * Generates the static assets the Worker serves with Workers Static Assets (wrangler.toml
  * `[assets]`): the Scalar API reference bundle for /docs, copied from node_modules so that /docs
- * needs no third-party CDN and the Worker bundle (the cold start) stays small. public/ is
+ * needs no third-party CDN, and the invite pages' script and stylesheet (src/invite/script.ts,
+ * style.ts); all kept out
+ * of the Worker bundle (the cold start). public/ is
  * generated, never committed; this runs before `wrangler dev` (scripts/dev.ts), in the vitest
  * configs, and in `npm run deploy`. `tsx scripts/docs-assets.ts` runs it alone.
  */
-import { copyFileSync, mkdirSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { INVITE_SCRIPT, INVITE_SCRIPT_PATH } from "../src/invite/script";
+import { INVITE_STYLE, INVITE_STYLE_PATH } from "../src/invite/style";
 
 /** Where wrangler.toml's `[assets] directory` points. */
 export const ASSETS_DIR = "public";
@@ -17,8 +21,17 @@ export const SCALAR_BUNDLE_PATH = "/docs/scalar.js";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Copies the Scalar standalone bundle into public/; returns the file written. */
+/** Writes public/: the Scalar standalone bundle, the invite pages' script and stylesheet; returns the Scalar file. */
 export function buildDocsAssets(root: string = projectRoot): string {
+  for (const [at, text] of [
+    [INVITE_SCRIPT_PATH, INVITE_SCRIPT],
+    [INVITE_STYLE_PATH, INVITE_STYLE],
+  ] as const) {
+    const file = path.join(root, ASSETS_DIR, ...at.split("/"));
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  }
+
   const source = createRequire(path.join(root, "package.json")).resolve(
     "@scalar/api-reference/browser/standalone.js",
   );

@@ -14,7 +14,44 @@ import { buildDocsAssets } from "./docs-assets";
 const BUDGET_BYTES = 100 * 1024;
 
 interface Metafile {
+  inputs: Record<string, { imports?: { path: string; original?: string }[] }>;
   outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }>;
+}
+
+/**
+ * Who may import each stand-in of build/ (wrangler.toml [alias]). Most keys there are relative
+ * import strings ("../relations.js", "./hono.js"), which wrangler matches whole in every file it
+ * bundles: a new dependency that happened to import one of them would silently get the
+ * stand-in. So the budget check also fails on any importer not listed here.
+ */
+const STAND_IN_IMPORTERS: Record<string, string[]> = {
+  "build/zod.js": ["node_modules/@hono/zod-openapi/dist/index.mjs", "build/zod.js"],
+  "build/zod-iso.js": ["build/zod.js"],
+  "build/zod-no-json-schema.js": ["node_modules/zod/v4/classic/schemas.js"],
+  "build/zod-to-openapi.js": ["node_modules/@hono/zod-openapi/dist/index.mjs"],
+  "build/drizzle-no-pg.js": ["node_modules/drizzle-orm/sql/sql.js", "node_modules/drizzle-orm/relations.js"],
+  "build/drizzle-no-relational.js": [
+    "node_modules/drizzle-orm/d1/driver.js",
+    "node_modules/drizzle-orm/sqlite-core/dialect.js",
+    "node_modules/drizzle-orm/sqlite-core/db.js",
+  ],
+  "build/hono.js": ["node_modules/hono/dist/index.js"],
+};
+
+/** Imports of a build/ stand-in from a file not in STAND_IN_IMPORTERS, as messages. */
+function unexpectedStandInImports(meta: Metafile): string[] {
+  const found: string[] = [];
+  for (const [importer, { imports = [] }] of Object.entries(meta.inputs)) {
+    for (const { path: target, original } of imports) {
+      if (!target.startsWith("build/")) continue;
+      // src/ may import "zod" itself (build/zod.js), like @hono/zod-openapi does.
+      const allowed =
+        STAND_IN_IMPORTERS[target]?.includes(importer) ||
+        (target === "build/zod.js" && importer.startsWith("src/"));
+      if (!allowed) found.push(`${importer} imports "${original ?? target}", aliased to ${target}`);
+    }
+  }
+  return found;
 }
 
 /** `node_modules/zod/v4/core/x.js` → `zod`; our own files by folder. */
@@ -68,6 +105,13 @@ function main(): void {
     console.log(
       `\nWorker bundle: ${kib(raw)} minified, ${kib(gzip)} gzip (budget ${kib(BUDGET_BYTES)} gzip)`,
     );
+    const unexpected = unexpectedStandInImports(meta);
+    if (unexpected.length > 0) {
+      console.error(
+        `size: an [alias] stand-in reached a file it was not meant for:\n  ${unexpected.join("\n  ")}`,
+      );
+      process.exitCode = 1;
+    }
     if (gzip > BUDGET_BYTES) {
       console.error(`size: ${kib(gzip)} gzip is over the ${kib(BUDGET_BYTES)} budget`);
       process.exitCode = 1;

@@ -18,7 +18,8 @@ const META_CONNECT = `${META_FRAMES} https://graph.facebook.com ${META_SCRIPT}`;
 export function contentSecurityPolicy(kind: PageKind, nonce: string): string {
   const directives = [
     "default-src 'none'",
-    // The page's one <style> carries the nonce too: no inline style attribute is allowed.
+    // The page's one stylesheet (<link>, a static asset) carries the nonce too: no inline style
+    // attribute is allowed.
     `style-src 'nonce-${nonce}'`,
     "base-uri 'none'",
     "form-action 'none'",

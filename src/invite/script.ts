@@ -1,7 +1,10 @@
 /**
- * The invite page's script: plain browser JavaScript, inlined into the page under the CSP nonce.
- * It is a string, not a module: the Worker bundles no client framework and no build step, so it
- * stays small and readable (the browser suite, test/browser/, runs it for real in Chromium).
+ * The invite page's script: plain browser JavaScript, served as a static asset at
+ * INVITE_SCRIPT_PATH (scripts/docs-assets.ts writes it into public/, wrangler.toml [assets]) and
+ * loaded by the page with `<script src nonce>`: the CSP nonce authorizes it as it would an inline
+ * script, and it costs the Worker bundle (the cold start) nothing. It is a string, not a module:
+ * no client framework and no build step, so it stays small and readable (the browser suite,
+ * test/browser/, runs it for real in Chromium).
  *
  * It reads its data from the page (`#invite-data`: status, channel, Meta's ids, its strings),
  * then drives the flow endpoints, `POST <this path>/start|complete|pages|fail`:
@@ -17,6 +20,12 @@
  *   radio group.
  * The action button is disabled while an attempt runs: nothing is submitted twice.
  */
+/**
+ * Where the script is served. Not under /invite/ (a token could be any name there) and not under
+ * /v1/ (wrangler.toml `run_worker_first`): Cloudflare serves it before the Worker runs.
+ */
+export const INVITE_SCRIPT_PATH = "/invite-assets/page.js";
+
 export const INVITE_SCRIPT = `(() => {
 "use strict";
 const $ = (id) => document.getElementById(id);

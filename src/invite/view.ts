@@ -2,25 +2,11 @@ import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { ClientView } from "../onboarding/client-view";
 import { fill, formatCountries, formatDateTime, LANGUAGES, type Language } from "./language";
-import { INVITE_SCRIPT } from "./script";
+import { INVITE_SCRIPT_PATH } from "./script";
+import { INVITE_STYLE_PATH } from "./style";
 
 type View = ClientView["invitation"];
 type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;
-
-// Colours meet WCAG AA contrast on white; every focusable thing shows a 3 px outline.
-const CSS = `
-body{font:1rem/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1f2328;background:#fff}
-h1{font-size:1.5rem;line-height:1.3}h2{font-size:1.2rem}
-.muted{color:#57606a}.error{color:#a40e26}.note{border-left:4px solid #9a6700;padding-left:.75rem}
-button{font:inherit;min-height:2.75rem;padding:.6rem 1.2rem;border-radius:.4rem;border:2px solid #0b57d0;background:#0b57d0;color:#fff;cursor:pointer}
-button:disabled{background:#eaeef2;border-color:#8c959f;color:#424a53;cursor:not-allowed}
-:focus-visible{outline:3px solid #953800;outline-offset:3px}
-#test-panel{border:2px dashed #8c959f;border-radius:.4rem;padding:0 1rem 1rem;margin-top:1rem}
-#test-panel button{background:#fff;color:#0b57d0;margin:.25rem .5rem .25rem 0}
-fieldset{border:1px solid #8c959f;border-radius:.4rem;margin:1rem 0}.choice{padding:.3rem 0}.choice input{margin:0 .6rem 0 0}
-[hidden]{display:none!important}
-.sr-only{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
-`;
 
 export interface OpenPage {
   language: Language;
@@ -39,7 +25,7 @@ function layout(language: Language, nonce: string, title: string, body: Markup, 
 <meta name="referrer" content="no-referrer">
 <meta name="robots" content="noindex">
 <title>${title}</title>
-<style nonce="${nonce}">${raw(CSS)}</style>
+<link rel="stylesheet" href="${INVITE_STYLE_PATH}" nonce="${nonce}">
 </head>
 <body>
 <main>
@@ -132,7 +118,7 @@ ${
 <noscript><p class="error">${m.page.noscript}</p></noscript>`;
 
   const tail = html`<script type="application/json" id="invite-data">${dataBlock(data)}</script>
-<script nonce="${nonce}">${raw(INVITE_SCRIPT)}</script>`;
+<script src="${INVITE_SCRIPT_PATH}" nonce="${nonce}"></script>`;
   return layout(language, nonce, messenger ? m.page.titleMessenger : m.page.titleWhatsapp, body, tail);
 }
 

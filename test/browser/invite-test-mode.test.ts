@@ -66,6 +66,9 @@ describe("test mode in Chromium", () => {
     );
     const action = page.getByRole("button", { name: "Connect WhatsApp" });
     await expect.poll(() => action.isEnabled(), POLL).toBe(true);
+    // The stylesheet and the script are static assets (/invite-assets/) the nonce lets in: the
+    // button wears the page's colours (#0b57d0), and the script enabled it.
+    expect(await action.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe("rgb(11, 87, 208)");
     await expectAccessible(page, "pending");
 
     // The action is the first stop of the Tab order, and its focus is visible.

@@ -39,8 +39,8 @@ describe("invite page headers", () => {
     expect(res.headers.get("Vary")).toContain("Accept-Language");
 
     const html = await res.text();
-    expect(executableScripts(html)).toEqual([` nonce="${nonce}"`]);
-    expect(html).toContain(`<style nonce="${nonce}">`);
+    expect(executableScripts(html)).toEqual([` src="/invite-assets/page.js" nonce="${nonce}"`]);
+    expect(html).toContain(`<link rel="stylesheet" href="/invite-assets/page.css" nonce="${nonce}">`);
     // Nothing the policy would block: no inline handlers, no style attributes, no other host.
     expect(html).not.toMatch(/\son[a-z]+=/i);
     expect(html).not.toMatch(/\sstyle=/i);
@@ -62,7 +62,7 @@ describe("invite page headers", () => {
       const res = await testModeApp(`/invite/${invitation.token}`, pageHtml());
       const nonce = cspNonce(res.headers.get("Content-Security-Policy"));
       expect(nonce).toMatch(/^[A-Za-z0-9+/]{22}==$/);
-      expect(await res.text()).toContain(`<script nonce="${nonce}">`);
+      expect(await res.text()).toContain(`<script src="/invite-assets/page.js" nonce="${nonce}"></script>`);
       nonces.add(nonce);
     }
     expect(nonces.size).toBe(20);
@@ -81,7 +81,7 @@ describe("invite page headers", () => {
         "frame-src https://www.facebook.com https://web.facebook.com",
     );
     const html = await res.text();
-    expect(executableScripts(html)).toEqual([` nonce="${nonce}"`]);
+    expect(executableScripts(html)).toEqual([` src="/invite-assets/page.js" nonce="${nonce}"`]);
     // The HTML names the SDK, the app and the WhatsApp configuration: nothing is fetched later.
     expect(pageData(html)).toMatchObject({
       status: "pending",

@@ -96,6 +96,39 @@ const ROUTES: Case[] = [
     expected: { sequential: 2, d1: 2, rateLimiter: 0 },
   },
   {
+    name: "senders list",
+    request: async () => ({ path: "/v1/senders?limit=10" }),
+    status: 200,
+    expected: { sequential: 1, d1: 1, rateLimiter: 0 },
+  },
+  {
+    name: "sender get (none with this id)",
+    request: async () => ({ path: "/v1/senders/snd_doesnotexist0000000000" }),
+    status: 404,
+    expected: { sequential: 1, d1: 1, rateLimiter: 0 },
+  },
+  {
+    name: "webhook get",
+    request: async () => ({ path: "/v1/invitations/webhook" }),
+    status: 200,
+    expected: { sequential: 1, d1: 1, rateLimiter: 0 },
+  },
+  {
+    name: "webhook deliveries",
+    request: async () => ({ path: "/v1/invitations/webhook/deliveries?limit=10" }),
+    status: 200,
+    expected: { sequential: 1, d1: 1, rateLimiter: 0 },
+  },
+  {
+    name: "webhook create",
+    request: async () => ({
+      path: "/v1/invitations/webhook",
+      init: json({ url: "https://hooks.example.com/zavu", events: ["invitation.status_changed"] }),
+    }),
+    status: 201,
+    expected: { sequential: 1, d1: 1, rateLimiter: 0 },
+  },
+  {
     name: "replay of a create with Idempotency-Key",
     request: async ({ apiKey }) => {
       const init = json({ clientName: "Acme" }, { "Idempotency-Key": crypto.randomUUID() });

@@ -69,6 +69,9 @@ export function recentWritesSize(): number {
 
 // A statement that may write: anything but a plain SELECT (drizzle emits lower-case `select`).
 const READ_ONLY = /^\s*select\b/i;
+// A statement that may put an event in the webhook outbox: a status change (the trigger writes
+// the event in the same statement) or an event put back to be sent (a resend).
+const OUTBOX_WRITE = /^\s*update\s+"invitation(s|_events)"/i;
 
 /**
  * One request's database: a drizzle client (`db`) over a D1 session that is chosen lazily, so
@@ -76,11 +79,17 @@ const READ_ONLY = /^\s*select\b/i;
  */
 export class RequestDatabase {
   readonly db: Db;
+  /**
+   * The same session as a bare D1 surface (`prepare`, `batch`), for statements drizzle cannot
+   * batch (raw SQL with parameters): they still run on this request's session and database.
+   */
+  readonly raw: D1Database;
   private session: D1DatabaseSession;
   private primaryAnchored: boolean;
   private anchor: string | null;
   private checkedRecent = false;
   private wrote = false;
+  private outboxWrite = false;
   private used = false;
   private retired: string | null = null;
 
@@ -101,11 +110,15 @@ export class RequestDatabase {
     };
     const routed = {
       prepare: (sql: string) => {
-        if (!READ_ONLY.test(sql)) this.wrote = true;
+        if (!READ_ONLY.test(sql)) {
+          this.wrote = true;
+          if (OUTBOX_WRITE.test(sql)) this.outboxWrite = true;
+        }
         return current().prepare(sql);
       },
       batch: <T>(statements: D1PreparedStatement[]) => current().batch<T>(statements),
     };
+    this.raw = routed as unknown as D1Database;
     this.db = createDb(routed as unknown as D1DatabaseSession);
   }
 
@@ -118,6 +131,14 @@ export class RequestDatabase {
     this.retired = later(this.retired, this.session.getBookmark());
     this.anchor = recent;
     this.session = this.d1.withSession(recent);
+  }
+
+  /**
+   * Whether this request ran a statement that may have added to the webhook outbox (a status
+   * change, a resend): only then is the outbox worth dispatching after the response.
+   */
+  get mayHaveQueuedEvents(): boolean {
+    return this.outboxWrite;
   }
 
   /** Whether a read may have come from a replica that lags the primary. */

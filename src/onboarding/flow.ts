@@ -19,6 +19,8 @@ import type { MetaOptions } from "./meta-client";
 /** What a flow endpoint works with: the request's services and the invitation of the link. */
 export interface Flow {
   db: Db;
+  /** The request's session as bare D1 (src/db/session.ts), for raw statements in a batch. */
+  d1: D1Database;
   env: Env;
   /** When the request arrived. */
   now: number;
@@ -111,7 +113,7 @@ export async function finish(flow: Flow, startedAt: number, outcome: Outcome): P
   const { db } = flow;
   // Now, not when the request arrived: an invitation that expired during Meta's calls stays expired.
   const now = flow.clock();
-  const d1 = flow.env.DB;
+  const d1 = flow.d1;
   const invitation = flow.found.invitation;
   const target = { id: invitation.id, startedAt };
   // drizzle builds the statements; D1's own batch runs them as one transaction.

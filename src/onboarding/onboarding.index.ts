@@ -25,6 +25,7 @@ async function load(c: Context<AppEnv>, token: string): Promise<Flow> {
   if (!found) throw new ApiError("not_found", "No invitation for this link");
   return {
     db: c.var.db,
+    d1: c.var.database.raw,
     env: c.env,
     now: c.var.now(),
     clock: c.var.now,

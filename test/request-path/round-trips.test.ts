@@ -129,6 +129,20 @@ const ROUTES: Case[] = [
     expected: { sequential: 1, d1: 1, rateLimiter: 0 },
   },
   {
+    // Routes that do not write their remembered response with their own work (only create and
+    // cancel do) get the generic claim, work, settle: one over the issue's two (issue 9, open).
+    name: "webhook create with Idempotency-Key",
+    request: async () => ({
+      path: "/v1/invitations/webhook",
+      init: json(
+        { url: "https://hooks.example.com/zavu", events: ["invitation.status_changed"] },
+        { "Idempotency-Key": crypto.randomUUID() },
+      ),
+    }),
+    status: 201,
+    expected: { sequential: 3, d1: 3, rateLimiter: 0 },
+  },
+  {
     name: "replay of a create with Idempotency-Key",
     request: async ({ apiKey }) => {
       const init = json({ clientName: "Acme" }, { "Idempotency-Key": crypto.randomUUID() });

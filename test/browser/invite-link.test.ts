@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type BrowserSession, openBrowser, recordTraffic } from "./browser";
+import { type Invitation, partnerApi } from "./support/partner-api";
 
 const baseUrl = inject("baseUrl");
 // The test key: a test-mode page talks to this origin only (the live page loads Meta's SDK, which
@@ -8,23 +9,8 @@ const apiKey = inject("testApiKey");
 const projectName = inject("projectName");
 const CLIENT_NAME = "Acme Corp";
 
-async function api(method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${baseUrl}${path}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${apiKey}`,
-      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-}
-
-interface Invitation {
-  id: string;
-  url: string;
-  status: string;
-}
+// The partner's side over HTTP (shared with the other browser tests).
+const api = partnerApi(baseUrl, apiKey).call;
 
 let browser: BrowserSession;
 beforeAll(async () => {

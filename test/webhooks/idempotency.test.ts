@@ -56,7 +56,11 @@ async function sentTwice(path: string, init: Init, send = call) {
   expect(replay.headers.get("Content-Type")).toBe("application/json");
   expect(first.headers.get("Content-Type")).toBe("application/json");
   expect(await replay.text()).toBe(text);
-  return { status: first.status, text, json: JSON.parse(text) as Record<string, never> };
+  return {
+    status: first.status,
+    text,
+    json: JSON.parse(text) as { webhook?: { secret: string }; code?: string },
+  };
 }
 
 /** An event of a cancelled invitation, made while the project had no webhook (not delivered). */
@@ -73,7 +77,7 @@ describe("a retry with the same key replays the first answer, byte for byte, and
     const { apiKey, projectId } = await createProject();
     const created = await sentTwice(WEBHOOK, post(apiKey, "create", { url: URL_A, events: EVENTS }));
     expect(created.status).toBe(201);
-    const secret = created.json.webhook?.secret as unknown as string;
+    const secret = String(created.json.webhook?.secret);
     expect(created.text).toBe(secretAnswer(URL_A, secret));
     const replaced = await sentTwice(WEBHOOK, post(apiKey, "replace", { url: URL_B, events: EVENTS }));
     expect(replaced.status).toBe(200);
@@ -94,7 +98,7 @@ describe("a retry with the same key replays the first answer, byte for byte, and
     const old = await configureWebhook(apiKey, URL_A);
     const rotated = await sentTwice(`${WEBHOOK}/secret`, post(apiKey, "rotate"));
     expect(rotated.status).toBe(200);
-    const secret = rotated.json.webhook?.secret as unknown as string;
+    const secret = String(rotated.json.webhook?.secret);
     expect(secret).not.toBe(old.secret);
     expect(rotated.text).toBe(secretAnswer(URL_A, secret));
     expect(await storedSecret(projectId)).toBe(secret);

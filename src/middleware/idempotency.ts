@@ -22,7 +22,8 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // Route handlers that claim their key themselves (with their own reads in the claim's round
-// trip); for every other POST the middleware claims before the handler runs.
+// trip: cancel and the webhook POSTs); for every other POST (create) the middleware claims
+// before the handler runs.
 const selfClaiming = new WeakSet<object>();
 
 /** Marks `handler` as calling `claimOrReplay` itself. */
@@ -153,7 +154,14 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   await settleAfter(c, request);
 });
 
-/** Records the response of a claimed request whose handler did not record it with its write. */
+/**
+ * Records the response of a claimed request whose handler did not record it with its write: a
+ * refusal thrown after the claim (claim, record: two round trips), an answer decided after a
+ * concurrent change broke a prediction (`writeAndAnswer`: three, only in that race), and the
+ * generic path, claim, work, record (three). Every POST today writes its success with its work;
+ * the generic path stays for a route that cannot (test/request-path/round-trips.test.ts runs
+ * one), and it is one round trip over the two that issue 9 allows.
+ */
 async function settleAfter(c: Context<AppEnv>, request: IdempotentRequest): Promise<void> {
   if (request.claimedAt === null || request.settled) return;
   try {

@@ -24,6 +24,12 @@ const serialize = (row: WebhookRow) => ({ url: row.url, events: row.events, acti
 const withSecret = (row: WebhookRow, secret: string) =>
   JSON.stringify({ webhook: { ...serialize(row), secret } });
 
+/** A new signing secret, and the sealed form its row keeps. */
+async function newSecret(encryptionKeys: string) {
+  const secret = generateWebhookSecret();
+  return { secret, sealed: await encryptSecret(encryptionKeys, secret) };
+}
+
 /** The URL rules need the environment (WEBHOOK_ALLOW_LOCAL_URLS), so they run after zod. */
 function checkUrl(env: Env, url: string | undefined): void {
   if (url === undefined) return;
@@ -46,8 +52,7 @@ export const createWebhook: Handler<typeof routes.createWebhook> = claimsItsOwnI
   const { encryptionKeys } = readConfig(c.env, c.req.url);
   const { db, projectId } = c.var;
   const now = c.var.now();
-  const secret = generateWebhookSecret();
-  const sealed = await encryptSecret(encryptionKeys, secret);
+  const { secret, sealed } = await newSecret(encryptionKeys);
   return writeAndAnswer(c, {
     write: [repository.upsertWebhook(db, projectId, input, sealed, now)],
     decide: async ([[row]]: [WebhookRow[]]) => {
@@ -95,8 +100,7 @@ export const rotateWebhookSecret: Handler<typeof routes.rotateWebhookSecret> = c
     const { encryptionKeys } = readConfig(c.env, c.req.url);
     const { db, projectId } = c.var;
     const now = c.var.now();
-    const secret = generateWebhookSecret();
-    const sealed = await encryptSecret(encryptionKeys, secret);
+    const { secret, sealed } = await newSecret(encryptionKeys);
     return writeAndAnswer(c, {
       write: [repository.rotateWebhookSecret(db, projectId, sealed, now)],
       decide: async ([[row]]: [WebhookRow[]]) => {

@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { projects } from "../../src/db/schema";
 import { addPhoneNumber, call, createInvitation, createProject, type TestProject } from "../support/api";
-import { eventsOf } from "../support/db";
 import {
   callerOf,
   instrumentedApp,
@@ -11,7 +10,7 @@ import {
   isOutboxDispatch,
   sequentialDepth,
 } from "../support/instrumented-env";
-import { configureWebhook, patchWebhook, Receiver } from "../webhooks/support/webhooks";
+import { cancelledEvent, configureWebhook, patchWebhook, Receiver } from "../webhooks/support/webhooks";
 
 // Every call a request makes to D1 or to the rate limiter's Durable Object, counted and put in
 // sequence, per endpoint in steady state (the isolate has seen the key and holds an
@@ -55,15 +54,6 @@ function withAndWithoutKey(testCase: Omit<Case, "expected">): Case[] {
     { ...testCase, expected: ONE },
     { ...testCase, name: `${testCase.name} with Idempotency-Key`, request: withKey, expected: TWO },
   ];
-}
-
-/** An event of a cancelled invitation, made while the project had no webhook (not delivered). */
-async function cancelledEvent(apiKey: string): Promise<string> {
-  const { id } = await createInvitation(apiKey);
-  expect((await call(`/v1/invitations/${id}/cancel`, { method: "POST", apiKey })).status).toBe(200);
-  const [event] = await eventsOf(id);
-  if (!event) throw new Error("no event");
-  return event.id;
 }
 
 const ROUTES: Case[] = [

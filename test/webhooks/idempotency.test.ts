@@ -1,15 +1,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { decryptSecret } from "../../src/lib/crypto";
-import { call, createInvitation, createProject, expectError } from "../support/api";
-import { eventsOf } from "../support/db";
+import { call, createProject, expectError } from "../support/api";
 import {
   instrumentedApp,
   instrumentedEnv,
   isOutboxDispatch,
   sequentialDepth,
 } from "../support/instrumented-env";
-import { configureWebhook, outboxRow, patchWebhook, Receiver } from "./support/webhooks";
+import { cancelledEvent, configureWebhook, outboxRow, patchWebhook, Receiver } from "./support/webhooks";
 
 // Idempotency-Key on the three webhook POSTs (create, rotate, resend). Each claims its key with
 // its read, predicts its answer, and records it with its write (src/middleware/idempotency.ts,
@@ -61,15 +60,6 @@ async function sentTwice(path: string, init: Init, send = call) {
     text,
     json: JSON.parse(text) as { webhook?: { secret: string }; code?: string },
   };
-}
-
-/** An event of a cancelled invitation, made while the project had no webhook (not delivered). */
-async function cancelledEvent(apiKey: string): Promise<string> {
-  const { id } = await createInvitation(apiKey);
-  expect((await call(`/v1/invitations/${id}/cancel`, { method: "POST", apiKey })).status).toBe(200);
-  const [event] = await eventsOf(id);
-  if (!event) throw new Error("no event");
-  return event.id;
 }
 
 describe("a retry with the same key replays the first answer, byte for byte, and acts once", () => {

@@ -34,6 +34,8 @@ export function findWebhook(db: Db, projectId: string) {
 /**
  * True in SQL while the project's webhook shows what `row` shows (URL, events, active, secret):
  * checked right after a write, it says whether the write left what its answer was built from.
+ * `events` compares as the JSON text drizzle writes; a row written otherwise only fails the
+ * check, which costs the caller its fallback, never a wrong answer.
  */
 export function webhookIs(db: Db, row: WebhookRow): SQL {
   return exists(

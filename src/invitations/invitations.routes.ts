@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, jsonResponse, pageQuery } from "../lib/openapi";
+import { errorResponses, IdempotencyKeyHeader, jsonResponse, pageQuery } from "../lib/openapi";
 import {
   InvitationCreateRequestSchema,
   InvitationResponseSchema,
@@ -9,13 +9,6 @@ import {
 
 const tags = ["Invitations"];
 const security = [{ bearerAuth: [] }];
-const IdempotencyKeyHeader = z.object({
-  "idempotency-key": z.string().min(1).max(255).optional().openapi({
-    description:
-      "Makes a retry safe: the same key with the same request within 24 hours replays the first response instead of acting again. Reusing a key with a different request is a 422 `idempotency_key_reused`; while the first request with the key is still running, a retry waits up to about 5 s and then gets a 409 `idempotency_key_in_progress` (retry it).",
-  }),
-});
-
 const InvitationIdParam = z.object({
   invitationId: z.string().openapi({ param: { name: "invitationId", in: "path" }, example: "inv_abc123" }),
 });

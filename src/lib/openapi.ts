@@ -17,6 +17,14 @@ export const ErrorSchema = z
   })
   .openapi("Error");
 
+/** The `Idempotency-Key` header every POST under /v1 accepts (src/middleware/idempotency.ts). */
+export const IdempotencyKeyHeader = z.object({
+  "idempotency-key": z.string().min(1).max(255).optional().openapi({
+    description:
+      "Makes a retry safe: the same key with the same request within 24 hours replays the first response instead of acting again. Reusing a key with a different request is a 422 `idempotency_key_reused`; while the first request with the key is still running, a retry waits up to about 5 s and then gets a 409 `idempotency_key_in_progress` (retry it).",
+  }),
+});
+
 type ZodIssueLike = { path: PropertyKey[]; message: string; code: string; keys?: string[] };
 
 /** Field path (`allowedPhoneCountries.1`) to message, for every offending field. */

@@ -1,4 +1,4 @@
-import { lte, sql } from "drizzle-orm";
+import { lte, type SQL, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
@@ -22,7 +22,8 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // Route handlers that claim their key themselves (with their own reads in the claim's round
-// trip); for every other POST the middleware claims before the handler runs.
+// trip: cancel and the webhook POSTs); for every other POST (create) the middleware claims
+// before the handler runs.
 const selfClaiming = new WeakSet<object>();
 
 /** Marks `handler` as calling `claimOrReplay` itself. */
@@ -62,6 +63,61 @@ export async function claimOrReplay<R extends BatchItem[]>(
   }
 }
 
+/** A JSON answer as the exact text that is sent, and remembered for an Idempotency-Key. */
+export interface JsonAnswer {
+  status: 200 | 201 | 202;
+  body: string;
+}
+
+export function sendJson(c: Context<AppEnv>, answer: JsonAnswer): Response {
+  return c.body(answer.body, answer.status, { "Content-Type": "application/json" });
+}
+
+/** A handler's write, answered from its results, in the fewest round trips (`writeAndAnswer`). */
+export interface AnsweredWrite<R extends unknown[]> {
+  /** The statements, run in one batch; `decide` gets their results. */
+  write: BatchItem[];
+  /** The answer from the write's results, or a thrown ApiError: the same with a key or without. */
+  decide: (results: R) => Promise<JsonAnswer>;
+  /** With a key: what to read in the claim's round trip to predict the write. */
+  reads: BatchItem[];
+  /**
+   * From the reads: the results `write` will give, and an SQL condition that is true right
+   * after `write` only if it did (nothing changed in between). May throw a refusal.
+   */
+  predict: (reads: unknown[][]) => { results: R; onlyIf: SQL };
+}
+
+/**
+ * Without an Idempotency-Key, one round trip: `write`, answered by `decide`. With one, two:
+ * the claim with `reads` (or a replay), then `write` and the predicted answer in one batch,
+ * the answer recorded only if `onlyIf` holds right after the write; then that answer goes
+ * out. If it did not hold (a concurrent change between the two round trips, rare), `decide`
+ * answers from the write's actual results and the middleware records that: a third round
+ * trip only in that race. A refusal thrown after the claim is recorded by the middleware too
+ * (claim, record: two). The handler must be marked with `claimsItsOwnIdempotencyKey`.
+ */
+export async function writeAndAnswer<R extends unknown[]>(
+  c: Context<AppEnv>,
+  { write, decide, reads, predict }: AnsweredWrite<R>,
+): Promise<Response> {
+  const db = c.get("db");
+  const request = c.get("idempotency");
+  const run = (statements: BatchItem[]) => db.batch(statements as [BatchItem, ...BatchItem[]]);
+  if (!request) return sendJson(c, await decide((await run(write)) as unknown as R));
+  const claimed = await claimOrReplay(c, request, reads);
+  if (claimed instanceof Response) return claimed;
+  const predicted = predict(claimed.reads as unknown[][]);
+  const answer = await decide(predicted.results);
+  const settle = await request.settleStatement(answer.status, answer.body, db, predicted.onlyIf);
+  const results = await run([...write, ...settle]);
+  if ((results.at(-1) as D1Result).meta.changes > 0) {
+    request.settled = true;
+    return sendJson(c, answer);
+  }
+  return sendJson(c, await decide(results.slice(0, -1) as unknown as R));
+}
+
 /**
  * `Idempotency-Key` on every POST under /v1 (after auth: keys are scoped per project).
  *
@@ -98,7 +154,14 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   await settleAfter(c, request);
 });
 
-/** Records the response of a claimed request whose handler did not record it with its write. */
+/**
+ * Records the response of a claimed request whose handler did not record it with its write: a
+ * refusal thrown after the claim (claim, record: two round trips), an answer decided after a
+ * concurrent change broke a prediction (`writeAndAnswer`: three, only in that race), and the
+ * generic path, claim, work, record (three). Every POST today writes its success with its work;
+ * the generic path stays for a route that cannot (test/request-path/round-trips.test.ts runs
+ * one), and it is one round trip over the two that issue 9 allows.
+ */
 async function settleAfter(c: Context<AppEnv>, request: IdempotentRequest): Promise<void> {
   if (request.claimedAt === null || request.settled) return;
   try {

@@ -3,8 +3,11 @@ import type { WebhookRow } from "../db/schema";
 import { decodeCursor, encodeCursor } from "../invitations/cursor";
 import { readConfig } from "../lib/config";
 import type { AppEnv } from "../lib/context";
+import { decryptSecret, encryptSecret } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
+import { claimsItsOwnIdempotencyKey, writeAndAnswer } from "../middleware/idempotency";
 import { webhookSettings } from "./settings";
+import { generateWebhookSecret } from "./signature";
 import { webhookUrlProblem } from "./url-policy";
 import * as repository from "./webhooks.repository";
 import type * as routes from "./webhooks.routes";
@@ -17,6 +20,16 @@ const noWebhook = () => new ApiError("not_found", "This project has no webhook; 
 
 const serialize = (row: WebhookRow) => ({ url: row.url, events: row.events, active: row.active });
 
+/** The answer that shows the secret: the exact text sent, and remembered for an Idempotency-Key. */
+const withSecret = (row: WebhookRow, secret: string) =>
+  JSON.stringify({ webhook: { ...serialize(row), secret } });
+
+/** A new signing secret, and the sealed form its row keeps. */
+async function newSecret(encryptionKeys: string) {
+  const secret = generateWebhookSecret();
+  return { secret, sealed: await encryptSecret(encryptionKeys, secret) };
+}
+
 /** The URL rules need the environment (WEBHOOK_ALLOW_LOCAL_URLS), so they run after zod. */
 function checkUrl(env: Env, url: string | undefined): void {
   if (url === undefined) return;
@@ -28,23 +41,43 @@ function checkUrl(env: Env, url: string | undefined): void {
   }
 }
 
-export const createWebhook: Handler<typeof routes.createWebhook> = async (c) => {
+/**
+ * Without a key, one round trip: the upsert, whose row says whether it created (it holds the
+ * new sealed secret) or replaced (it kept its secret). With one, two: the claim with a read of
+ * the webhook, then the upsert with the answer predicted from that read.
+ */
+export const createWebhook: Handler<typeof routes.createWebhook> = claimsItsOwnIdempotencyKey(async (c) => {
   const input = c.req.valid("json");
   checkUrl(c.env, input.url);
   const { encryptionKeys } = readConfig(c.env, c.req.url);
-  const { row, secret, created } = await repository.upsertWebhook(
-    c.var.db,
-    encryptionKeys,
-    c.var.projectId,
-    input,
-    c.var.now(),
-  );
-  const body = { webhook: { ...serialize(row), secret } };
-  return created ? c.json(body, 201) : c.json(body, 200);
-};
+  const { db, projectId } = c.var;
+  const now = c.var.now();
+  const { secret, sealed } = await newSecret(encryptionKeys);
+  return writeAndAnswer(c, {
+    write: [repository.upsertWebhook(db, projectId, input, sealed, now)],
+    decide: async ([[row]]: [WebhookRow[]]) => {
+      if (!row) throw new Error("upsert returned no row");
+      const created = row.secretCiphertext === sealed;
+      const shown = created ? secret : await decryptSecret(encryptionKeys, row.secretCiphertext);
+      return { status: created ? 201 : 200, body: withSecret(row, shown) };
+    },
+    reads: [repository.findWebhook(db, projectId)],
+    predict: ([rows]) => {
+      // The row as the upsert leaves it: the existing secret kept, or the new one.
+      const [existing] = rows as WebhookRow[];
+      const row: WebhookRow = {
+        ...(existing ?? { projectId, secretCiphertext: sealed, createdAt: now }),
+        ...input,
+        active: true,
+        updatedAt: now,
+      };
+      return { results: [[row]] as [WebhookRow[]], onlyIf: repository.webhookIs(db, row) };
+    },
+  }) as never;
+});
 
 export const getWebhook: Handler<typeof routes.getWebhook> = async (c) => {
-  const row = await repository.findWebhook(c.var.db, c.var.projectId);
+  const [row] = await repository.findWebhook(c.var.db, c.var.projectId);
   return c.json({ webhook: row ? serialize(row) : null }, 200);
 };
 
@@ -61,17 +94,29 @@ export const deleteWebhook: Handler<typeof routes.deleteWebhook> = async (c) => 
   return c.json({ webhook: null }, 200);
 };
 
-export const rotateWebhookSecret: Handler<typeof routes.rotateWebhookSecret> = async (c) => {
-  const { encryptionKeys } = readConfig(c.env, c.req.url);
-  const rotated = await repository.rotateWebhookSecret(
-    c.var.db,
-    encryptionKeys,
-    c.var.projectId,
-    c.var.now(),
-  );
-  if (!rotated) throw noWebhook();
-  return c.json({ webhook: { ...serialize(rotated.row), secret: rotated.secret } }, 200);
-};
+/** One round trip; with a key, two (the claim with a read of the webhook, then the UPDATE). */
+export const rotateWebhookSecret: Handler<typeof routes.rotateWebhookSecret> = claimsItsOwnIdempotencyKey(
+  async (c) => {
+    const { encryptionKeys } = readConfig(c.env, c.req.url);
+    const { db, projectId } = c.var;
+    const now = c.var.now();
+    const { secret, sealed } = await newSecret(encryptionKeys);
+    return writeAndAnswer(c, {
+      write: [repository.rotateWebhookSecret(db, projectId, sealed, now)],
+      decide: async ([[row]]: [WebhookRow[]]) => {
+        if (!row) throw noWebhook();
+        return { status: 200, body: withSecret(row, secret) };
+      },
+      reads: [repository.findWebhook(db, projectId)],
+      predict: ([rows]) => {
+        const [existing] = rows as WebhookRow[];
+        if (!existing) throw noWebhook();
+        const row: WebhookRow = { ...existing, secretCiphertext: sealed, updatedAt: now };
+        return { results: [[row]] as [WebhookRow[]], onlyIf: repository.webhookIs(db, row) };
+      },
+    }) as never;
+  },
+);
 
 export const listWebhookDeliveries: Handler<typeof routes.listWebhookDeliveries> = async (c) => {
   const { tokenHashKey } = readConfig(c.env, c.req.url);
@@ -100,17 +145,31 @@ export const listWebhookDeliveries: Handler<typeof routes.listWebhookDeliveries>
   return c.json({ items, nextCursor }, 200);
 };
 
-export const resendWebhookEvent: Handler<typeof routes.resendWebhookEvent> = async (c) => {
-  const { eventId } = c.req.valid("param");
-  const projectId = c.var.projectId;
-  const found = await repository.findEventForResend(c.var.db, projectId, eventId);
-  // Another project's event too: its existence is not revealed.
-  if (!found) throw new ApiError("not_found", "No event with this id");
-  if (found.webhookActive !== true) {
-    throw new ApiError("invalid_state", "The webhook is missing or paused; nothing would be delivered");
-  }
-  if (!(await repository.requeueEvent(c.var.db, projectId, eventId))) {
-    throw new ApiError("not_found", "No event with this id");
-  }
-  return c.json({ eventId, status: "queued" as const }, 202);
-};
+/**
+ * One round trip: a read of the event and its webhook, and the requeue (which applies only
+ * when the webhook is active) in one batch, so a refused resend knows why without a second
+ * read. With a key, two: the claim with the read, then both again with the remembered answer.
+ */
+export const resendWebhookEvent: Handler<typeof routes.resendWebhookEvent> = claimsItsOwnIdempotencyKey(
+  async (c) => {
+    const { eventId } = c.req.valid("param");
+    const { db, projectId } = c.var;
+    const check = repository.findEventForResend(db, projectId, eventId);
+    return writeAndAnswer(c, {
+      write: [check, repository.requeueEvent(db, projectId, eventId)],
+      decide: async ([[found], requeued]: [repository.ResendCheck[], { id: string }[]]) => {
+        if (requeued.length > 0) return { status: 202, body: JSON.stringify({ eventId, status: "queued" }) };
+        // Another project's event too: its existence is not revealed.
+        if (!found) throw new ApiError("not_found", "No event with this id");
+        throw new ApiError("invalid_state", "The webhook is missing or paused; nothing would be delivered");
+      },
+      reads: [check],
+      predict: ([rows]) => {
+        const found = rows as repository.ResendCheck[];
+        const requeued = found[0]?.webhookActive ? [{ id: eventId }] : [];
+        const results: [repository.ResendCheck[], { id: string }[]] = [found, requeued];
+        return { results, onlyIf: repository.requeueApplies(db, projectId, eventId) };
+      },
+    }) as never;
+  },
+);

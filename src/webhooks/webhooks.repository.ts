@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, exists, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import {
   invitationEvents,
@@ -8,41 +8,50 @@ import {
   webhooks,
 } from "../db/schema";
 import type { CursorPosition } from "../invitations/cursor";
-import { decryptSecret, encryptSecret } from "../lib/crypto";
-import { generateWebhookSecret } from "./signature";
 
-export interface WebhookWithSecret {
-  row: WebhookRow;
-  secret: string;
-}
-
-/** Creates the project's webhook, or replaces URL and events and activates it (keeping the secret). */
-export async function upsertWebhook(
+/**
+ * Creates the project's webhook with the `sealed` secret, or replaces URL and events and
+ * activates it (keeping its secret): the statement, returning the row as it leaves it.
+ */
+export function upsertWebhook(
   db: Db,
-  encryptionKeys: string,
   projectId: string,
   input: { url: string; events: WebhookEventType[] },
+  sealed: string,
   now: number,
-): Promise<WebhookWithSecret & { created: boolean }> {
-  const secret = generateWebhookSecret();
-  const sealed = await encryptSecret(encryptionKeys, secret);
-  const [row] = await db
+) {
+  return db
     .insert(webhooks)
     .values({ projectId, ...input, active: true, secretCiphertext: sealed, createdAt: now, updatedAt: now })
     .onConflictDoUpdate({ target: webhooks.projectId, set: { ...input, active: true, updatedAt: now } })
     .returning();
-  if (!row) throw new Error("upsert returned no row");
-  const created = row.secretCiphertext === sealed;
-  return {
-    row,
-    created,
-    secret: created ? secret : await decryptSecret(encryptionKeys, row.secretCiphertext),
-  };
 }
 
-export async function findWebhook(db: Db, projectId: string): Promise<WebhookRow | undefined> {
-  const [row] = await db.select().from(webhooks).where(eq(webhooks.projectId, projectId)).limit(1);
-  return row;
+export function findWebhook(db: Db, projectId: string) {
+  return db.select().from(webhooks).where(eq(webhooks.projectId, projectId)).limit(1);
+}
+
+/**
+ * True in SQL while the project's webhook shows what `row` shows (URL, events, active, secret):
+ * checked right after a write, it says whether the write left what its answer was built from.
+ * `events` compares as the JSON text drizzle writes; a row written otherwise only fails the
+ * check, which costs the caller its fallback, never a wrong answer.
+ */
+export function webhookIs(db: Db, row: WebhookRow): SQL {
+  return exists(
+    db
+      .select({ one: sql`1` })
+      .from(webhooks)
+      .where(
+        and(
+          eq(webhooks.projectId, row.projectId),
+          eq(webhooks.url, row.url),
+          eq(webhooks.events, row.events),
+          eq(webhooks.active, row.active),
+          eq(webhooks.secretCiphertext, row.secretCiphertext),
+        ),
+      ),
+  );
 }
 
 export async function updateWebhook(
@@ -63,19 +72,13 @@ export async function deleteWebhook(db: Db, projectId: string): Promise<void> {
   await db.delete(webhooks).where(eq(webhooks.projectId, projectId));
 }
 
-export async function rotateWebhookSecret(
-  db: Db,
-  encryptionKeys: string,
-  projectId: string,
-  now: number,
-): Promise<WebhookWithSecret | undefined> {
-  const secret = generateWebhookSecret();
-  const [row] = await db
+/** Replaces the secret with the `sealed` one: the statement, returning the row (none: no webhook). */
+export function rotateWebhookSecret(db: Db, projectId: string, sealed: string, now: number) {
+  return db
     .update(webhooks)
-    .set({ secretCiphertext: await encryptSecret(encryptionKeys, secret), updatedAt: now })
+    .set({ secretCiphertext: sealed, updatedAt: now })
     .where(eq(webhooks.projectId, projectId))
     .returning();
-  return row && { row, secret };
 }
 
 /** One newest-first page of the project's delivery attempts, plus one row to tell if more exist. */
@@ -95,23 +98,53 @@ export function listDeliveries(db: Db, projectId: string, after: CursorPosition 
     .limit(limit + 1);
 }
 
-/** The project's event and webhook, to judge a resend; undefined when the event is not the project's. */
-export async function findEventForResend(db: Db, projectId: string, eventId: string) {
-  const [row] = await db
+/** The project's event and webhook, to judge a resend: no row when the event is not the project's. */
+export function findEventForResend(db: Db, projectId: string, eventId: string) {
+  return db
     .select({ eventId: invitationEvents.id, webhookActive: webhooks.active })
     .from(invitationEvents)
     .leftJoin(webhooks, eq(webhooks.projectId, invitationEvents.projectId))
     .where(and(eq(invitationEvents.id, eventId), eq(invitationEvents.projectId, projectId)))
     .limit(1);
-  return row;
 }
 
-/** Puts the event back in the outbox; the dispatcher that runs after the request queues it. */
-export async function requeueEvent(db: Db, projectId: string, eventId: string): Promise<boolean> {
-  const rows = await db
+export type ResendCheck = { eventId: string; webhookActive: boolean | null };
+
+function hasActiveWebhook(db: Db, projectId: string): SQL {
+  return exists(
+    db
+      .select({ one: sql`1` })
+      .from(webhooks)
+      .where(and(eq(webhooks.projectId, projectId), eq(webhooks.active, true))),
+  );
+}
+
+/**
+ * Puts the event back in the outbox if it is the project's and the project's webhook is active
+ * (the dispatcher that runs after the request queues it): the statement, returning the id.
+ */
+export function requeueEvent(db: Db, projectId: string, eventId: string) {
+  return db
     .update(invitationEvents)
     .set({ deliveryState: "pending", leaseUntil: null })
-    .where(and(eq(invitationEvents.id, eventId), eq(invitationEvents.projectId, projectId)))
+    .where(
+      and(
+        eq(invitationEvents.id, eventId),
+        eq(invitationEvents.projectId, projectId),
+        hasActiveWebhook(db, projectId),
+      ),
+    )
     .returning({ id: invitationEvents.id });
-  return rows.length > 0;
+}
+
+/**
+ * True in SQL when `requeueEvent` applies: right after it, whether it did (it changes neither
+ * the event's project nor the webhook).
+ */
+export function requeueApplies(db: Db, projectId: string, eventId: string): SQL {
+  const event = db
+    .select({ one: sql`1` })
+    .from(invitationEvents)
+    .where(and(eq(invitationEvents.id, eventId), eq(invitationEvents.projectId, projectId)));
+  return and(exists(event), hasActiveWebhook(db, projectId)) as SQL;
 }

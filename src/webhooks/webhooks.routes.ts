@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, jsonResponse, pageQuery } from "../lib/openapi";
+import { errorResponses, IdempotencyKeyHeader, jsonResponse, pageQuery } from "../lib/openapi";
 import {
   WebhookCreateRequestSchema,
   WebhookDeliveryListSchema,
@@ -31,12 +31,13 @@ export const createWebhook = createRoute({
     'Sets this project\'s webhook: creates it (201), or replaces its URL and events and activates it (200). Replacing keeps the signing secret. The answer carries the `secret` (`whsec_…`).\n\nEvery status change of an invitation is then POSTed to `url` as `invitation.status_changed`, signed with `X-Zavu-Signature: t=<unix s>,v1=<hex HMAC-SHA256(secret, body)>,v2=<hex HMAC-SHA256(secret, "<t>.<body>")>`, and retried with exponential backoff until a 2xx or the last attempt. Every retry carries the same event `id`.',
   tags,
   security,
-  request: { body: jsonBody(WebhookCreateRequestSchema) },
+  request: { body: jsonBody(WebhookCreateRequestSchema), headers: IdempotencyKeyHeader },
   responses: {
     200: jsonResponse(WebhookSecretResponseSchema, "Webhook replaced (secret kept) and active."),
     201: jsonResponse(WebhookSecretResponseSchema, "Webhook created."),
     400: errorResponses[400],
     401: errorResponses[401],
+    409: errorResponses[409],
     413: errorResponses[413],
     415: errorResponses[415],
     422: errorResponses[422],
@@ -104,10 +105,12 @@ export const rotateWebhookSecret = createRoute({
     "Replaces the signing secret and returns the new one. Deliveries from now on are signed with it, retries of earlier events included.",
   tags,
   security,
+  request: { headers: IdempotencyKeyHeader },
   responses: {
     200: jsonResponse(WebhookSecretResponseSchema, "The webhook with its new secret."),
     401: errorResponses[401],
     404: errorResponses[404],
+    409: errorResponses[409],
     422: errorResponses[422],
     429: errorResponses[429],
   },
@@ -147,12 +150,14 @@ export const resendWebhookEvent = createRoute({
     params: z.object({
       eventId: z.string().openapi({ param: { name: "eventId", in: "path" }, example: "evt_0123abcd" }),
     }),
+    headers: IdempotencyKeyHeader,
   },
   responses: {
     202: jsonResponse(WebhookResendResponseSchema, "The event is queued."),
     400: errorResponses[400],
     401: errorResponses[401],
     404: errorResponses[404],
+    409: errorResponses[409],
     422: errorResponses[422],
     429: errorResponses[429],
   },

@@ -140,6 +140,9 @@ describe("Idempotency-Key", () => {
     for (const [path, method] of [
       ["/v1/invitations", "post"],
       ["/v1/invitations/{invitationId}/cancel", "post"],
+      ["/v1/invitations/webhook", "post"],
+      ["/v1/invitations/webhook/secret", "post"],
+      ["/v1/invitations/webhook/events/{eventId}/resend", "post"],
     ] as const) {
       const names = doc.paths[path]?.[method]?.parameters?.map((p) => `${p.in}:${p.name.toLowerCase()}`);
       expect(names).toContain("header:idempotency-key");

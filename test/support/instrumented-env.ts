@@ -17,8 +17,15 @@ export interface RemoteCall {
 export interface Faults {
   /** Added to every call before it is forwarded (ms), so concurrency shows as overlap. */
   latencyMs?: number;
-  /** Replaces a D1 call: return a promise to answer instead (throw to fail it). */
-  d1?: (call: { what: string; sql: string[] }) => Promise<unknown> | undefined;
+  /**
+   * Replaces a D1 call: return a promise to answer instead (throw to fail it). `forward` runs
+   * the call itself, so a fault can also do something first (a competing write) and then let it go.
+   */
+  d1?: (call: {
+    what: string;
+    sql: string[];
+    forward: () => Promise<unknown>;
+  }) => Promise<unknown> | undefined;
   /** Replaces a rate-limiter call. */
   rateLimiter?: () => Promise<unknown> | undefined;
 }
@@ -49,7 +56,7 @@ export function instrumentedEnv(faults: Faults = {}) {
     }
   }
   const d1 = (what: string, sql: string[], run: () => Promise<unknown>) =>
-    record("d1", what, () => faults.d1?.({ what, sql }) ?? run(), sql);
+    record("d1", what, () => faults.d1?.({ what, sql, forward: run }) ?? run(), sql);
 
   const statement = (inner: D1PreparedStatement, sql: string): D1PreparedStatement => {
     const wrapped = {
@@ -130,7 +137,15 @@ export function instrumentedApp(
   /** Called when the response is ready, before the request's waitUntil work is awaited. */
   onResponse?: () => void,
 ): InstrumentedCaller {
-  const app = createApp(options);
+  return callerOf(createApp(options), target, onResponse);
+}
+
+/** `app` (a test may add routes to it) called on `target`, like `instrumentedApp`. */
+export function callerOf(
+  app: ReturnType<typeof createApp>,
+  target: Env,
+  onResponse?: () => void,
+): InstrumentedCaller {
   return async (path, init = {}) => {
     const headers = new Headers(init.headers);
     if (init.apiKey) headers.set("Authorization", `Bearer ${init.apiKey}`);
@@ -144,8 +159,14 @@ export function instrumentedApp(
 
 /**
  * The webhook outbox dispatch (src/webhooks/outbox.ts), which a write's request starts in
- * waitUntil: not part of what the request itself waits for.
+ * waitUntil: not part of what the request itself waits for. Its claim is the UPDATE of
+ * `invitation_events` by a sub-select of due ids (a resend's own UPDATE names its one id).
  */
 export function isOutboxDispatch(call: RemoteCall): boolean {
-  return call.kind === "d1" && call.sql.some((q) => /^update "invitation_events"/i.test(q));
+  return (
+    call.kind === "d1" &&
+    call.sql.some((q) =>
+      /^update "invitation_events" .* where \("invitation_events"\."id" in \(select /i.test(q),
+    )
+  );
 }

@@ -238,17 +238,21 @@ describe("OpenAPI", () => {
       [
         "POST /v1/invitations/webhook",
         "createWebhook",
-        ["200", "201", "400", "401", "413", "415", "422", "429"],
+        ["200", "201", "400", "401", "409", "413", "415", "422", "429"],
       ],
       ["GET /v1/invitations/webhook", "getWebhook", ["200", "401", "429"]],
       ["PATCH /v1/invitations/webhook", "updateWebhook", ["200", "400", "401", "404", "413", "415", "429"]],
       ["DELETE /v1/invitations/webhook", "deleteWebhook", ["200", "401", "429"]],
-      ["POST /v1/invitations/webhook/secret", "rotateWebhookSecret", ["200", "401", "404", "422", "429"]],
+      [
+        "POST /v1/invitations/webhook/secret",
+        "rotateWebhookSecret",
+        ["200", "401", "404", "409", "422", "429"],
+      ],
       ["GET /v1/invitations/webhook/deliveries", "listWebhookDeliveries", ["200", "400", "401", "429"]],
       [
         "POST /v1/invitations/webhook/events/{eventId}/resend",
         "resendWebhookEvent",
-        ["202", "400", "401", "404", "422", "429"],
+        ["202", "400", "401", "404", "409", "422", "429"],
       ],
     ]);
     const paths = Object.keys(doc.paths);

@@ -3,7 +3,8 @@ import { inject } from "vitest";
 import { createDb } from "../../../src/db/client";
 import { type TransitionInput, transition } from "../../../src/invitations/lifecycle";
 import { dispatchPendingEvents } from "../../../src/webhooks/outbox";
-import { call, postJson } from "../../support/api";
+import { call, createInvitation, postJson } from "../../support/api";
+import { eventsOf } from "../../support/db";
 import type { RecordedRequest } from "./receiver-server";
 
 export type { RecordedRequest };
@@ -80,6 +81,16 @@ export async function configureWebhook(apiKey: string, url: string) {
   return (
     (await res.json()) as { webhook: { url: string; events: string[]; active: boolean; secret: string } }
   ).webhook;
+}
+
+/** An event of a cancelled invitation, made while the project had no webhook (not delivered). */
+export async function cancelledEvent(apiKey: string): Promise<string> {
+  const { id } = await createInvitation(apiKey);
+  const res = await call(`/v1/invitations/${id}/cancel`, { method: "POST", apiKey });
+  if (res.status !== 200) throw new Error(`cancel: ${res.status} ${await res.text()}`);
+  const [event] = await eventsOf(id);
+  if (!event) throw new Error("no event");
+  return event.id;
 }
 
 export function patchWebhook(apiKey: string, body: unknown) {

@@ -9,7 +9,8 @@
  * made back to back mean anything, hence the alternation and the medians.
  *
  * Options (environment): BENCH_SECONDS (default 5), BENCH_ALTERNATIONS (5),
- * BENCH_CONNECTIONS (10), BENCH_PORT (first of four ports, default 9300).
+ * BENCH_CONNECTIONS (10), BENCH_PORT (first of four ports, default 9300), BENCH_ENDPOINTS
+ * (create,get,list), BENCH_SERVICE_CONFIG (the service's wrangler config, for experiments).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -262,7 +263,7 @@ async function main(): Promise<void> {
   const key = await newApiKey(project.id, now, "bench");
   const service: Target = {
     name: "service",
-    config: path.join(ROOT, "wrangler.toml"),
+    config: path.resolve(ROOT, process.env.BENCH_SERVICE_CONFIG ?? "wrangler.toml"),
     port: PORT,
     state: path.join(STATE, "service"),
     headers: { Authorization: `Bearer ${key.apiKey}` },
@@ -297,7 +298,7 @@ async function main(): Promise<void> {
       for (const endpoint of ["create", "get", "list"] as const) await load(target, endpoint, 1); // warm-up
     }
 
-    const endpoints: Endpoint[] = ["create", "get", "list"];
+    const endpoints = (process.env.BENCH_ENDPOINTS ?? "create,get,list").split(",") as Endpoint[];
     const runs: Record<Endpoint, { service: Run; reference: Run }[]> = { create: [], get: [], list: [] };
     for (let round = 0; round < ALTERNATIONS; round++) {
       for (const endpoint of endpoints) {

@@ -51,7 +51,7 @@ export function createApp(options: AppOptions = {}) {
     const database = new RequestDatabase(databaseFor(c.env, c.req.raw), {
       replica,
       bookmark,
-      projectId: () => c.var.projectId,
+      projectId: () => c.get("projectId"),
       now: Date.now(),
     });
     c.set("database", database);
@@ -60,7 +60,7 @@ export function createApp(options: AppOptions = {}) {
     c.set("rateLimits", { ...rateLimitSettings(c.env), ...options.rateLimits });
     c.set("meta", options.meta ?? {});
     await next();
-    database.finish(c.var.projectId, Date.now());
+    database.finish(c.get("projectId"), Date.now());
     const latest = database.bookmark();
     if (latest !== null && encryptionKeys && c.req.path.startsWith("/v1/")) {
       c.res.headers.set(BOOKMARK_HEADER, await sealBookmark(encryptionKeys, latest));

@@ -1,5 +1,5 @@
 import { decryptSecret, encryptSecret } from "../lib/crypto";
-import { createDb, type Db } from "./client";
+import { createDb, type Db, requestDb } from "./client";
 
 /**
  * D1 read replication (docs/operations.md, "Read replicas"): every request runs on one D1
@@ -119,7 +119,7 @@ export class RequestDatabase {
       batch: <T>(statements: D1PreparedStatement[]) => current().batch<T>(statements),
     };
     this.raw = routed as unknown as D1Database;
-    this.db = createDb(routed as unknown as D1DatabaseSession);
+    this.db = requestDb(routed as unknown as D1DatabaseSession);
   }
 
   private moveToRecentWrite(projectId: string | undefined, now: number): void {
@@ -175,8 +175,23 @@ export class RequestDatabase {
  */
 export const BOOKMARK_HEADER = "X-D1-Bookmark";
 
+/**
+ * The last bookmark this isolate sealed, and its sealed form. Reads between two writes all end
+ * on the same bookmark, so most responses reuse it instead of paying an AES-GCM seal each.
+ * Sending the same ciphertext again only tells a client that nothing was written in between,
+ * which the bookmark itself says.
+ */
+let lastSealed: { keys: string; bookmark: string; sealed: Promise<string> } | undefined;
+
 export function sealBookmark(encryptionKeys: string, bookmark: string): Promise<string> {
-  return encryptSecret(encryptionKeys, bookmark);
+  if (lastSealed?.keys === encryptionKeys && lastSealed.bookmark === bookmark) return lastSealed.sealed;
+  const sealed = encryptSecret(encryptionKeys, bookmark);
+  const entry = { keys: encryptionKeys, bookmark, sealed };
+  lastSealed = entry;
+  sealed.catch(() => {
+    if (lastSealed === entry) lastSealed = undefined;
+  });
+  return sealed;
 }
 
 export async function openBookmark(

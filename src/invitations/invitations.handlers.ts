@@ -13,7 +13,7 @@ import {
   findInvitation,
   findInvitationStatement,
   insertInvitation,
-  listInvitationsQuery,
+  listInvitations as listInvitationRows,
   newInvitation,
 } from "./invitations.repository";
 import type * as routes from "./invitations.routes";
@@ -86,9 +86,9 @@ export const createInvitation: Handler<typeof routes.createInvitation> = async (
 
 export const getInvitation: Handler<typeof routes.getInvitation> = async (c) => {
   const config = readConfig(c.env, c.req.url);
-  const find = (db: Db) => findInvitation(db, c.var.projectId, c.req.valid("param").invitationId);
+  const find = (db: Db) => findInvitation(db, c.get("projectId"), c.req.valid("param").invitationId);
   // Not on a possibly lagging replica: ask the primary before a 404 (src/db/session.ts).
-  const row = (await find(c.var.db)) ?? (await c.var.database.onPrimaryIfStale(find));
+  const row = (await find(c.get("db"))) ?? (await c.get("database").onPrimaryIfStale(find));
   if (!row) throw notFound();
   return c.json({ invitation: await serializeInvitation(row, { ...config, now: c.get("now")() }) }, 200);
 };
@@ -104,7 +104,7 @@ export const listInvitations: Handler<typeof routes.listInvitations> = async (c)
   const projectId = c.get("projectId");
   const now = c.get("now")();
   const after = cursor === undefined ? undefined : await decodeCursor(config.tokenHashKey, projectId, cursor);
-  const rows = await listInvitationsQuery(c.get("db"), { projectId, status, after, limit, now });
+  const rows = await listInvitationRows(c.get("db"), { projectId, status, after, limit, now });
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   const nextCursor =

@@ -1,5 +1,17 @@
-import { and, desc, eq, exists, getTableColumns, inArray, lte, or, type SQL, sql } from "drizzle-orm";
-import type { Db } from "../db/client";
+import {
+  and,
+  desc,
+  eq,
+  exists,
+  fillPlaceholders,
+  getTableColumns,
+  inArray,
+  lte,
+  or,
+  type SQL,
+  sql,
+} from "drizzle-orm";
+import { type Db, preparedOnce } from "../db/client";
 import {
   type InvitationRow,
   type InvitationStatus,
@@ -151,26 +163,9 @@ export async function findInvitation(
   return prepared.find(db).get({ id, projectId });
 }
 
-/**
- * The hottest statements, built once per client (drizzle otherwise rebuilds the SQL of a query
- * on every call) and run with placeholders filled in. Each is built only when first used: a
- * request's client is its own D1 session (src/db/session.ts), and preparing the insert on a
- * read-only request would mark that session as a writer.
- */
-function memo<T>(build: (db: Db) => T): (db: Db) => T {
-  const byDb = new WeakMap<Db, T>();
-  return (db) => {
-    let value = byDb.get(db);
-    if (value === undefined) {
-      value = build(db);
-      byDb.set(db, value);
-    }
-    return value;
-  };
-}
-
+/** The hottest statements, built once per isolate and run on each request's client. */
 const prepared = {
-  find: memo((db) =>
+  find: preparedOnce((db) =>
     db
       .select()
       .from(invitations)
@@ -183,7 +178,7 @@ const prepared = {
       .limit(1)
       .prepare(),
   ),
-  insert: memo((db) => {
+  insert: preparedOnce((db) => {
     const columns = Object.keys(getTableColumns(invitations)) as (keyof InvitationRow)[];
     const placeholders = Object.fromEntries(columns.map((name) => [name, sql.placeholder(name)]));
     // Filled as SQL text, not through the JSON column's encoder, which would store NULL as 'null'.
@@ -204,47 +199,98 @@ export function findInvitationStatement(db: Db, projectId: string, id: string) {
     .limit(1);
 }
 
-/** The `status` filter as readers see it: expiry by time counts as `expired`. */
-export function statusCondition(status: InvitationStatus, now: number): SQL | undefined {
-  if (status === "expired") {
-    return or(
-      eq(invitations.status, "expired"),
-      and(inArray(invitations.status, [...OPEN_STATUSES]), lte(invitations.expiresAt, now)),
-    );
+/**
+ * How a `status` filter reads, with placeholders (`now`, `status`): expiry by time counts as
+ * `expired`. Unary `+` keeps SQLite from choosing the sweep's (status, expires_at) index, which
+ * spans every project and would need a sort: the page must come in (created_at, id) index order.
+ */
+type StatusFilter = "any" | "expired" | "open" | "closed";
+
+function statusFilter(status: InvitationStatus | undefined): StatusFilter {
+  if (status === undefined) return "any";
+  if (status === "expired") return "expired";
+  return isOpen(status) ? "open" : "closed";
+}
+
+function statusCondition(filter: StatusFilter): SQL | undefined {
+  const now = sql.placeholder("now");
+  switch (filter) {
+    case "any":
+      return undefined;
+    case "expired":
+      return or(
+        eq(invitations.status, "expired"),
+        and(inArray(invitations.status, [...OPEN_STATUSES]), lte(invitations.expiresAt, now)),
+      );
+    case "open":
+      return and(eq(invitations.status, sql.placeholder("status")), sql`+${invitations.expiresAt} > ${now}`);
+    case "closed":
+      return eq(invitations.status, sql.placeholder("status"));
   }
-  // Unary `+` keeps SQLite from choosing the sweep's (status, expires_at) index, which spans
-  // every project and would need a sort: the page must come in (created_at, id) index order.
-  if (isOpen(status)) return and(eq(invitations.status, status), sql`+${invitations.expiresAt} > ${now}`);
-  return eq(invitations.status, status);
+}
+
+/** The list query of each status filter, first page or after a cursor, each prepared once. */
+const listQueries = new Map<string, ReturnType<typeof prepareList>>();
+
+function prepareList(filter: StatusFilter, paged: boolean) {
+  return preparedOnce((db) =>
+    db
+      .select()
+      .from(invitations)
+      .where(
+        and(
+          eq(invitations.projectId, sql.placeholder("projectId")),
+          statusCondition(filter),
+          paged
+            ? sql`(${invitations.createdAt}, ${invitations.id}) < (${sql.placeholder("afterCreatedAt")}, ${sql.placeholder("afterId")})`
+            : undefined,
+        ),
+      )
+      .orderBy(desc(invitations.createdAt), desc(invitations.id))
+      .limit(sql.placeholder("limit"))
+      .prepare(),
+  );
+}
+
+interface ListOptions {
+  projectId: string;
+  status?: InvitationStatus;
+  after?: CursorPosition;
+  limit: number;
+  now: number;
+}
+
+function listPlan(options: ListOptions) {
+  const filter = statusFilter(options.status);
+  const key = `${filter}:${options.after !== undefined}`;
+  let query = listQueries.get(key);
+  if (!query) {
+    query = prepareList(filter, options.after !== undefined);
+    listQueries.set(key, query);
+  }
+  const values = {
+    projectId: options.projectId,
+    status: options.status,
+    now: options.now,
+    afterCreatedAt: options.after?.createdAt,
+    afterId: options.after?.id,
+    limit: options.limit + 1,
+  };
+  return { query, values };
 }
 
 /**
  * One newest-first page by keyset on `(created_at, id)`: an index seek, whatever the depth.
  * Fetches one row more than asked to know whether another page exists.
  */
-export function listInvitationsQuery(
-  db: Db,
-  options: {
-    projectId: string;
-    status?: InvitationStatus;
-    after?: CursorPosition;
-    limit: number;
-    now: number;
-  },
-) {
-  const { after } = options;
-  return db
-    .select()
-    .from(invitations)
-    .where(
-      and(
-        eq(invitations.projectId, options.projectId),
-        options.status === undefined ? undefined : statusCondition(options.status, options.now),
-        after === undefined
-          ? undefined
-          : sql`(${invitations.createdAt}, ${invitations.id}) < (${after.createdAt}, ${after.id})`,
-      ),
-    )
-    .orderBy(desc(invitations.createdAt), desc(invitations.id))
-    .limit(options.limit + 1);
+export function listInvitations(db: Db, options: ListOptions): Promise<InvitationRow[]> {
+  const { query, values } = listPlan(options);
+  return query(db).all(values);
+}
+
+/** The SQL and parameters `listInvitations` runs, for EXPLAIN QUERY PLAN (tests, scale runs). */
+export function listInvitationsSql(db: Db, options: ListOptions): { sql: string; params: unknown[] } {
+  const { query, values } = listPlan(options);
+  const { sql: text, params } = query(db).getQuery();
+  return { sql: text, params: fillPlaceholders(params, values) };
 }

@@ -31,10 +31,10 @@ export const invitePage = createRouter().openapi(invitePageRoute, async (c) => {
   const asHtml = wantsHtml(c.req.header("Accept"));
   const language = chooseLanguage(c.req.header("Accept-Language"));
   const config = readConfig(c.env, c.req.url);
-  const now = c.var.now();
+  const now = c.get("now")();
   const nonce = newNonce();
 
-  const found = await findByToken(c.var.db, config.tokenHashKey, c.req.valid("param").token);
+  const found = await findByToken(c.get("db"), config.tokenHashKey, c.req.valid("param").token);
   if (!found) {
     if (!asHtml) throw new ApiError("not_found", "No invitation for this link");
     return c.html(notFoundPage(language, nonce), 404, pageHeaders("static", nonce));

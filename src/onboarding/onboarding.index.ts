@@ -21,17 +21,17 @@ const DEFAULT_WAIT_MS = 30_000;
 
 async function load(c: Context<AppEnv>, token: string): Promise<Flow> {
   const config = readConfig(c.env, c.req.url);
-  const found = await findByToken(c.var.db, config.tokenHashKey, token);
+  const found = await findByToken(c.get("db"), config.tokenHashKey, token);
   if (!found) throw new ApiError("not_found", "No invitation for this link");
   return {
-    db: c.var.db,
-    d1: c.var.database.raw,
+    db: c.get("db"),
+    d1: c.get("database").raw,
     env: c.env,
-    now: c.var.now(),
-    clock: c.var.now,
+    now: c.get("now")(),
+    clock: c.get("now"),
     encryptionKeys: config.encryptionKeys,
-    meta: c.var.meta,
-    requestId: c.var.requestId,
+    meta: c.get("meta"),
+    requestId: c.get("requestId"),
     found,
   };
 }

@@ -13,7 +13,7 @@ type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 const DEFAULT_PAGE_SIZE = 50;
 
 const getSender: Handler<typeof routes.getSender> = async (c) => {
-  const row = await findSender(c.var.db, c.var.projectId, c.req.valid("param").senderId);
+  const row = await findSender(c.get("db"), c.get("projectId"), c.req.valid("param").senderId);
   // Also for another project's sender: its existence is not revealed.
   if (!row) throw new ApiError("not_found", "No sender with this id");
   return c.json(serializeSender(row), 200);
@@ -22,10 +22,10 @@ const getSender: Handler<typeof routes.getSender> = async (c) => {
 const listSenders: Handler<typeof routes.listSenders> = async (c) => {
   const { tokenHashKey } = readConfig(c.env, c.req.url);
   const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid("query");
-  const projectId = c.var.projectId;
+  const projectId = c.get("projectId");
   const after =
     cursor === undefined ? undefined : await decodeCursor(tokenHashKey, projectId, cursor, "senders");
-  const rows = await listSendersQuery(c.var.db, { projectId, after, limit });
+  const rows = await listSendersQuery(c.get("db"), { projectId, after, limit });
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   const nextCursor =

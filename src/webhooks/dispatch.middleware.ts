@@ -11,7 +11,7 @@ import { dispatchPendingEvents } from "./outbox";
  */
 export const dispatchOutboxAfterResponse = createMiddleware<AppEnv>(async (c, next) => {
   await next();
-  if (!c.var.database?.mayHaveQueuedEvents) return;
+  if (!c.get("database")?.mayHaveQueuedEvents) return;
   let waitUntil: (promise: Promise<unknown>) => void;
   try {
     const ctx = c.executionCtx;
@@ -19,5 +19,5 @@ export const dispatchOutboxAfterResponse = createMiddleware<AppEnv>(async (c, ne
   } catch {
     return; // no execution context (app.request in a script): the cron dispatches
   }
-  waitUntil(dispatchPendingEvents(c.env, c.var.now()));
+  waitUntil(dispatchPendingEvents(c.env, c.get("now")()));
 });

@@ -51,7 +51,7 @@ export const createWebhook: Handler<typeof routes.createWebhook> = claimsItsOwnI
   checkUrl(c.env, input.url);
   const { encryptionKeys } = readConfig(c.env, c.req.url);
   const { db, projectId } = c.var;
-  const now = c.var.now();
+  const now = c.get("now")();
   const { secret, sealed } = await newSecret(encryptionKeys);
   return writeAndAnswer(c, {
     write: [repository.upsertWebhook(db, projectId, input, sealed, now)],
@@ -77,20 +77,20 @@ export const createWebhook: Handler<typeof routes.createWebhook> = claimsItsOwnI
 });
 
 export const getWebhook: Handler<typeof routes.getWebhook> = async (c) => {
-  const [row] = await repository.findWebhook(c.var.db, c.var.projectId);
+  const [row] = await repository.findWebhook(c.get("db"), c.get("projectId"));
   return c.json({ webhook: row ? serialize(row) : null }, 200);
 };
 
 export const updateWebhook: Handler<typeof routes.updateWebhook> = async (c) => {
   const changes = c.req.valid("json");
   checkUrl(c.env, changes.url);
-  const row = await repository.updateWebhook(c.var.db, c.var.projectId, changes, c.var.now());
+  const row = await repository.updateWebhook(c.get("db"), c.get("projectId"), changes, c.get("now")());
   if (!row) throw noWebhook();
   return c.json({ webhook: serialize(row) }, 200);
 };
 
 export const deleteWebhook: Handler<typeof routes.deleteWebhook> = async (c) => {
-  await repository.deleteWebhook(c.var.db, c.var.projectId);
+  await repository.deleteWebhook(c.get("db"), c.get("projectId"));
   return c.json({ webhook: null }, 200);
 };
 
@@ -99,7 +99,7 @@ export const rotateWebhookSecret: Handler<typeof routes.rotateWebhookSecret> = c
   async (c) => {
     const { encryptionKeys } = readConfig(c.env, c.req.url);
     const { db, projectId } = c.var;
-    const now = c.var.now();
+    const now = c.get("now")();
     const { secret, sealed } = await newSecret(encryptionKeys);
     return writeAndAnswer(c, {
       write: [repository.rotateWebhookSecret(db, projectId, sealed, now)],
@@ -121,9 +121,9 @@ export const rotateWebhookSecret: Handler<typeof routes.rotateWebhookSecret> = c
 export const listWebhookDeliveries: Handler<typeof routes.listWebhookDeliveries> = async (c) => {
   const { tokenHashKey } = readConfig(c.env, c.req.url);
   const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid("query");
-  const projectId = c.var.projectId;
+  const projectId = c.get("projectId");
   const after = cursor === undefined ? undefined : await decodeCursor(tokenHashKey, projectId, cursor);
-  const rows = await repository.listDeliveries(c.var.db, projectId, after, limit);
+  const rows = await repository.listDeliveries(c.get("db"), projectId, after, limit);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   const nextCursor =

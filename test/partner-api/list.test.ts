@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { INVITATION_STATUSES, type InvitationStatus } from "../../src/db/schema";
-import { listInvitationsQuery } from "../../src/invitations/invitations.repository";
+import { listInvitationsSql } from "../../src/invitations/invitations.repository";
 import { call, createInvitation, createProject, expectError } from "../support/api";
 import { callAt, createAt } from "./support/clock";
 import { bulkInsertInvitations, setExpiresAt, setStatus } from "./support/db";
@@ -286,7 +286,7 @@ describe("GET /v1/invitations", () => {
     expect(walkMs).toBeLessThan(30_000);
   }, 90_000);
 
-  describe("query plans (EXPLAIN QUERY PLAN of listInvitationsQuery)", () => {
+  describe("query plans (EXPLAIN QUERY PLAN of listInvitationsSql)", () => {
     const variants = [undefined, ...INVITATION_STATUSES].flatMap((status) => [
       { status, after: undefined },
       { status, after: { createdAt: Date.now(), id: "inv_zzzzzzzzzzzzzzzzzzzzzzzz" } },
@@ -296,13 +296,13 @@ describe("GET /v1/invitations", () => {
       "status $status, cursor $after: an index of invitations, no sort",
       async ({ status, after }) => {
         const { projectId } = await createProject();
-        const query = listInvitationsQuery(createDb(env.DB), {
+        const query = listInvitationsSql(createDb(env.DB), {
           projectId,
           status,
           after,
           limit: 50,
           now: Date.now(),
-        }).toSQL();
+        });
         const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query.sql}`)
           .bind(...query.params)
           .all<{ detail: string }>();

@@ -3,7 +3,7 @@ import { beforeAll, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import type { InvitationStatus } from "../../src/db/schema";
 import { encodeCursor } from "../../src/invitations/cursor";
-import { listInvitationsQuery } from "../../src/invitations/invitations.repository";
+import { listInvitationsSql } from "../../src/invitations/invitations.repository";
 import { createInvitation, createProject, type TestProject } from "../support/api";
 import { appWith } from "../support/app";
 import { cloneInvitations } from "./fill";
@@ -68,12 +68,12 @@ async function positionAt(depth: number, status?: InvitationStatus) {
 
 /** Rows D1 reads to run the exact query the list handler runs. */
 async function rowsRead(options: { status?: InvitationStatus; after?: { createdAt: number; id: string } }) {
-  const query = listInvitationsQuery(createDb(env.DB), {
+  const query = listInvitationsSql(createDb(env.DB), {
     projectId: project.projectId,
     limit: PAGE,
     now: Date.now(),
     ...options,
-  }).toSQL();
+  });
   const { meta, results } = await env.DB.prepare(query.sql)
     .bind(...query.params)
     .all();

@@ -48,6 +48,11 @@ export function placeholdersLeft(env: string): string[] {
   }
   const base = String(config.vars.INVITE_BASE_URL ?? "");
   if (base.includes(PLACEHOLDER_HOST)) left.push(`env.${env}: vars.INVITE_BASE_URL ${base}`);
+  // The platform's invocation records store each request's URL, and an invite link's URL is
+  // its token (docs/security.md): a deployed Worker must not have them.
+  if (config.observability?.logs?.invocation_logs !== false) {
+    left.push(`env.${env}: observability.logs.invocation_logs must be false (URLs carry invite tokens)`);
+  }
   for (const name of META_VARS) {
     if (!String(config.vars[name] ?? ""))
       left.push(`env.${env}: vars.${name} (empty: Meta is off, test mode only)`);

@@ -59,14 +59,14 @@ interface D1Prepared {
 
 /**
  * A prepared query built once per isolate and run on each request's own client. drizzle builds
- * a query's SQL on every call (about 0.1 ms of CPU for a plain select, measured in
- * .micro-style runs under Node), and each request has its own client (its D1 session,
- * src/db/session.ts), so a query prepared per client would be rebuilt on every request. The
- * query is prepared once on a client that runs nothing, and each call gets a view of it whose
- * statement is the same SQL prepared on `db`'s client: retries, session routing and the
- * write tracking of src/db/session.ts all apply. A D1 prepared query runs its `stmt` field
- * (drizzle-orm/d1/session.js, pinned in package.json); test/db/prepared-once.test.ts fails if
- * that stops being so.
+ * a query's SQL on every call (about 0.1 ms of CPU for a plain select, measured under Node),
+ * and each request has its own client (its D1 session, src/db/session.ts), so a query
+ * prepared per client would be rebuilt on every request. The query is prepared once on a
+ * client that runs nothing, and each call gets a view of it whose statement is the same SQL
+ * prepared on `db`'s client: retries, session routing and the write tracking of
+ * src/db/session.ts all apply. A D1 prepared query runs its `stmt` field
+ * (drizzle-orm/d1/session.js, pinned in package.json); test/request-path/prepared-once.test.ts
+ * fails if that stops being so.
  */
 export function preparedOnce<P extends D1Prepared>(build: (db: Db) => P): (db: Db) => P {
   let template: P | undefined;

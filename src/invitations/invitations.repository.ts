@@ -199,11 +199,7 @@ export function findInvitationStatement(db: Db, projectId: string, id: string) {
     .limit(1);
 }
 
-/**
- * How a `status` filter reads, with placeholders (`now`, `status`): expiry by time counts as
- * `expired`. Unary `+` keeps SQLite from choosing the sweep's (status, expires_at) index, which
- * spans every project and would need a sort: the page must come in (created_at, id) index order.
- */
+/** The shapes a list's `status` filter takes; each has its own prepared query. */
 type StatusFilter = "any" | "expired" | "open" | "closed";
 
 function statusFilter(status: InvitationStatus | undefined): StatusFilter {
@@ -212,6 +208,10 @@ function statusFilter(status: InvitationStatus | undefined): StatusFilter {
   return isOpen(status) ? "open" : "closed";
 }
 
+/**
+ * The `status` filter as readers see it, with placeholders (`now`, `status`): expiry by time
+ * counts as `expired`.
+ */
 function statusCondition(filter: StatusFilter): SQL | undefined {
   const now = sql.placeholder("now");
   switch (filter) {
@@ -223,6 +223,8 @@ function statusCondition(filter: StatusFilter): SQL | undefined {
         and(inArray(invitations.status, [...OPEN_STATUSES]), lte(invitations.expiresAt, now)),
       );
     case "open":
+      // Unary `+` keeps SQLite from choosing the sweep's (status, expires_at) index, which spans
+      // every project and would need a sort: the page must come in (created_at, id) index order.
       return and(eq(invitations.status, sql.placeholder("status")), sql`+${invitations.expiresAt} > ${now}`);
     case "closed":
       return eq(invitations.status, sql.placeholder("status"));

@@ -2,6 +2,8 @@
 # Smoke test of `npm run dev` on a fresh local state: migrations applied, a development key
 # printed, the API answering a create with it, the docs served. Used by .ci/run.
 set -euo pipefail
+# Pipes from curl end in `grep >/dev/null`, not `grep -q`: -q stops reading at the first match,
+# and under pipefail curl then fails with a write error (exit 23) when the page is still coming.
 cd "$(dirname "$0")/.."
 port="${SMOKE_PORT:-8791}"
 log="$(mktemp)"
@@ -31,7 +33,7 @@ if [ "$status" != 201 ]; then
   echo "smoke: create answered $status"; cat /tmp/smoke-create.json; cat "$log"; exit 1
 fi
 grep -q '"status":"pending"' /tmp/smoke-create.json
-curl -sf "http://localhost:$port/docs" | grep -q "/openapi.json"
+curl -sf "http://localhost:$port/docs" | grep "/openapi.json" >/dev/null
 
 # The operator CLI against the same local D1, its keys used over HTTP.
 json_field() { node -e 'process.stdout.write(String(JSON.parse(require("fs").readFileSync(0, "utf8"))[process.argv[1]]))' "$1"; }
@@ -58,7 +60,7 @@ if [ "$status" != 401 ] || [ $((SECONDS - revoked_at)) -gt 32 ]; then
   echo "smoke: a revoked key answered $status $((SECONDS - revoked_at)) s after its revocation, not 401 within the 30 s key cache"; exit 1
 fi
 # The docs' Scalar bundle: a static asset npm run dev generated into public/, not a CDN's.
-curl -sf "http://localhost:$port/docs" | grep -q 'src="/docs/scalar.js"'
+curl -sf "http://localhost:$port/docs" | grep 'src="/docs/scalar.js"' >/dev/null
 curl -sf -o /dev/null "http://localhost:$port/docs/scalar.js"
 
 # The client's side in test mode (npm run dev has no META_APP_ID): the link's page offers the
@@ -66,7 +68,7 @@ curl -sf -o /dev/null "http://localhost:$port/docs/scalar.js"
 # API shows the completed invitation and its sender.
 token="$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync("/tmp/smoke-create.json","utf8")).invitation.token)')"
 inv_id="$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync("/tmp/smoke-create.json","utf8")).invitation.id)')"
-curl -sf -H "Accept: text/html" "http://localhost:$port/invite/$token" | grep -q "Simulate success"
+curl -sf -H "Accept: text/html" "http://localhost:$port/invite/$token" | grep "Simulate success" >/dev/null
 flow() { curl -s -o /tmp/smoke-flow.json -w '%{http_code}' -X POST "http://localhost:$port/invite/$token/$1" -H "Content-Type: application/json" -d "$2"; }
 for step in "start|{}" "complete|{\"code\": \"fake.ok.smoke$RANDOM\", \"event\": \"FINISH\"}"; do
   status="$(flow "${step%%|*}" "${step#*|}")"
@@ -75,5 +77,5 @@ done
 curl -sf "http://localhost:$port/v1/invitations/$inv_id" -H "Authorization: Bearer $key" > /tmp/smoke-done.json
 grep -q '"status":"completed"' /tmp/smoke-done.json
 sender="$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync("/tmp/smoke-done.json","utf8")).invitation.senderId)')"
-curl -sf "http://localhost:$port/v1/senders/$sender" -H "Authorization: Bearer $key" | grep -q '"channels":\["whatsapp"\]'
+curl -sf "http://localhost:$port/v1/senders/$sender" -H "Authorization: Bearer $key" | grep '"channels":\["whatsapp"\]' >/dev/null
 echo "smoke: npm run dev served the API on local D1 with a printed key; the admin CLI made a working project, phone number and revocation; a test-mode link completed and made a sender"

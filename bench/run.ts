@@ -1,15 +1,20 @@
 /**
  * `npm run bench` (not part of `npm test`): the service against a framework-free reference
- * Worker (bench/reference), both under `wrangler dev` on this machine, alternating, with the
+ * Worker (bench/reference), all under `wrangler dev` on this machine, alternating, with the
  * rate limits lifted through their vars. For create, get and list: throughput, p50 and p99
  * latency, and workerd CPU time per request (from /proc, before and after each run). Prints
  * the medians of the per-alternation ratios and writes them to bench/results.md.
+ *
+ * Two baselines run in each alternation: the reference as issue 9 defines it (no log line),
+ * and the same reference writing the service's one request line per request (LOG_REQUESTS).
+ * The second isolates what that one console call costs under `wrangler dev` from what the
+ * framework and the service's other work cost.
  *
  * Throughput under wrangler swings a lot between runs on a shared machine: only ratios of runs
  * made back to back mean anything, hence the alternation and the medians.
  *
  * Options (environment): BENCH_SECONDS (default 5), BENCH_ALTERNATIONS (5),
- * BENCH_CONNECTIONS (10), BENCH_PORT (first of four ports, default 9300), BENCH_ENDPOINTS
+ * BENCH_CONNECTIONS (10), BENCH_PORT (first of six ports, default 9300), BENCH_ENDPOINTS
  * (create,get,list), BENCH_SERVICE_CONFIG (the service's wrangler config, for experiments).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -38,7 +43,7 @@ const CREATE_BODY = JSON.stringify({
 });
 
 interface Target {
-  name: "service" | "reference";
+  name: "service" | "reference" | "reference-log";
   config: string;
   port: number;
   state: string;
@@ -94,7 +99,7 @@ async function start(target: Target, vars: Record<string, string>, seed: string)
       "--port",
       String(target.port),
       "--inspector-port",
-      String(target.port + 2),
+      String(target.port + 3),
       "--persist-to",
       target.state,
       "--env-file",
@@ -275,7 +280,13 @@ async function main(): Promise<void> {
     state: path.join(STATE, "reference"),
     headers: {},
   };
-  const targets = [service, reference];
+  const referenceLog: Target = {
+    ...reference,
+    name: "reference-log",
+    port: PORT + 2,
+    state: path.join(STATE, "reference-log"),
+  };
+  const targets = [service, reference, referenceLog];
   const stop = () => {
     for (const t of targets) t.process?.kill("SIGTERM");
   };
@@ -284,13 +295,13 @@ async function main(): Promise<void> {
     process.exit(130);
   });
   try {
-    // Rate limits lifted: counted as usual, never reached.
     const projectRow = `INSERT INTO projects (id, name, created_at) VALUES ('${project.id}', 'Bench', ${now});`;
     const keyRow = `INSERT INTO api_keys (id, project_id, key_hash, key_prefix, name, created_at) VALUES ('${key.row.id}', '${project.id}', '${key.row.keyHash}', '${key.row.keyPrefix}', 'bench', ${now});`;
     // Rate limits lifted: counted as usual, never reached.
     const lifted = { RATE_LIMIT_PER_MINUTE: "1000000000", RATE_LIMIT_PER_ADDRESS_PER_MINUTE: "1000000000" };
     await start(service, { ...vars, ...lifted }, projectRow + keyRow);
     await start(reference, { ...vars, PROJECT_ID: project.id }, projectRow);
+    await start(referenceLog, { ...vars, PROJECT_ID: project.id, LOG_REQUESTS: "1" }, projectRow);
     for (const target of targets) {
       const created = await call(target, "create");
       if (created.status !== 201) throw new Error(`${target.name}: ${created.status} ${created.text}`);
@@ -299,18 +310,22 @@ async function main(): Promise<void> {
     }
 
     const endpoints = (process.env.BENCH_ENDPOINTS ?? "create,get,list").split(",") as Endpoint[];
-    const runs: Record<Endpoint, { service: Run; reference: Run }[]> = { create: [], get: [], list: [] };
+    type Round = Record<Target["name"], Run>;
+    const runs: Record<Endpoint, Round[]> = { create: [], get: [], list: [] };
     for (let round = 0; round < ALTERNATIONS; round++) {
       for (const endpoint of endpoints) {
-        // Alternate who goes first, so neither always runs on a warmer or quieter machine.
-        const order = round % 2 === 0 ? [service, reference] : [reference, service];
-        const result: Partial<Record<Target["name"], Run>> = {};
+        // Rotate who goes first, so none always runs on a warmer or quieter machine.
+        const order = targets.map((_, i) => targets[(i + round) % targets.length] as Target);
+        const result: Partial<Round> = {};
         for (const target of order) result[target.name] = await load(target, endpoint, SECONDS);
-        runs[endpoint].push(result as { service: Run; reference: Run });
-        const s = result.service as Run;
-        const r = result.reference as Run;
+        runs[endpoint].push(result as Round);
         console.error(
-          `round ${round + 1} ${endpoint}: service ${s.rps.toFixed(0)}/s ${s.cpuPerRequest.toFixed(2)} ms CPU; reference ${r.rps.toFixed(0)}/s ${r.cpuPerRequest.toFixed(2)} ms CPU`,
+          `round ${round + 1} ${endpoint}: ${targets
+            .map((t) => {
+              const r = result[t.name] as Run;
+              return `${t.name} ${r.rps.toFixed(0)}/s ${r.cpuPerRequest.toFixed(2)} ms CPU`;
+            })
+            .join("; ")}`,
         );
       }
     }
@@ -318,20 +333,24 @@ async function main(): Promise<void> {
     const lines = [
       `# npm run bench: the service vs the framework-free reference Worker`,
       "",
-      `${new Date().toISOString()}; wrangler dev (local D1), ${CONNECTIONS} connections, ${ALTERNATIONS} alternations of ${SECONDS} s runs per Worker and endpoint; medians of the per-alternation ratios (service / reference), absolute medians beside.`,
+      `${new Date().toISOString()}; wrangler dev (local D1), ${CONNECTIONS} connections, ${ALTERNATIONS} alternations of ${SECONDS} s runs per Worker and endpoint; medians of the per-alternation ratios (service / baseline), absolute medians beside.`,
       "",
-      "| endpoint | throughput ratio | p50 ratio | p99 ratio | workerd CPU/request ratio | service req/s | reference req/s | service p50 / p99 ms | reference p50 / p99 ms | service CPU ms/req | reference CPU ms/req |",
-      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+      "Baselines: `reference` is issue 9's framework-free Worker (no log line); `reference-log` is the same Worker writing the service's one request line per request.",
+      "",
+      "| endpoint | baseline | throughput ratio | p50 ratio | p99 ratio | workerd CPU/request ratio | service req/s | baseline req/s | service p50 / p99 ms | baseline p50 / p99 ms | service CPU ms/req | baseline CPU ms/req |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ];
     for (const endpoint of endpoints) {
       const rs = runs[endpoint];
-      const ratio = (f: (r: Run) => number) =>
-        median(rs.map((x) => f(x.service) / f(x.reference))).toFixed(2);
-      const abs = (who: "service" | "reference", f: (r: Run) => number, digits = 1) =>
-        median(rs.map((x) => f(x[who]))).toFixed(digits);
-      lines.push(
-        `| ${endpoint} | ${ratio((r) => r.rps)}x | ${ratio((r) => r.p50)}x | ${ratio((r) => r.p99)}x | ${ratio((r) => r.cpuPerRequest)}x | ${abs("service", (r) => r.rps, 0)} | ${abs("reference", (r) => r.rps, 0)} | ${abs("service", (r) => r.p50)} / ${abs("service", (r) => r.p99)} | ${abs("reference", (r) => r.p50)} / ${abs("reference", (r) => r.p99)} | ${abs("service", (r) => r.cpuPerRequest, 2)} | ${abs("reference", (r) => r.cpuPerRequest, 2)} |`,
-      );
+      for (const baseline of ["reference", "reference-log"] as const) {
+        const ratio = (f: (r: Run) => number) =>
+          median(rs.map((x) => f(x.service) / f(x[baseline]))).toFixed(2);
+        const abs = (who: Target["name"], f: (r: Run) => number, digits = 1) =>
+          median(rs.map((x) => f(x[who]))).toFixed(digits);
+        lines.push(
+          `| ${endpoint} | ${baseline} | ${ratio((r) => r.rps)}x | ${ratio((r) => r.p50)}x | ${ratio((r) => r.p99)}x | ${ratio((r) => r.cpuPerRequest)}x | ${abs("service", (r) => r.rps, 0)} | ${abs(baseline, (r) => r.rps, 0)} | ${abs("service", (r) => r.p50)} / ${abs("service", (r) => r.p99)} | ${abs(baseline, (r) => r.p50)} / ${abs(baseline, (r) => r.p99)} | ${abs("service", (r) => r.cpuPerRequest, 2)} | ${abs(baseline, (r) => r.cpuPerRequest, 2)} |`,
+        );
+      }
     }
     const table = `${lines.join("\n")}\n`;
     console.log(table);

@@ -3,7 +3,9 @@
  * It parses and validates the same create body by hand, mints the token the same way (random,
  * HMAC-SHA-256 for lookup, AES-256-GCM at rest), does one INSERT of an invitation row into D1
  * and answers the same JSON. Get and list: one SELECT each, tokens decrypted, the same JSON.
- * No auth, no rate limit, no idempotency, no logs. Not deployed; not part of the service.
+ * No auth, no rate limit, no idempotency. No logs, unless `LOG_REQUESTS` is "1": then one
+ * request line per request, the service's own (src/middleware/observability.ts), which tells
+ * what that one console call costs under `wrangler dev`. Not deployed; not part of the service.
  */
 
 interface Env {
@@ -11,6 +13,7 @@ interface Env {
   TOKEN_HASH_KEY: string;
   ENCRYPTION_KEYS: string;
   PROJECT_ID: string;
+  LOG_REQUESTS?: string;
 }
 
 const encoder = new TextEncoder();
@@ -209,30 +212,56 @@ async function create(request: Request, env: Env, url: URL): Promise<Response> {
   return json({ invitation: invitation(row, token, url) }, 201);
 }
 
+async function route(request: Request, env: Env): Promise<Response> {
+  const url = new URL(request.url);
+  if (url.pathname === "/v1/invitations" && request.method === "POST") return create(request, env, url);
+  if (url.pathname === "/v1/invitations" && request.method === "GET") {
+    const { results } = await env.DB.prepare(
+      "SELECT * FROM invitations WHERE project_id = ? ORDER BY created_at DESC, id DESC LIMIT 51",
+    )
+      .bind(env.PROJECT_ID)
+      .all<Row>();
+    const page = results.slice(0, 50);
+    const items = await Promise.all(
+      page.map(async (row) => invitation(row, await decrypt(env, row.token_ciphertext), url)),
+    );
+    return json({ items, nextCursor: results.length > 50 ? "next" : null }, 200);
+  }
+  const match = /^\/v1\/invitations\/([^/]+)$/.exec(url.pathname);
+  if (match && request.method === "GET") {
+    const row = await env.DB.prepare("SELECT * FROM invitations WHERE id = ? AND project_id = ? LIMIT 1")
+      .bind(match[1], env.PROJECT_ID)
+      .first<Row>();
+    if (!row) return json({ code: "not_found", message: "No invitation with this id" }, 404);
+    return json({ invitation: invitation(row, await decrypt(env, row.token_ciphertext), url) }, 200);
+  }
+  return json({ code: "not_found", message: "No route" }, 404);
+}
+
+/** The service's request line: the same fields, the same single console call. */
+async function logged(request: Request, env: Env): Promise<Response> {
+  const started = performance.now();
+  const requestId = crypto.randomUUID();
+  const response = await route(request, env);
+  const path = new URL(request.url).pathname;
+  console.log(
+    JSON.stringify({
+      level: "info",
+      event: "request",
+      requestId,
+      clientRequestId: null,
+      method: request.method,
+      route: path === "/v1/invitations" ? path : "/v1/invitations/:invitationId",
+      status: response.status,
+      durationMs: Math.round(performance.now() - started),
+      projectId: env.PROJECT_ID,
+    }),
+  );
+  return response;
+}
+
 export default {
-  async fetch(request: Request, env: Env): Promise<Response> {
-    const url = new URL(request.url);
-    if (url.pathname === "/v1/invitations" && request.method === "POST") return create(request, env, url);
-    if (url.pathname === "/v1/invitations" && request.method === "GET") {
-      const { results } = await env.DB.prepare(
-        "SELECT * FROM invitations WHERE project_id = ? ORDER BY created_at DESC, id DESC LIMIT 51",
-      )
-        .bind(env.PROJECT_ID)
-        .all<Row>();
-      const page = results.slice(0, 50);
-      const items = await Promise.all(
-        page.map(async (row) => invitation(row, await decrypt(env, row.token_ciphertext), url)),
-      );
-      return json({ items, nextCursor: results.length > 50 ? "next" : null }, 200);
-    }
-    const match = /^\/v1\/invitations\/([^/]+)$/.exec(url.pathname);
-    if (match && request.method === "GET") {
-      const row = await env.DB.prepare("SELECT * FROM invitations WHERE id = ? AND project_id = ? LIMIT 1")
-        .bind(match[1], env.PROJECT_ID)
-        .first<Row>();
-      if (!row) return json({ code: "not_found", message: "No invitation with this id" }, 404);
-      return json({ invitation: invitation(row, await decrypt(env, row.token_ciphertext), url) }, 200);
-    }
-    return json({ code: "not_found", message: "No route" }, 404);
+  fetch(request: Request, env: Env): Promise<Response> {
+    return env.LOG_REQUESTS === "1" ? logged(request, env) : route(request, env);
   },
 };

@@ -70,7 +70,7 @@ export function createApp(options: AppOptions = {}) {
   app.use("*", dispatchOutboxAfterResponse);
 
   // Order matters: authenticate (a key lookup is first paid for by the client address), count
-  // the request against its project (beside the work, src/rate-limit), refuse oversized
+  // the request against its project (no wait for the counter in steady state, src/rate-limit), refuse oversized
   // bodies before reading them, then let Idempotency-Key replay or claim before any work.
   // Every response then carries the rate-limit headers, errors included.
   app.use("/v1/*", requireApiKey(keys, views), limitPerProject(views), limitBody);

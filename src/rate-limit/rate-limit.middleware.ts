@@ -10,7 +10,8 @@ import type { RateLimitDecision } from "./rate-limiter";
  * may be far away and costs a call; a request should not wait for it in front of its D1 work,
  * nor pay a call each time. So an isolate takes an allowance from the counter, a twentieth of
  * the limit at a time (at most 50, at least 1), and spends it locally; when half of it is
- * spent it takes more, concurrently with the request that noticed. Only an isolate with no
+ * spent it takes more, starting beside the request that noticed, whose response does not wait
+ * for it (`waitUntil`): the allowance is for the requests after it. Only an isolate with no
  * allowance left waits for the counter, and only the counter refuses (429).
  *
  * The counter never grants more than the limit, so a project never passes it. What isolates
@@ -147,9 +148,22 @@ function windowEnd(c: Context<AppEnv>): number {
   return (Math.floor(c.get("now")() / windowMs) + 1) * windowMs;
 }
 
+/** Hands `promise` to the runtime to finish after the response; false without a context. */
+function afterResponse(c: Context<AppEnv>, promise: Promise<unknown>): boolean {
+  let waitUntil: (promise: Promise<unknown>) => void;
+  try {
+    const ctx = c.executionCtx;
+    waitUntil = ctx.waitUntil.bind(ctx);
+  } catch {
+    return false; // Hono throws when there is none
+  }
+  waitUntil(promise);
+  return true;
+}
+
 /**
  * Counts the request against `subject` from this isolate's allowance (taking more first when
- * there is none, beside the work when it runs low); refuses with 429 only on the counter's word.
+ * there is none, after the response when it runs low); refuses with 429 only on the counter's word.
  */
 export async function countRequest(
   c: Context<AppEnv>,
@@ -170,14 +184,15 @@ export async function countRequest(
   const resetAt = entry.resetAt > now ? entry.resetAt : windowEnd(c);
   const decision = { allowed: true, limit, remaining: entry.counterRemaining + entry.tokens, resetAt };
   const size = allowanceSize(limit);
+  let beside: Promise<void> | null = null;
   if (!asked && size > 1 && entry.tokens <= size / 2 && !entry.refilling) {
     entry.refilling = refill(c, entry, subject, limit).then(() => {
       entry.refilling = null;
     });
-    await Promise.all([work(), entry.refilling]);
-  } else {
-    await work();
+    // Without an execution context (app.request in a script) it is awaited beside the work.
+    if (!afterResponse(c, entry.refilling)) beside = entry.refilling;
   }
+  await (beside ? Promise.all([work(), beside]) : work());
   for (const [name, value] of Object.entries(headersOf(decision, now))) c.res.headers.set(name, value);
 }
 

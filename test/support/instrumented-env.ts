@@ -26,8 +26,8 @@ export interface Faults {
     sql: string[];
     forward: () => Promise<unknown>;
   }) => Promise<unknown> | undefined;
-  /** Replaces a rate-limiter call. */
-  rateLimiter?: () => Promise<unknown> | undefined;
+  /** Replaces a rate-limiter call; `forward` makes the call itself (to hold it, then let it go). */
+  rateLimiter?: (forward: () => Promise<unknown>) => Promise<unknown> | undefined;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -101,7 +101,10 @@ export function instrumentedEnv(faults: Faults = {}) {
           record(
             "do",
             "take",
-            () => (faults.rateLimiter?.() ?? stub.take(...args)) as ReturnType<typeof stub.take>,
+            () =>
+              (faults.rateLimiter?.(() => stub.take(...args)) ?? stub.take(...args)) as ReturnType<
+                typeof stub.take
+              >,
           ),
       };
     },

@@ -70,9 +70,10 @@ export function createApp(options: AppOptions = {}) {
   app.use("*", dispatchOutboxAfterResponse);
 
   // Order matters: authenticate (a key lookup is first paid for by the client address), count
-  // the request against its project (no wait for the counter in steady state, src/rate-limit), refuse oversized
-  // bodies before reading them, then let Idempotency-Key replay or claim before any work.
-  // Every response then carries the rate-limit headers, errors included.
+  // the request against its project (in steady state without waiting for the counter,
+  // src/rate-limit), refuse oversized bodies before reading them, then let Idempotency-Key
+  // replay or claim before any work. Every response then carries the rate-limit headers,
+  // errors included.
   app.use("/v1/*", requireApiKey(keys, views), limitPerProject(views), limitBody);
   // Only create reads a body (optional JSON); cancel's body, if any, is ignored.
   app.use("/v1/invitations", emptyBodyAsEmptyObject);

@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import type { Db } from "../db/client";
 import type { KeyMode } from "../db/schema";
 import type { RequestDatabase } from "../db/session";
@@ -30,4 +31,17 @@ export interface AppVariables {
 export interface AppEnv {
   Bindings: Env;
   Variables: AppVariables;
+}
+
+/**
+ * `waitUntil` of the request's execution context, to finish work after the response; undefined
+ * when there is none (`app.request` in a script, where Hono's getter throws).
+ */
+export function waitUntilOf(c: Context<AppEnv>): ((promise: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return ctx.waitUntil.bind(ctx);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv } from "../lib/context";
+import { type AppEnv, waitUntilOf } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { logEvent } from "../lib/log";
 import { addressSubject } from "./client-address";
@@ -148,19 +148,6 @@ function windowEnd(c: Context<AppEnv>): number {
   return (Math.floor(c.get("now")() / windowMs) + 1) * windowMs;
 }
 
-/** Hands `promise` to the runtime to finish after the response; false without a context. */
-function afterResponse(c: Context<AppEnv>, promise: Promise<unknown>): boolean {
-  let waitUntil: (promise: Promise<unknown>) => void;
-  try {
-    const ctx = c.executionCtx;
-    waitUntil = ctx.waitUntil.bind(ctx);
-  } catch {
-    return false; // Hono throws when there is none
-  }
-  waitUntil(promise);
-  return true;
-}
-
 /**
  * Counts the request against `subject` from this isolate's allowance (taking more first when
  * there is none, after the response when it runs low); refuses with 429 only on the counter's word.
@@ -189,8 +176,10 @@ export async function countRequest(
     entry.refilling = refill(c, entry, subject, limit).then(() => {
       entry.refilling = null;
     });
+    const waitUntil = waitUntilOf(c);
     // Without an execution context (app.request in a script) it is awaited beside the work.
-    if (!afterResponse(c, entry.refilling)) beside = entry.refilling;
+    if (waitUntil) waitUntil(entry.refilling);
+    else beside = entry.refilling;
   }
   await (beside ? Promise.all([work(), beside]) : work());
   for (const [name, value] of Object.entries(headersOf(decision, now))) c.res.headers.set(name, value);

@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../lib/context";
+import { type AppEnv, waitUntilOf } from "../lib/context";
 import { dispatchPendingEvents } from "./outbox";
 
 /**
@@ -12,12 +12,7 @@ import { dispatchPendingEvents } from "./outbox";
 export const dispatchOutboxAfterResponse = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   if (!c.get("database")?.mayHaveQueuedEvents) return;
-  let waitUntil: (promise: Promise<unknown>) => void;
-  try {
-    const ctx = c.executionCtx;
-    waitUntil = ctx.waitUntil.bind(ctx);
-  } catch {
-    return; // no execution context (app.request in a script): the cron dispatches
-  }
-  waitUntil(dispatchPendingEvents(c.env, c.get("now")()));
+  // Without an execution context (app.request in a script) the dispatch is not even started
+  // (`?.` skips the call and its argument): the cron dispatches.
+  waitUntilOf(c)?.(dispatchPendingEvents(c.env, c.get("now")()));
 });

@@ -152,6 +152,30 @@ async function withChangeBeforeTheWrite(apiKey: string, compete: () => Promise<v
   };
 }
 
+/**
+ * The raced request answers 200 with the secret answer `expected` names (read from the text
+ * when the secret is new), in three round trips: the claim, the write whose predicted answer
+ * no longer held, the record. Its replay is the same bytes, and D1 keeps that secret.
+ */
+async function answersTheStateTheWriteMet(
+  race: Awaited<ReturnType<typeof withChangeBeforeTheWrite>>,
+  path: string,
+  init: Init,
+  projectId: string,
+  expected: (text: string) => { url: string; secret: string },
+): Promise<void> {
+  const first = await race.fetchApp(path, init);
+  expect(first.status).toBe(200);
+  const text = await first.text();
+  const { url, secret } = expected(text);
+  expect(text).toBe(secretAnswer(url, secret));
+  expect(race.roundTrips()).toBe(3);
+  const replay = await race.fetchApp(path, init);
+  expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+  expect([replay.status, await replay.text()]).toEqual([200, text]);
+  expect(await storedSecret(projectId)).toBe(secret);
+}
+
 describe("a change between the claim and the write: the answer is the state the write met", () => {
   it("replace while another request rotates the secret: 200 with the rotated secret, remembered", async () => {
     const { apiKey, projectId } = await createProject();
@@ -162,16 +186,7 @@ describe("a change between the claim and the write: the answer is the state the 
       rotated = ((await res.json()) as { webhook: { secret: string } }).webhook.secret;
     });
     const init = post(apiKey, "replace", { url: URL_B, events: EVENTS });
-    const first = await race.fetchApp(WEBHOOK, init);
-    expect(first.status).toBe(200);
-    const text = await first.text();
-    expect(text).toBe(secretAnswer(URL_B, rotated));
-    // Claim, write (whose answer no longer held), record.
-    expect(race.roundTrips()).toBe(3);
-    const replay = await race.fetchApp(WEBHOOK, init);
-    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
-    expect(await replay.text()).toBe(text);
-    expect(await storedSecret(projectId)).toBe(rotated);
+    await answersTheStateTheWriteMet(race, WEBHOOK, init, projectId, () => ({ url: URL_B, secret: rotated }));
   });
 
   it("create while another request creates: 200 with that request's secret (kept), not a 201", async () => {
@@ -181,14 +196,7 @@ describe("a change between the claim and the write: the answer is the state the 
       theirs = (await configureWebhook(apiKey, URL_A)).secret;
     });
     const init = post(apiKey, "create", { url: URL_B, events: EVENTS });
-    const first = await race.fetchApp(WEBHOOK, init);
-    expect(first.status).toBe(200);
-    const text = await first.text();
-    expect(text).toBe(secretAnswer(URL_B, theirs));
-    expect(race.roundTrips()).toBe(3);
-    const replay = await race.fetchApp(WEBHOOK, init);
-    expect([replay.status, await replay.text()]).toEqual([200, text]);
-    expect(await storedSecret(projectId)).toBe(theirs);
+    await answersTheStateTheWriteMet(race, WEBHOOK, init, projectId, () => ({ url: URL_B, secret: theirs }));
   });
 
   it("rotate while another request changes the URL: the answer shows the URL the rotation left", async () => {
@@ -197,16 +205,17 @@ describe("a change between the claim and the write: the answer is the state the 
     const race = await withChangeBeforeTheWrite(apiKey, async () => {
       expect((await patchWebhook(apiKey, { url: URL_B })).status).toBe(200);
     });
-    const init = post(apiKey, "rotate");
-    const first = await race.fetchApp(`${WEBHOOK}/secret`, init);
-    expect(first.status).toBe(200);
-    const text = await first.text();
-    const secret = (JSON.parse(text) as { webhook: { secret: string } }).webhook.secret;
-    expect(text).toBe(secretAnswer(URL_B, secret));
-    expect(race.roundTrips()).toBe(3);
-    const replay = await race.fetchApp(`${WEBHOOK}/secret`, init);
-    expect([replay.status, await replay.text()]).toEqual([200, text]);
-    expect(await storedSecret(projectId)).toBe(secret);
+    await answersTheStateTheWriteMet(
+      race,
+      `${WEBHOOK}/secret`,
+      post(apiKey, "rotate"),
+      projectId,
+      (text) => ({
+        url: URL_B,
+        // A new secret: the answer names it, and the URL the rotation left.
+        secret: (JSON.parse(text) as { webhook: { secret: string } }).webhook.secret,
+      }),
+    );
   });
 
   it("rotate while another request deletes the webhook: 404, remembered", async () => {

@@ -27,7 +27,7 @@ const BUNDLE_ALIASES = [
 ];
 
 export default defineConfig(async () => {
-  // wrangler.toml's [assets] directory must exist before the pool reads the config.
+  // The static Worker's files (public/) must exist before the pool starts it.
   buildDocsAssets();
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "drizzle"));
   return {
@@ -38,6 +38,17 @@ export default defineConfig(async () => {
         miniflare: {
           // A second local D1 that test/replication uses as a lagging read replica of DB.
           d1Databases: { REPLICA_DB: "replica-db" },
+          // The static Worker behind wrangler.toml's STATIC binding (wrangler.static.toml): the
+          // same public/ served by the same asset handling; what no file matches is its 404.
+          workers: [
+            {
+              name: "partner-invitations-static",
+              compatibilityDate: "2026-04-20",
+              modules: true,
+              script: "export default { fetch: () => new Response(null, { status: 404 }) };",
+              assets: { directory: path.join(import.meta.dirname, "public") },
+            },
+          ],
           bindings: {
             TEST_MIGRATIONS: migrations,
             // Test-only secrets: fixed so failures reproduce; never used outside tests.

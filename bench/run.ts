@@ -15,7 +15,8 @@
  *
  * Options (environment): BENCH_SECONDS (default 5), BENCH_ALTERNATIONS (5),
  * BENCH_CONNECTIONS (10), BENCH_PORT (first of six ports, default 9300), BENCH_ENDPOINTS
- * (create,get,list), BENCH_SERVICE_CONFIG (the service's wrangler config, for experiments).
+ * (create,get,list), BENCH_SERVICE_CONFIG (the service's wrangler config, for experiments; the
+ * static Worker, wrangler.static.toml, runs beside it in the same `wrangler dev`).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -45,6 +46,8 @@ const CREATE_BODY = JSON.stringify({
 interface Target {
   name: "service" | "reference" | "reference-log";
   config: string;
+  /** Further Workers in the same `wrangler dev` (the service's static Worker). */
+  alsoConfigs?: string[];
   port: number;
   state: string;
   headers: Record<string, string>;
@@ -96,6 +99,7 @@ async function start(target: Target, vars: Record<string, string>, seed: string)
       "dev",
       "-c",
       target.config,
+      ...(target.alsoConfigs ?? []).flatMap((config) => ["-c", config]),
       "--port",
       String(target.port),
       "--inspector-port",
@@ -269,6 +273,8 @@ async function main(): Promise<void> {
   const service: Target = {
     name: "service",
     config: path.resolve(ROOT, process.env.BENCH_SERVICE_CONFIG ?? "wrangler.toml"),
+    // Deployed as it is: its STATIC binding reaches a running static Worker (/v1 never calls it).
+    alsoConfigs: [path.join(ROOT, "wrangler.static.toml")],
     port: PORT,
     state: path.join(STATE, "service"),
     headers: { Authorization: `Bearer ${key.apiKey}` },

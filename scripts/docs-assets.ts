@@ -1,11 +1,11 @@
 /**
- * Generates the static assets the Worker serves with Workers Static Assets (wrangler.toml
- * `[assets]`): the Scalar API reference bundle for /docs, copied from node_modules so that /docs
- * needs no third-party CDN, and the invite pages' script and stylesheet (src/invite/script.ts,
- * style.ts); all kept out
- * of the Worker bundle (the cold start). public/ is
- * generated, never committed; this runs before `wrangler dev` (scripts/dev.ts), in the vitest
- * configs, and in `npm run deploy`. `tsx scripts/docs-assets.ts` runs it alone.
+ * Generates public/, the files of the static Worker (wrangler.static.toml, an assets-only
+ * Worker the API Worker forwards their paths to, src/static/static.route.ts): the Scalar API
+ * reference bundle for /docs, copied from node_modules so that /docs needs no third-party CDN,
+ * and the invite pages' script and stylesheet (src/invite/script.ts, style.ts); all kept out of
+ * the API Worker's bundle (the cold start). public/ is generated, never committed; this runs
+ * before `wrangler dev` (scripts/dev.ts), in the test configs, in `npm run deploy` and in
+ * `npm run bench`. `tsx scripts/docs-assets.ts` runs it alone.
  */
 import { copyFileSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -13,11 +13,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { INVITE_SCRIPT, INVITE_SCRIPT_PATH } from "../src/invite/script";
 import { INVITE_STYLE, INVITE_STYLE_PATH } from "../src/invite/style";
+import { SCALAR_BUNDLE_PATH } from "../src/static/paths";
 
-/** Where wrangler.toml's `[assets] directory` points. */
+/** Where wrangler.static.toml's `[assets] directory` points. */
 export const ASSETS_DIR = "public";
-/** The path the Scalar bundle is served at; src/app.ts points Scalar's `cdn` option here. */
-export const SCALAR_BUNDLE_PATH = "/docs/scalar.js";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 

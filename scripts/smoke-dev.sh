@@ -14,7 +14,7 @@ npm run dev -- --port "$port" --inspector-port "${SMOKE_INSPECTOR_PORT:-$((port 
 pid=$!
 cleanup() {
   kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
-  pkill -f "wrangler dev --port $port" 2>/dev/null || true
+  pkill -f "wrangler dev .*--port $port" 2>/dev/null || true
   [ "$had_dev_vars" = 1 ] || rm -f .dev.vars
 }
 trap cleanup EXIT
@@ -59,9 +59,13 @@ done
 if [ "$status" != 401 ] || [ $((SECONDS - revoked_at)) -gt 32 ]; then
   echo "smoke: a revoked key answered $status $((SECONDS - revoked_at)) s after its revocation, not 401 within the 30 s key cache"; exit 1
 fi
-# The docs' Scalar bundle: a static asset npm run dev generated into public/, not a CDN's.
+# The static files npm run dev generated into public/, served by the static Worker it also runs
+# (wrangler.static.toml), through this origin: the docs' Scalar bundle (not a CDN's), the
+# invite pages' script and stylesheet.
 curl -sf "http://localhost:$port/docs" | grep 'src="/docs/scalar.js"' >/dev/null
 curl -sf -o /dev/null "http://localhost:$port/docs/scalar.js"
+curl -sf -o /dev/null "http://localhost:$port/invite-assets/page.js"
+curl -sf -o /dev/null "http://localhost:$port/invite-assets/page.css"
 
 # The client's side in test mode (npm run dev has no META_APP_ID): the link's page offers the
 # connection, the flow endpoints complete it against the built-in fake of Meta, and the partner

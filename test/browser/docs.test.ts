@@ -68,7 +68,8 @@ describe("GET /docs in Chromium", () => {
     }
     await traffic.quiet();
 
-    // The Scalar bundle came from this Worker's static assets, the document from the Worker.
+    // The Scalar bundle came from this origin (the static Worker, through the Worker), the
+    // document from the Worker.
     expect(responses.get("/docs/scalar.js")).toEqual({
       status: 200,
       contentType: expect.stringMatching(/javascript/),

@@ -39,14 +39,15 @@ export default defineConfig(async () => {
           // A second local D1 that test/replication uses as a lagging read replica of DB.
           d1Databases: { REPLICA_DB: "replica-db" },
           // The static Worker behind wrangler.toml's STATIC binding (wrangler.static.toml): the
-          // same public/ served by the same asset handling; what no file matches is its 404.
+          // same public/ and asset handling, and its script (src/static/worker.ts) inline, as
+          // an auxiliary Worker takes plain JavaScript.
           workers: [
             {
               name: "partner-invitations-static",
               compatibilityDate: "2026-04-20",
               modules: true,
-              script: "export default { fetch: () => new Response(null, { status: 404 }) };",
-              assets: { directory: path.join(import.meta.dirname, "public") },
+              script: "export default { fetch: (request, env) => env.ASSETS.fetch(request) };",
+              assets: { directory: path.join(import.meta.dirname, "public"), binding: "ASSETS" },
             },
           ],
           bindings: {

@@ -1,6 +1,6 @@
 /**
- * Generates public/, the files of the static Worker (wrangler.static.toml, an assets-only
- * Worker the API Worker forwards their paths to, src/static/static.route.ts): the Scalar API
+ * Generates public/, the files of the static Worker (wrangler.static.toml, the Worker the API
+ * Worker forwards their paths to, src/static/static.route.ts): the Scalar API
  * reference bundle for /docs, copied from node_modules so that /docs needs no third-party CDN,
  * and the invite pages' script and stylesheet (src/invite/script.ts, style.ts); all kept out of
  * the API Worker's bundle (the cold start). public/ is generated, never committed; this runs

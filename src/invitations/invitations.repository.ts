@@ -105,26 +105,27 @@ export async function insertInvitation(
           .from(phoneNumbers)
           .where(and(eq(phoneNumbers.id, phoneNumberId), eq(phoneNumbers.projectId, projectId)));
   const condition = and(number && exists(number), options.onlyIf);
-  const insert = condition
-    ? db.insert(invitations).select(sql`SELECT ${rowValues(row)} WHERE ${condition}`)
-    : db.insert(invitations).values(row);
-  const statements: [BatchItem, ...BatchItem[]] = [insert, ...(options.alsoWith ?? [])];
-  if (number && phoneNumberId !== null) {
-    // An invitation that expired by time but was not swept yet must not hold the number.
-    statements.unshift(number, expireOverdueStatement(db, row.createdAt, { limit: 10, phoneNumberId }));
-  }
   let results: unknown[];
   try {
-    // One statement alone needs no batch (a batch is a transaction around its statements).
-    results =
-      statements.length === 1 && !condition
-        ? [
-            await prepared.insert(db).run({
-              ...row,
-              allowedPhoneCountries: jsonOrNull(row.allowedPhoneCountries),
-            }),
-          ]
-        : await db.batch(statements);
+    if (!condition && !options.alsoWith?.length) {
+      // One statement alone needs no batch (a batch is a transaction around its statements),
+      // and the plain insert is prepared once per isolate: the hot path of every create.
+      results = [
+        await prepared
+          .insert(db)
+          .run({ ...row, allowedPhoneCountries: jsonOrNull(row.allowedPhoneCountries) }),
+      ];
+    } else {
+      const insert = condition
+        ? db.insert(invitations).select(sql`SELECT ${rowValues(row)} WHERE ${condition}`)
+        : db.insert(invitations).values(row);
+      const statements: [BatchItem, ...BatchItem[]] = [insert, ...(options.alsoWith ?? [])];
+      if (number && phoneNumberId !== null) {
+        // An invitation that expired by time but was not swept yet must not hold the number.
+        statements.unshift(number, expireOverdueStatement(db, row.createdAt, { limit: 10, phoneNumberId }));
+      }
+      results = await db.batch(statements);
+    }
   } catch (error) {
     // The partial unique index keeps a number on one open invitation, even under races.
     if (isOpenPhoneNumberConflict(error)) {

@@ -3,7 +3,7 @@ import { databaseFor } from "./db/client";
 import { BOOKMARK_HEADER, openBookmark, RequestDatabase, readsReplicas, sealBookmark } from "./db/session";
 import { invitationsRouter } from "./invitations/invitations.index";
 import { invitePage } from "./invite/invite.page";
-import { ApiError } from "./lib/errors";
+import { noRoute } from "./lib/errors";
 import { errorJsonResponse, handleError } from "./lib/errors-handler";
 import { createRouter } from "./lib/openapi";
 import { KeyCache, requireApiKey } from "./middleware/auth";
@@ -140,12 +140,7 @@ export function createApp(options: AppOptions = {}) {
   );
 
   const notAllowed = methodNotAllowed(app.routes);
-  app.notFound((c) =>
-    errorJsonResponse(
-      c,
-      notAllowed(c) ?? new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`),
-    ),
-  );
+  app.notFound((c) => errorJsonResponse(c, notAllowed(c) ?? noRoute(c.req.method, c.req.path)));
   app.onError(handleError);
   return app;
 }

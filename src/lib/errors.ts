@@ -53,6 +53,11 @@ export class ApiError extends Error {
   }
 }
 
+/** The 404 of a path this Worker does not serve (or whose static file is missing). */
+export function noRoute(method: string, path: string): ApiError {
+  return new ApiError("not_found", `No route for ${method} ${path}`);
+}
+
 /** The contract's `Error` component. */
 export interface ErrorBody {
   code: ErrorCode;

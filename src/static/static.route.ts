@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../lib/context";
-import { ApiError } from "../lib/errors";
+import { noRoute } from "../lib/errors";
 
 /**
  * Answers a static path with the static Worker's response, through the STATIC service binding.
@@ -12,7 +12,7 @@ export async function fromStaticWorker(c: Context<AppEnv>): Promise<Response> {
   const res = await c.env.STATIC.fetch(c.req.raw);
   if (res.status === 404) {
     await res.body?.cancel();
-    throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`);
+    throw noRoute(c.req.method, c.req.path);
   }
   // A binding's response has immutable headers; the middleware around this adds X-Request-Id.
   const out = new Response(res.body, res);

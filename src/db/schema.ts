@@ -112,9 +112,9 @@ export const invitations = sqliteTable(
   },
   (t) => [
     uniqueIndex("invitations_token_hash_unique").on(t.tokenHash),
-    // Newest-first keyset pages of one project, with and without a status filter.
-    index("invitations_project_created_idx").on(t.projectId, t.createdAt, t.id),
-    index("invitations_project_status_created_idx").on(t.projectId, t.status, t.createdAt, t.id),
+    // Newest-first keyset pages of one project's mode, with and without a status filter.
+    index("invitations_project_mode_created_idx").on(t.projectId, t.mode, t.createdAt, t.id),
+    index("invitations_project_mode_status_created_idx").on(t.projectId, t.mode, t.status, t.createdAt, t.id),
     // The expiry sweep: open invitations whose expiresAt has passed.
     index("invitations_status_expires_idx").on(t.status, t.expiresAt),
     // A phone number is held by at most one open invitation; the database enforces it, so
@@ -146,6 +146,8 @@ export const invitationEvents = sqliteTable(
       .notNull()
       .references(() => invitations.id),
     projectId: text("project_id").notNull(),
+    // The invitation's mode, copied by the trigger: it picks the webhook of the same mode.
+    mode: text("mode", { enum: KEY_MODES }).notNull().default("live"),
     previousStatus: text("previous_status", { enum: INVITATION_STATUSES }).notNull(),
     currentStatus: text("current_status", { enum: INVITATION_STATUSES }).notNull(),
     createdAt: integer("created_at").notNull(),
@@ -178,19 +180,35 @@ export const invitationEvents = sqliteTable(
 export const WEBHOOK_EVENT_TYPES = ["invitation.status_changed"] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
-/** A project's one webhook endpoint (src/webhooks/). */
-export const webhooks = sqliteTable("webhooks", {
-  projectId: text("project_id")
-    .primaryKey()
-    .references(() => projects.id),
-  url: text("url").notNull(),
-  events: text("events", { mode: "json" }).$type<WebhookEventType[]>().notNull(),
-  active: integer("active", { mode: "boolean" }).notNull(),
-  // AES-GCM ciphertext (ENCRYPTION_KEYS) of the `whsec_…` signing secret.
-  secretCiphertext: text("secret_ciphertext").notNull(),
-  createdAt: integer("created_at").notNull(),
-  updatedAt: integer("updated_at").notNull(),
-});
+/**
+ * How deliveries are signed: `v2` (timestamp and body) alone, or `v1+v2` for receivers that still
+ * read `v1` (body only, replayable). `v1` alone is not offered.
+ */
+export const SIGNATURE_VERSIONS = ["v2", "v1+v2"] as const;
+export type SignatureVersion = (typeof SIGNATURE_VERSIONS)[number];
+
+/** A project's webhook endpoint: one per mode, each with its own URL and secret (src/webhooks/). */
+export const webhooks = sqliteTable(
+  "webhooks",
+  {
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id),
+    mode: text("mode", { enum: KEY_MODES }).notNull().default("live"),
+    url: text("url").notNull(),
+    events: text("events", { mode: "json" }).$type<WebhookEventType[]>().notNull(),
+    active: integer("active", { mode: "boolean" }).notNull(),
+    // AES-GCM ciphertext (ENCRYPTION_KEYS) of the `whsec_…` signing secret.
+    secretCiphertext: text("secret_ciphertext").notNull(),
+    // After a rotation, the secret it replaced, which still signs deliveries until it expires.
+    previousSecretCiphertext: text("previous_secret_ciphertext"),
+    previousSecretExpiresAt: integer("previous_secret_expires_at"),
+    signatureVersion: text("signature_version", { enum: SIGNATURE_VERSIONS }).notNull().default("v2"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.mode] })],
+);
 
 export const DELIVERY_OUTCOMES = ["delivered", "retrying", "failed"] as const;
 export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];
@@ -201,6 +219,7 @@ export const webhookDeliveries = sqliteTable(
   {
     id: text("id").primaryKey(),
     projectId: text("project_id").notNull(),
+    mode: text("mode", { enum: KEY_MODES }).notNull().default("live"),
     eventId: text("event_id")
       .notNull()
       .references(() => invitationEvents.id),
@@ -216,7 +235,11 @@ export const webhookDeliveries = sqliteTable(
     responseExcerpt: text("response_excerpt"),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [index("webhook_deliveries_project_created_idx").on(t.projectId, t.createdAt, t.id)],
+  (t) => [
+    index("webhook_deliveries_project_mode_created_idx").on(t.projectId, t.mode, t.createdAt, t.id),
+    // The retention purge (oldest first).
+    index("webhook_deliveries_created_idx").on(t.createdAt),
+  ],
 );
 
 export type ProjectRow = typeof projects.$inferSelect;
@@ -227,13 +250,14 @@ export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 
 /**
  * Responses remembered for `Idempotency-Key` (src/middleware/idempotency.ts): one row per
- * project and key, claimed before the request runs so that concurrent retries cannot both act.
+ * project, mode and key, claimed before the request runs so that concurrent retries cannot both act.
  * The response body holds an invitation token, so it is stored encrypted.
  */
 export const idempotencyKeys = sqliteTable(
   "idempotency_keys",
   {
     projectId: text("project_id").notNull(),
+    mode: text("mode", { enum: KEY_MODES }).notNull().default("live"),
     key: text("key").notNull(),
     // SHA-256 of method, path and body: the same key with another request is refused.
     requestHash: text("request_hash").notNull(),
@@ -244,7 +268,7 @@ export const idempotencyKeys = sqliteTable(
     expiresAt: integer("expires_at").notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.projectId, t.key] }),
+    primaryKey({ columns: [t.projectId, t.mode, t.key] }),
     index("idempotency_keys_expires_idx").on(t.expiresAt),
   ],
 );
@@ -254,8 +278,9 @@ export type SenderChannel = (typeof SENDER_CHANNELS)[number];
 
 /**
  * A connected WhatsApp number or Facebook Page of a project, made by a completed invitation.
- * One row per (project, channel, provider account): connecting the same number or Page again
- * reuses it (the unique index makes that hold under races too).
+ * One row per (project, mode, channel, provider account): connecting the same number or Page
+ * again reuses it (the unique index makes that hold under races too), and a test-mode
+ * connection never touches a live sender.
  */
 export const senders = sqliteTable(
   "senders",
@@ -278,16 +303,19 @@ export const senders = sqliteTable(
     invitationId: text("invitation_id").notNull(),
     // Sealed with src/lib/crypto.ts: the business token (WhatsApp) or the Page token.
     accessTokenCiphertext: text("access_token_ciphertext").notNull(),
-    // Sealed two-step verification PIN the number was registered with (re-registration).
-    pinCiphertext: text("pin_ciphertext"),
     // When the number was registered for Cloud API; null for a Page or a coexistence number.
     registeredAt: integer("registered_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
   (t) => [
-    uniqueIndex("senders_project_account_unique").on(t.projectId, t.channel, t.providerAccountId),
-    index("senders_project_created_idx").on(t.projectId, t.createdAt, t.id),
+    uniqueIndex("senders_project_mode_account_unique").on(
+      t.projectId,
+      t.mode,
+      t.channel,
+      t.providerAccountId,
+    ),
+    index("senders_project_mode_created_idx").on(t.projectId, t.mode, t.createdAt, t.id),
   ],
 );
 
@@ -309,8 +337,13 @@ export const onboardingAttempts = sqliteTable(
     exchangeClaimedAt: integer("exchange_claimed_at"),
     // Set by the one call that connects the account (`complete`).
     completeClaimedAt: integer("complete_claimed_at"),
-    // Messenger: sealed JSON of the client's Pages with their Page tokens.
+    // SHA-256 (hex) of the secret `start` gave the browser: later calls of the attempt must
+    // present it (X-Attempt-Secret).
+    attemptSecretHash: text("attempt_secret_hash"),
+    // Messenger: sealed JSON of the client's Pages with their Page tokens (cleared on any outcome).
     pagesCiphertext: text("pages_ciphertext"),
+    // WhatsApp: what the attempt did about the number's Cloud API registration.
+    registration: text("registration", { enum: ["registered", "already_registered", "not_needed"] }),
     // How the attempt ended: "completed", "failed", or null while running.
     outcome: text("outcome", { enum: ["completed", "failed"] }),
     // For the operator (never shown to the client): where it failed and what Meta or the page
@@ -320,7 +353,42 @@ export const onboardingAttempts = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.invitationId, t.startedAt] })],
+  (t) => [
+    primaryKey({ columns: [t.invitationId, t.startedAt] }),
+    // The sweep of attempts left running (a Worker that died mid-connect).
+    index("onboarding_attempts_running_idx").on(t.startedAt).where(sql`outcome IS NULL`),
+    // The retention purge (oldest first).
+    index("onboarding_attempts_created_idx").on(t.createdAt),
+  ],
 );
 
 export type OnboardingAttemptRow = typeof onboardingAttempts.$inferSelect;
+
+/**
+ * The two-step verification PIN each WhatsApp number was registered with, keyed by Meta's
+ * phone-number id alone: written before `register` is called and never skipped, so that every
+ * later registration of the number, in any project or mode, uses the same PIN (another one is
+ * Meta's 133005, PIN mismatch).
+ */
+export const phoneNumberPins = sqliteTable("phone_number_pins", {
+  phoneNumberId: text("phone_number_id").primaryKey(),
+  // Sealed with src/lib/crypto.ts.
+  pinCiphertext: text("pin_ciphertext").notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * Open invitations (`pending`, `in_progress`, `failed`) per project and mode, kept by triggers
+ * in the same statement as each insert and status change (drizzle/0007), so that the cap on open
+ * invitations needs no count of rows on create.
+ */
+export const openInvitationCounts = sqliteTable(
+  "open_invitation_counts",
+  {
+    projectId: text("project_id").notNull(),
+    mode: text("mode", { enum: KEY_MODES }).notNull(),
+    openCount: integer("open_count").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.mode] })],
+);

@@ -8,6 +8,7 @@ import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { describeError, logEvent } from "../lib/log";
 import { claimOrReplay, claimsItsOwnIdempotencyKey } from "../middleware/idempotency";
+import { tenantOf } from "../projects/tenant";
 import { decodeCursor, encodeCursor } from "./cursor";
 import {
   findInvitation,
@@ -86,7 +87,7 @@ export const createInvitation: Handler<typeof routes.createInvitation> = async (
 
 export const getInvitation: Handler<typeof routes.getInvitation> = async (c) => {
   const config = readConfig(c.env, c.req.url);
-  const find = (db: Db) => findInvitation(db, c.get("projectId"), c.req.valid("param").invitationId);
+  const find = (db: Db) => findInvitation(db, tenantOf(c), c.req.valid("param").invitationId);
   // Not on a possibly lagging replica: ask the primary before a 404 (src/db/session.ts).
   const row = (await find(c.get("db"))) ?? (await c.get("database").onPrimaryIfStale(find));
   if (!row) throw notFound();
@@ -104,7 +105,7 @@ export const listInvitations: Handler<typeof routes.listInvitations> = async (c)
   const projectId = c.get("projectId");
   const now = c.get("now")();
   const after = cursor === undefined ? undefined : await decodeCursor(config.tokenHashKey, projectId, cursor);
-  const rows = await listInvitationRows(c.get("db"), { projectId, status, after, limit, now });
+  const rows = await listInvitationRows(c.get("db"), { ...tenantOf(c), status, after, limit, now });
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   const nextCursor =
@@ -140,8 +141,8 @@ export const cancelInvitation: Handler<typeof routes.cancelInvitation> = claimsI
     const { invitationId } = c.req.valid("param");
     const { db, projectId, idempotency } = c.var;
     const now = c.get("now")();
-    const target = { id: invitationId, projectId };
-    const read = findInvitationStatement(db, projectId, invitationId);
+    const target = { id: invitationId, ...tenantOf(c) };
+    const read = findInvitationStatement(db, target, invitationId);
 
     if (idempotency) {
       const claimed = await claimOrReplay(c, idempotency, [read]);

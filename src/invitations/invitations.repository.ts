@@ -23,6 +23,7 @@ import type { Config } from "../lib/config";
 import { encryptSecret, hmacSha256Hex, randomId, randomToken } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import type { BatchItem } from "../middleware/idempotent-request";
+import type { Tenant } from "../projects/tenant";
 import type { CursorPosition } from "./cursor";
 import type { InvitationCreateRequest } from "./invitations.schemas";
 import { expireOverdueStatement, isOpen, OPEN_STATUSES } from "./lifecycle";
@@ -116,9 +117,12 @@ export async function insertInvitation(
           .run({ ...row, allowedPhoneCountries: jsonOrNull(row.allowedPhoneCountries) }),
       ];
     } else {
-      const insert = condition
-        ? db.insert(invitations).select(sql`SELECT ${rowValues(row)} WHERE ${condition}`)
-        : db.insert(invitations).values(row);
+      // RETURNING says whether the row went in: `meta.changes` also counts the triggers' writes.
+      const insert = (
+        condition
+          ? db.insert(invitations).select(sql`SELECT ${rowValues(row)} WHERE ${condition}`)
+          : db.insert(invitations).values(row)
+      ).returning({ id: invitations.id });
       const statements: [BatchItem, ...BatchItem[]] = [insert, ...(options.alsoWith ?? [])];
       if (number && phoneNumberId !== null) {
         // An invitation that expired by time but was not swept yet must not hold the number.
@@ -137,7 +141,7 @@ export async function insertInvitation(
   if (Array.isArray(found) && found.length === 0) {
     throw phoneNumberError("No phone number with this id in this project");
   }
-  return (inserted as D1Result).meta.changes === 1;
+  return Array.isArray(inserted) ? inserted.length === 1 : (inserted as D1Result).meta.changes >= 1;
 }
 
 function jsonOrNull(value: unknown): string | null {
@@ -156,12 +160,8 @@ function rowValues(row: InvitationRow): SQL {
   );
 }
 
-export async function findInvitation(
-  db: Db,
-  projectId: string,
-  id: string,
-): Promise<InvitationRow | undefined> {
-  return prepared.find(db).get({ id, projectId });
+export async function findInvitation(db: Db, tenant: Tenant, id: string): Promise<InvitationRow | undefined> {
+  return prepared.find(db).get({ id, ...tenant });
 }
 
 /** The hottest statements, built once per isolate and run on each request's client. */
@@ -174,6 +174,7 @@ const prepared = {
         and(
           eq(invitations.id, sql.placeholder("id")),
           eq(invitations.projectId, sql.placeholder("projectId")),
+          eq(invitations.mode, sql.placeholder("mode")),
         ),
       )
       .limit(1)
@@ -192,11 +193,17 @@ const prepared = {
 };
 
 /** The read of `findInvitation`, for a `db.batch`. */
-export function findInvitationStatement(db: Db, projectId: string, id: string) {
+export function findInvitationStatement(db: Db, tenant: Tenant, id: string) {
   return db
     .select()
     .from(invitations)
-    .where(and(eq(invitations.id, id), eq(invitations.projectId, projectId)))
+    .where(
+      and(
+        eq(invitations.id, id),
+        eq(invitations.projectId, tenant.projectId),
+        eq(invitations.mode, tenant.mode),
+      ),
+    )
     .limit(1);
 }
 
@@ -243,6 +250,7 @@ function prepareList(filter: StatusFilter, paged: boolean) {
       .where(
         and(
           eq(invitations.projectId, sql.placeholder("projectId")),
+          eq(invitations.mode, sql.placeholder("mode")),
           statusCondition(filter),
           paged
             ? sql`(${invitations.createdAt}, ${invitations.id}) < (${sql.placeholder("afterCreatedAt")}, ${sql.placeholder("afterId")})`
@@ -255,8 +263,7 @@ function prepareList(filter: StatusFilter, paged: boolean) {
   );
 }
 
-interface ListOptions {
-  projectId: string;
+interface ListOptions extends Tenant {
   status?: InvitationStatus;
   after?: CursorPosition;
   limit: number;
@@ -273,6 +280,7 @@ function listPlan(options: ListOptions) {
   }
   const values = {
     projectId: options.projectId,
+    mode: options.mode,
     status: options.status,
     now: options.now,
     afterCreatedAt: options.after?.createdAt,

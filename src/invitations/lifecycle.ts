@@ -1,6 +1,12 @@
 import { and, eq, gt, inArray, isNull, lte, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { type InvitationRow, type InvitationStatus, invitations, OPEN_STATUSES } from "../db/schema";
+import {
+  type InvitationRow,
+  type InvitationStatus,
+  invitations,
+  type KeyMode,
+  OPEN_STATUSES,
+} from "../db/schema";
 import type { FailureReason } from "./failure-reasons";
 
 /**
@@ -108,6 +114,8 @@ export interface TransitionTarget {
   id: string;
   /** Only in this project (the partner API). */
   projectId?: string;
+  /** Only in this mode (the partner API: a key reaches its own mode's invitations). */
+  mode?: KeyMode;
   /** Only while this attempt is the current one (the flow endpoints: a late answer of an
    * attempt the client abandoned and restarted must not decide the new one). */
   startedAt?: number;
@@ -138,6 +146,7 @@ export function transitionStatement(db: Db, target: TransitionTarget, input: Tra
       and(
         eq(invitations.id, target.id),
         target.projectId === undefined ? undefined : eq(invitations.projectId, target.projectId),
+        target.mode === undefined ? undefined : eq(invitations.mode, target.mode),
         target.startedAt === undefined ? undefined : eq(invitations.startedAt, target.startedAt),
         target.unchangedSince === undefined ? undefined : eq(invitations.updatedAt, target.unchangedSince),
         inArray(invitations.status, [...rule.from]),

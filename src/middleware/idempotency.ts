@@ -141,7 +141,13 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   }
   const { encryptionKeys } = readConfig(c.env, c.req.url);
   const requestHash = await sha256Hex(`${c.req.method} ${c.req.path}\n${await c.req.text()}`);
-  const request = new IdempotentRequest(c.get("projectId"), key, requestHash, encryptionKeys);
+  const request = new IdempotentRequest(
+    c.get("projectId"),
+    c.get("keyMode"),
+    key,
+    requestHash,
+    encryptionKeys,
+  );
   c.set("idempotency", request);
   if (!matchedRoutes(c).some((route) => selfClaiming.has(route.handler))) {
     const outcome = await claimOrReplay(c, request, []);

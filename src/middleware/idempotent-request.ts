@@ -1,6 +1,6 @@
 import { and, eq, exists, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { idempotencyKeys } from "../db/schema";
+import { idempotencyKeys, type KeyMode } from "../db/schema";
 import { decryptSecret, encryptSecret } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 
@@ -29,13 +29,19 @@ export class IdempotentRequest {
 
   constructor(
     readonly projectId: string,
+    // A key's remembered responses are its mode's: a test key never replays a live answer.
+    readonly mode: KeyMode,
     readonly key: string,
     readonly requestHash: string,
     private readonly encryptionKeys: string,
   ) {}
 
   private where(): SQL | undefined {
-    return and(eq(idempotencyKeys.projectId, this.projectId), eq(idempotencyKeys.key, this.key));
+    return and(
+      eq(idempotencyKeys.projectId, this.projectId),
+      eq(idempotencyKeys.mode, this.mode),
+      eq(idempotencyKeys.key, this.key),
+    );
   }
 
   /** Only this request's claim, not one that took it over after the lease. */
@@ -57,6 +63,7 @@ export class IdempotentRequest {
       .insert(idempotencyKeys)
       .values({
         projectId: this.projectId,
+        mode: this.mode,
         key: this.key,
         requestHash: this.requestHash,
         state: "in_progress",
@@ -64,7 +71,7 @@ export class IdempotentRequest {
         expiresAt: now + IDEMPOTENCY_TTL_MS,
       })
       .onConflictDoUpdate({
-        target: [idempotencyKeys.projectId, idempotencyKeys.key],
+        target: [idempotencyKeys.projectId, idempotencyKeys.mode, idempotencyKeys.key],
         set: {
           requestHash: this.requestHash,
           state: "in_progress",

@@ -133,7 +133,7 @@ export async function finish(flow: Flow, startedAt: number, outcome: Outcome): P
           target,
           {
             event: "complete",
-            senderId: senderIdSubquery(sender.projectId, sender.channel, sender.providerAccountId),
+            senderId: senderIdSubquery(sender),
             connectedAccount: outcome.account,
           },
           now,

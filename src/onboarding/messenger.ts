@@ -64,7 +64,6 @@ export async function connectPage(flow: Flow, page: GraphPage): Promise<Outcome>
         mode: invitation.mode,
         invitationId: invitation.id,
         accessTokenCiphertext: await encryptSecret(flow.encryptionKeys, page.accessToken),
-        pinCiphertext: null,
         registeredAt: null,
       },
     };

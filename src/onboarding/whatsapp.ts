@@ -1,9 +1,9 @@
-import { decryptSecret, encryptSecret, randomDigits } from "../lib/crypto";
+import { encryptSecret } from "../lib/crypto";
 import { countriesOf, toE164 } from "../lib/phone-countries";
 import type { GraphPhoneNumber } from "../meta/graph";
-import { findSenderByAccount } from "../senders/senders.repository";
 import { type Flow, failure, type Outcome, outcomeOf } from "./flow";
 import { graphFor } from "./meta-client";
+import { registrationPin } from "./pins";
 
 /** `complete`'s body for WhatsApp: the code, and the popup's ids as hints. */
 export interface WhatsAppCompletion {
@@ -86,20 +86,15 @@ export async function connectWhatsApp(flow: Flow, input: WhatsAppCompletion): Pr
     step = "subscribe_waba";
     await graph.subscribeWaba(token, wabaId);
 
-    // Register with the PIN this project's sender already has for the number, if any: two-step
+    // Register with the PIN stored for this number (any project, any mode): two-step
     // verification is then set to it, and another PIN would be a mismatch (133005).
     step = "register";
-    const existing = await findSenderByAccount(flow.db, invitation.projectId, "whatsapp", number.id);
     const skipRegister =
       (input.event !== undefined && NO_REGISTER_EVENTS.has(input.event)) || number.isOnBizApp;
-    let pinCiphertext: string | null = null;
     let registeredAt: number | null = null;
     if (!skipRegister) {
-      const pin = existing?.pinCiphertext
-        ? await decryptSecret(flow.encryptionKeys, existing.pinCiphertext)
-        : randomDigits(6);
+      const pin = await registrationPin(flow.db, flow.encryptionKeys, number.id, flow.now);
       await graph.register(token, number.id, pin);
-      pinCiphertext = await encryptSecret(flow.encryptionKeys, pin);
       registeredAt = flow.now;
     }
 
@@ -119,7 +114,6 @@ export async function connectWhatsApp(flow: Flow, input: WhatsAppCompletion): Pr
         mode: invitation.mode,
         invitationId: invitation.id,
         accessTokenCiphertext: await encryptSecret(flow.encryptionKeys, token),
-        pinCiphertext,
         registeredAt,
       },
     };

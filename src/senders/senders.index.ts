@@ -4,6 +4,7 @@ import { readConfig } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { createRouter } from "../lib/openapi";
+import { tenantOf } from "../projects/tenant";
 import { findSender, listSendersQuery } from "./senders.repository";
 import * as routes from "./senders.routes";
 import { serializeSender } from "./senders.schemas";
@@ -13,7 +14,7 @@ type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 const DEFAULT_PAGE_SIZE = 50;
 
 const getSender: Handler<typeof routes.getSender> = async (c) => {
-  const row = await findSender(c.get("db"), c.get("projectId"), c.req.valid("param").senderId);
+  const row = await findSender(c.get("db"), tenantOf(c), c.req.valid("param").senderId);
   // Also for another project's sender: its existence is not revealed.
   if (!row) throw new ApiError("not_found", "No sender with this id");
   return c.json(serializeSender(row), 200);
@@ -25,7 +26,7 @@ const listSenders: Handler<typeof routes.listSenders> = async (c) => {
   const projectId = c.get("projectId");
   const after =
     cursor === undefined ? undefined : await decodeCursor(tokenHashKey, projectId, cursor, "senders");
-  const rows = await listSendersQuery(c.get("db"), { projectId, after, limit });
+  const rows = await listSendersQuery(c.get("db"), { ...tenantOf(c), after, limit });
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   const nextCursor =

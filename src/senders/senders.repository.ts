@@ -3,6 +3,7 @@ import type { Db } from "../db/client";
 import { type KeyMode, type SenderChannel, type SenderRow, senders } from "../db/schema";
 import type { CursorPosition } from "../invitations/cursor";
 import { randomId } from "../lib/crypto";
+import type { Tenant } from "../projects/tenant";
 
 /** What a completed connection knows of its sender; the secrets come sealed. */
 export interface SenderValues {
@@ -17,7 +18,6 @@ export interface SenderValues {
   mode: KeyMode;
   invitationId: string;
   accessTokenCiphertext: string;
-  pinCiphertext: string | null;
   registeredAt: number | null;
 }
 
@@ -45,16 +45,15 @@ export function upsertSenderStatement(
     .prepare(
       `INSERT INTO senders (id, project_id, channel, provider_account_id, waba_id, business_id,
         phone_number, display_phone_number, name, mode, invitation_id, access_token_ciphertext,
-        pin_ciphertext, registered_at, created_at, updated_at)
-      SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15
+        registered_at, created_at, updated_at)
+      SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14
       WHERE EXISTS (SELECT 1 FROM invitations WHERE id = ?11
-        AND status = 'in_progress' AND started_at = ?16 AND expires_at > ?15)
-      ON CONFLICT (project_id, channel, provider_account_id) DO UPDATE SET
+        AND status = 'in_progress' AND started_at = ?15 AND expires_at > ?14)
+      ON CONFLICT (project_id, mode, channel, provider_account_id) DO UPDATE SET
         waba_id = excluded.waba_id, business_id = excluded.business_id,
         phone_number = excluded.phone_number, display_phone_number = excluded.display_phone_number,
-        name = excluded.name, mode = excluded.mode, invitation_id = excluded.invitation_id,
+        name = excluded.name, invitation_id = excluded.invitation_id,
         access_token_ciphertext = excluded.access_token_ciphertext,
-        pin_ciphertext = COALESCE(excluded.pin_ciphertext, senders.pin_ciphertext),
         registered_at = COALESCE(excluded.registered_at, senders.registered_at),
         updated_at = excluded.updated_at`,
     )
@@ -71,52 +70,30 @@ export function upsertSenderStatement(
       v.mode,
       guard.invitationId,
       v.accessTokenCiphertext,
-      v.pinCiphertext,
       v.registeredAt,
       guard.now,
       guard.startedAt,
     );
 }
 
-/** The id of the project's sender for this account, as a subquery for the same batch. */
-export function senderIdSubquery(projectId: string, channel: SenderChannel, providerAccountId: string) {
-  return sql`(SELECT ${senders.id} FROM ${senders} WHERE ${senders.projectId} = ${projectId} AND ${senders.channel} = ${channel} AND ${senders.providerAccountId} = ${providerAccountId})`;
+/** The id of the project's sender (of this mode) for this account, as a subquery for the same batch. */
+export function senderIdSubquery(
+  sender: Pick<SenderValues, "projectId" | "mode" | "channel" | "providerAccountId">,
+) {
+  return sql`(SELECT ${senders.id} FROM ${senders} WHERE ${senders.projectId} = ${sender.projectId} AND ${senders.mode} = ${sender.mode} AND ${senders.channel} = ${sender.channel} AND ${senders.providerAccountId} = ${sender.providerAccountId})`;
 }
 
-export async function findSenderByAccount(
-  db: Db,
-  projectId: string,
-  channel: SenderChannel,
-  providerAccountId: string,
-): Promise<SenderRow | undefined> {
+export async function findSender(db: Db, tenant: Tenant, id: string): Promise<SenderRow | undefined> {
   const [row] = await db
     .select()
     .from(senders)
-    .where(
-      and(
-        eq(senders.projectId, projectId),
-        eq(senders.channel, channel),
-        eq(senders.providerAccountId, providerAccountId),
-      ),
-    )
-    .limit(1);
-  return row;
-}
-
-export async function findSender(db: Db, projectId: string, id: string): Promise<SenderRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(senders)
-    .where(and(eq(senders.id, id), eq(senders.projectId, projectId)))
+    .where(and(eq(senders.id, id), eq(senders.projectId, tenant.projectId), eq(senders.mode, tenant.mode)))
     .limit(1);
   return row;
 }
 
 /** One newest-first keyset page on `(created_at, id)`, one row more than asked. */
-export function listSendersQuery(
-  db: Db,
-  options: { projectId: string; after?: CursorPosition; limit: number },
-) {
+export function listSendersQuery(db: Db, options: Tenant & { after?: CursorPosition; limit: number }) {
   const { after } = options;
   return db
     .select()
@@ -124,6 +101,7 @@ export function listSendersQuery(
     .where(
       and(
         eq(senders.projectId, options.projectId),
+        eq(senders.mode, options.mode),
         after === undefined
           ? undefined
           : sql`(${senders.createdAt}, ${senders.id}) < (${after.createdAt}, ${after.id})`,

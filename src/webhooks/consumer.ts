@@ -72,7 +72,10 @@ async function loadEvent(db: Db, eventId: string) {
   const [row] = await db
     .select({ event: invitationEvents, webhook: webhooks })
     .from(invitationEvents)
-    .leftJoin(webhooks, eq(webhooks.projectId, invitationEvents.projectId))
+    .leftJoin(
+      webhooks,
+      and(eq(webhooks.projectId, invitationEvents.projectId), eq(webhooks.mode, invitationEvents.mode)),
+    )
     .where(eq(invitationEvents.id, eventId))
     .limit(1);
   return row;

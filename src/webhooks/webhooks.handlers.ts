@@ -6,6 +6,7 @@ import type { AppEnv } from "../lib/context";
 import { decryptSecret, encryptSecret } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { claimsItsOwnIdempotencyKey, writeAndAnswer } from "../middleware/idempotency";
+import { tenantOf } from "../projects/tenant";
 import { webhookSettings } from "./settings";
 import { generateWebhookSecret } from "./signature";
 import { webhookUrlProblem } from "./url-policy";
@@ -50,23 +51,31 @@ export const createWebhook: Handler<typeof routes.createWebhook> = claimsItsOwnI
   const input = c.req.valid("json");
   checkUrl(c.env, input.url);
   const { encryptionKeys } = readConfig(c.env, c.req.url);
-  const { db, projectId } = c.var;
+  const { db } = c.var;
+  const owner = tenantOf(c);
   const now = c.get("now")();
   const { secret, sealed } = await newSecret(encryptionKeys);
   return writeAndAnswer(c, {
-    write: [repository.upsertWebhook(db, projectId, input, sealed, now)],
+    write: [repository.upsertWebhook(db, owner, input, sealed, now)],
     decide: async ([[row]]: [WebhookRow[]]) => {
       if (!row) throw new Error("upsert returned no row");
       const created = row.secretCiphertext === sealed;
       const shown = created ? secret : await decryptSecret(encryptionKeys, row.secretCiphertext);
       return { status: created ? 201 : 200, body: withSecret(row, shown) };
     },
-    reads: [repository.findWebhook(db, projectId)],
+    reads: [repository.findWebhook(db, owner)],
     predict: ([rows]) => {
       // The row as the upsert leaves it: the existing secret kept, or the new one.
       const [existing] = rows as WebhookRow[];
       const row: WebhookRow = {
-        ...(existing ?? { projectId, secretCiphertext: sealed, createdAt: now }),
+        ...(existing ?? {
+          ...owner,
+          secretCiphertext: sealed,
+          previousSecretCiphertext: null,
+          previousSecretExpiresAt: null,
+          signatureVersion: "v2",
+          createdAt: now,
+        }),
         ...input,
         active: true,
         updatedAt: now,
@@ -77,20 +86,20 @@ export const createWebhook: Handler<typeof routes.createWebhook> = claimsItsOwnI
 });
 
 export const getWebhook: Handler<typeof routes.getWebhook> = async (c) => {
-  const [row] = await repository.findWebhook(c.get("db"), c.get("projectId"));
+  const [row] = await repository.findWebhook(c.get("db"), tenantOf(c));
   return c.json({ webhook: row ? serialize(row) : null }, 200);
 };
 
 export const updateWebhook: Handler<typeof routes.updateWebhook> = async (c) => {
   const changes = c.req.valid("json");
   checkUrl(c.env, changes.url);
-  const row = await repository.updateWebhook(c.get("db"), c.get("projectId"), changes, c.get("now")());
+  const row = await repository.updateWebhook(c.get("db"), tenantOf(c), changes, c.get("now")());
   if (!row) throw noWebhook();
   return c.json({ webhook: serialize(row) }, 200);
 };
 
 export const deleteWebhook: Handler<typeof routes.deleteWebhook> = async (c) => {
-  await repository.deleteWebhook(c.get("db"), c.get("projectId"));
+  await repository.deleteWebhook(c.get("db"), tenantOf(c));
   return c.json({ webhook: null }, 200);
 };
 
@@ -98,16 +107,17 @@ export const deleteWebhook: Handler<typeof routes.deleteWebhook> = async (c) => 
 export const rotateWebhookSecret: Handler<typeof routes.rotateWebhookSecret> = claimsItsOwnIdempotencyKey(
   async (c) => {
     const { encryptionKeys } = readConfig(c.env, c.req.url);
-    const { db, projectId } = c.var;
+    const { db } = c.var;
+    const owner = tenantOf(c);
     const now = c.get("now")();
     const { secret, sealed } = await newSecret(encryptionKeys);
     return writeAndAnswer(c, {
-      write: [repository.rotateWebhookSecret(db, projectId, sealed, now)],
+      write: [repository.rotateWebhookSecret(db, owner, sealed, now)],
       decide: async ([[row]]: [WebhookRow[]]) => {
         if (!row) throw noWebhook();
         return { status: 200, body: withSecret(row, secret) };
       },
-      reads: [repository.findWebhook(db, projectId)],
+      reads: [repository.findWebhook(db, owner)],
       predict: ([rows]) => {
         const [existing] = rows as WebhookRow[];
         if (!existing) throw noWebhook();
@@ -123,7 +133,7 @@ export const listWebhookDeliveries: Handler<typeof routes.listWebhookDeliveries>
   const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid("query");
   const projectId = c.get("projectId");
   const after = cursor === undefined ? undefined : await decodeCursor(tokenHashKey, projectId, cursor);
-  const rows = await repository.listDeliveries(c.get("db"), projectId, after, limit);
+  const rows = await repository.listDeliveries(c.get("db"), tenantOf(c), after, limit);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   const nextCursor =
@@ -153,10 +163,11 @@ export const listWebhookDeliveries: Handler<typeof routes.listWebhookDeliveries>
 export const resendWebhookEvent: Handler<typeof routes.resendWebhookEvent> = claimsItsOwnIdempotencyKey(
   async (c) => {
     const { eventId } = c.req.valid("param");
-    const { db, projectId } = c.var;
-    const check = repository.findEventForResend(db, projectId, eventId);
+    const { db } = c.var;
+    const owner = tenantOf(c);
+    const check = repository.findEventForResend(db, owner, eventId);
     return writeAndAnswer(c, {
-      write: [check, repository.requeueEvent(db, projectId, eventId)],
+      write: [check, repository.requeueEvent(db, owner, eventId)],
       decide: async ([[found], requeued]: [repository.ResendCheck[], { id: string }[]]) => {
         if (requeued.length > 0) return { status: 202, body: JSON.stringify({ eventId, status: "queued" }) };
         // Another project's event too: its existence is not revealed.
@@ -168,7 +179,7 @@ export const resendWebhookEvent: Handler<typeof routes.resendWebhookEvent> = cla
         const found = rows as repository.ResendCheck[];
         const requeued = found[0]?.webhookActive ? [{ id: eventId }] : [];
         const results: [repository.ResendCheck[], { id: string }[]] = [found, requeued];
-        return { results, onlyIf: repository.requeueApplies(db, projectId, eventId) };
+        return { results, onlyIf: repository.requeueApplies(db, owner, eventId) };
       },
     }) as never;
   },

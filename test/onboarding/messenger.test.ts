@@ -36,7 +36,6 @@ describe("Messenger through the flow endpoints (test mode)", () => {
       providerAccountId: FAKE_PAGE.id,
       name: FAKE_PAGE.name,
       phoneNumber: null,
-      pinCiphertext: null,
     });
     const stored = await row(inv.id);
     expect(stored.senderId).toBe(sender?.id);

@@ -68,9 +68,10 @@ describe("live mode and test mode", () => {
     expect(done.invitation.status).toBe("completed");
     expect(h.fake.count("GET /oauth/access_token")).toBe(1);
     expect(urls).toEqual([]);
-    // The partner reads it with either key of the project.
-    const read = await h.call(`/v1/invitations/${inv.id}`, { apiKey: project.apiKey });
+    // The test key reads it; the project's live key does not see test rows at all.
+    const read = await h.call(`/v1/invitations/${inv.id}`, { apiKey: testKey });
     expect(((await read.json()) as { invitation: { status: string } }).invitation.status).toBe("completed");
+    expect((await h.call(`/v1/invitations/${inv.id}`, { apiKey: project.apiKey })).status).toBe(404);
   });
 
   it("Meta not configured (META_APP_ID empty): every invitation is test mode, live fetch never used", async () => {

@@ -298,6 +298,7 @@ describe("GET /v1/invitations", () => {
         const { projectId } = await createProject();
         const query = listInvitationsSql(createDb(env.DB), {
           projectId,
+          mode: "live",
           status,
           after,
           limit: 50,

@@ -60,7 +60,7 @@ describe("preparedOnce", () => {
       allowedPhoneCountries: ["us", "MX"],
       clientName: "Acme",
     });
-    const row = await findInvitation(createDb(env.DB), projectId, id);
+    const row = await findInvitation(createDb(env.DB), { projectId, mode: "live" }, id);
     expect(row).toMatchObject({
       id,
       projectId,
@@ -68,6 +68,9 @@ describe("preparedOnce", () => {
       allowedPhoneCountries: ["US", "MX"],
       status: "pending",
     });
-    expect(await findInvitation(createDb(env.DB), "prj_someoneelse", id)).toBeUndefined();
+    expect(
+      await findInvitation(createDb(env.DB), { projectId: "prj_someoneelse", mode: "live" }, id),
+    ).toBeUndefined();
+    expect(await findInvitation(createDb(env.DB), { projectId, mode: "test" }, id)).toBeUndefined();
   });
 });

@@ -70,6 +70,7 @@ async function positionAt(depth: number, status?: InvitationStatus) {
 async function rowsRead(options: { status?: InvitationStatus; after?: { createdAt: number; id: string } }) {
   const query = listInvitationsSql(createDb(env.DB), {
     projectId: project.projectId,
+    mode: "live",
     limit: PAGE,
     now: Date.now(),
     ...options,

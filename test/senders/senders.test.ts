@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { senders } from "../../src/db/schema";
+import { findPin } from "../../src/onboarding/pins";
 import { call, createProject, expectError } from "../support/api";
 import { connect } from "./support";
 
@@ -36,7 +37,8 @@ describe("GET /v1/senders and /v1/senders/{senderId}", () => {
       createdAt: new Date(row.createdAt).toISOString(),
       updatedAt: new Date(row.updatedAt).toISOString(),
     });
-    for (const secret of [row.accessTokenCiphertext, row.pinCiphertext ?? "none", "EAA"]) {
+    const pin = await findPin(createDb(env.DB), row.providerAccountId);
+    for (const secret of [row.accessTokenCiphertext, pin?.pinCiphertext ?? "none", "EAA"]) {
       expect(text).not.toContain(secret);
     }
   });

@@ -96,10 +96,10 @@ export async function connectWhatsApp(flow: Flow, input: WhatsAppCompletion): Pr
     let registeredAt: number | null = null;
     if (!skipRegister) {
       const pin = existing?.pinCiphertext
-        ? await decryptSecret(flow.encryptionKeys, existing.pinCiphertext)
+        ? await decryptSecret(flow.encryptionKeys, existing.pinCiphertext, "senders.pin_ciphertext")
         : randomDigits(6);
       await graph.register(token, number.id, pin);
-      pinCiphertext = await encryptSecret(flow.encryptionKeys, pin);
+      pinCiphertext = await encryptSecret(flow.encryptionKeys, pin, "senders.pin_ciphertext");
       registeredAt = flow.now;
     }
 
@@ -118,7 +118,11 @@ export async function connectWhatsApp(flow: Flow, input: WhatsAppCompletion): Pr
         name: number.verifiedName,
         mode: invitation.mode,
         invitationId: invitation.id,
-        accessTokenCiphertext: await encryptSecret(flow.encryptionKeys, token),
+        accessTokenCiphertext: await encryptSecret(
+          flow.encryptionKeys,
+          token,
+          "senders.access_token_ciphertext",
+        ),
         pinCiphertext,
         registeredAt,
       },

@@ -50,7 +50,7 @@ function wranglerResealDatabase(target: D1Target): ResealDatabase {
     select: async (sql, params) => executeSql(target, inline(sql, params))[0]?.results ?? [],
     update: async (statements) =>
       executeSql(target, statements.map((s) => `${inline(s.sql, s.params)};`).join(" ")).map(
-        (result) => result.meta?.changes ?? 0,
+        (result) => result.results.length,
       ),
   };
 }

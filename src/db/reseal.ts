@@ -21,7 +21,10 @@ import {
 export interface ResealDatabase {
   /** Runs one SELECT with `?` parameters and returns its rows. */
   select(sql: string, params: (string | number)[]): Promise<Record<string, unknown>[]>;
-  /** Runs UPDATEs (one per element) and returns how many rows each changed. */
+  /**
+   * Runs UPDATEs (one per element) and returns how many rows each returned: they end in
+   * `RETURNING`, since `wrangler d1 execute` reports no change counts for a multi-statement command.
+   */
   update(statements: { sql: string; params: (string | number)[] }[]): Promise<number[]>;
 }
 
@@ -80,7 +83,7 @@ export async function resealColumn(
         continue;
       }
       updates.push({
-        sql: `UPDATE ${table} SET ${name} = ? WHERE rowid = ? AND ${name} = ?`,
+        sql: `UPDATE ${table} SET ${name} = ? WHERE rowid = ? AND ${name} = ? RETURNING rowid`,
         params: [await encryptSecret(keys, plain, column), rid, sealed],
       });
     }

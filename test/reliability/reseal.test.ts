@@ -32,7 +32,7 @@ function d1Database(onUpdate?: (sql: string[]) => Promise<void>): ResealDatabase
     update: async (statements) => {
       await onUpdate?.(statements.map((s) => s.sql));
       const results = await env.DB.batch(statements.map((s) => env.DB.prepare(s.sql).bind(...s.params)));
-      return results.map((r) => r.meta.changes ?? 0);
+      return results.map((r) => r.results.length);
     },
   };
 }

@@ -4,13 +4,7 @@ import { BOOKMARK_HEADER, openBookmark, RequestDatabase, readsReplicas, sealBook
 import { invitationsRouter } from "./invitations/invitations.index";
 import { invitePage } from "./invite/invite.page";
 import { encryptionKeysOf, readConfig } from "./lib/config";
-import {
-  currentEncryptionKeyId,
-  decryptSecret,
-  encryptSecret,
-  randomToken,
-  SEALED_COLUMNS,
-} from "./lib/crypto";
+import { checkKeyring, decryptSecret, encryptSecret, randomToken, SEALED_COLUMNS } from "./lib/crypto";
 import { noRoute } from "./lib/errors";
 import { errorJsonResponse, handleError } from "./lib/errors-handler";
 import { createRouter } from "./lib/openapi";
@@ -163,7 +157,7 @@ export function createApp(options: AppOptions = {}) {
       )
         throw new Error(`keyring round trip failed for ${column}`);
     }
-    return c.json({ status: "ready", encryptionKeyId: currentEncryptionKeyId(encryptionKeys) });
+    return c.json({ status: "ready", encryptionKeyId: checkKeyring(encryptionKeys).current });
   });
 
   const notAllowed = methodNotAllowed(app.routes);

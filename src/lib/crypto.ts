@@ -139,9 +139,7 @@ export const SEALED_COLUMNS = [
 export type SealedColumn = (typeof SEALED_COLUMNS)[number];
 
 /** A keyring that cannot be used: its message names the problem, never key material. */
-export class KeyringError extends Error {
-  override name = "KeyringError";
-}
+export class KeyringError extends Error {}
 
 interface RingKey {
   id: string;
@@ -239,44 +237,58 @@ export function checkKeyring(spec: string): { keyIds: string[]; current: string 
 
 // Formats: `<keyId>.<iv>.<ct>` (legacy, no additional data: still opened, in any column, until
 // `admin reseal` re-seals it) and `v2.<keyId>.<iv>.<ct>` (additional data: the column's name).
+// A sealed bookmark is `<keyId>.<iv>.<ct>` under the key's bookmark key.
 const VERSION = "v2";
 
-/**
- * AES-256-GCM with a random 96-bit IV, bound to `column` (additional data).
- * Output: `v2.<keyId>.<iv b64url>.<ciphertext b64url>`.
- */
+function gcm(iv: Uint8Array<ArrayBuffer>, aad: string | undefined) {
+  return aad === undefined
+    ? { name: "AES-GCM", iv }
+    : { name: "AES-GCM", iv, additionalData: encoder.encode(aad) };
+}
+
+/** AES-256-GCM with a random 96-bit IV: `<keyId>.<iv b64url>.<ciphertext b64url>`. */
+async function seal(
+  entry: RingKey,
+  key: Promise<CryptoKey>,
+  plaintext: string,
+  aad?: string,
+): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const sealed = await crypto.subtle.encrypt(gcm(iv, aad), await key, encoder.encode(plaintext));
+  return `${entry.id}.${bytesToBase64Url(iv)}.${bytesToBase64Url(new Uint8Array(sealed))}`;
+}
+
+/** Opens `<keyId>.<iv>.<ct>` with the key `pick` chooses from the ring entry it names. */
+async function open(
+  keysSpec: string,
+  parts: string[],
+  pick: (entry: RingKey) => Promise<CryptoKey>,
+  aad?: string,
+): Promise<string> {
+  const [keyId, iv, data] = parts;
+  const entry = keyId === undefined ? undefined : keyring(keysSpec).byId.get(keyId);
+  if (!entry || !iv || !data || parts.length !== 3)
+    throw new Error(`no decryption key for sealed value (key ${keyId})`);
+  return decoder.decode(
+    await crypto.subtle.decrypt(gcm(base64ToBytes(iv), aad), await pick(entry), base64ToBytes(data)),
+  );
+}
+
+/** Seals `plaintext` for `column` (additional data) under the first key: `v2.<keyId>.<iv>.<ct>`. */
 export async function encryptSecret(
   keysSpec: string,
   plaintext: string,
   column: SealedColumn,
 ): Promise<string> {
   const { current } = keyring(keysSpec);
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = await crypto.subtle.encrypt(
-    { name: "AES-GCM", iv, additionalData: encoder.encode(column) },
-    await current.key,
-    encoder.encode(plaintext),
-  );
-  return `${VERSION}.${current.id}.${bytesToBase64Url(iv)}.${bytesToBase64Url(new Uint8Array(sealed))}`;
+  return `${VERSION}.${await seal(current, current.key, plaintext, column)}`;
 }
 
 /** Opens a value sealed for `column` (or a legacy one, sealed for no column). */
-export async function decryptSecret(keysSpec: string, sealed: string, column: SealedColumn): Promise<string> {
-  const ring = keyring(keysSpec);
+export function decryptSecret(keysSpec: string, sealed: string, column: SealedColumn): Promise<string> {
   const parts = sealed.split(".");
-  const bound = parts.length === 4 && parts[0] === VERSION;
-  if (!bound && parts.length !== 3) throw new Error("malformed sealed value");
-  const [keyId, iv, data] = bound ? parts.slice(1) : parts;
-  const entry = keyId === undefined ? undefined : ring.byId.get(keyId);
-  if (!entry || !iv || !data) throw new Error(`no decryption key for sealed value (key ${keyId})`);
-  const plain = await crypto.subtle.decrypt(
-    bound
-      ? { name: "AES-GCM", iv: base64ToBytes(iv), additionalData: encoder.encode(column) }
-      : { name: "AES-GCM", iv: base64ToBytes(iv) },
-    await entry.key,
-    base64ToBytes(data),
-  );
-  return decoder.decode(plain);
+  const bound = parts[0] === VERSION;
+  return open(keysSpec, bound ? parts.slice(1) : parts, (e) => e.key, bound ? column : undefined);
 }
 
 /** Whether `sealed` is already in the current form: bound to its column, under the first key. */
@@ -287,29 +299,10 @@ export function isCurrentlySealed(keysSpec: string, sealed: string): boolean {
 /** Seals an `X-D1-Bookmark` value under the bookmark key derived from the first key. */
 export async function sealBookmarkValue(keysSpec: string, bookmark: string): Promise<string> {
   const { current } = keyring(keysSpec);
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = await crypto.subtle.encrypt(
-    { name: "AES-GCM", iv },
-    await current.bookmarkKey,
-    encoder.encode(bookmark),
-  );
-  return `${current.id}.${bytesToBase64Url(iv)}.${bytesToBase64Url(new Uint8Array(sealed))}`;
+  return seal(current, current.bookmarkKey, bookmark);
 }
 
 /** Opens a sealed `X-D1-Bookmark`; throws when it is not one of ours. */
-export async function openBookmarkValue(keysSpec: string, sealed: string): Promise<string> {
-  const [keyId, iv, data, extra] = sealed.split(".");
-  const entry = keyId === undefined ? undefined : keyring(keysSpec).byId.get(keyId);
-  if (!entry || !iv || !data || extra !== undefined) throw new Error("not a sealed bookmark");
-  const plain = await crypto.subtle.decrypt(
-    { name: "AES-GCM", iv: base64ToBytes(iv) },
-    await entry.bookmarkKey,
-    base64ToBytes(data),
-  );
-  return decoder.decode(plain);
-}
-
-/** Id of the key that encrypts new values. */
-export function currentEncryptionKeyId(keysSpec: string): string {
-  return keyring(keysSpec).current.id;
+export function openBookmarkValue(keysSpec: string, sealed: string): Promise<string> {
+  return open(keysSpec, sealed.split("."), (e) => e.bookmarkKey);
 }

@@ -45,14 +45,14 @@ export function handleError(error: unknown, c: Context<AppEnv>): Response {
   if (error instanceof KeyringError) {
     // The operator's mistake, not the client's: the log names it (never key material).
     logEvent("error", "keyring_invalid", { requestId: c.get("requestId"), problem: error.message });
-    return errorJsonResponse(c, new ApiError("internal_error", "An unexpected error occurred; retry later"));
+  } else {
+    // Unexpected: log it whole for the operator, tell the client nothing of the internals.
+    logEvent("error", "unhandled_exception", {
+      requestId: c.get("requestId"),
+      method: c.req.method,
+      route: routePath(c, -1),
+      error: describeError(error),
+    });
   }
-  // Unexpected: log it whole for the operator, tell the client nothing of the internals.
-  logEvent("error", "unhandled_exception", {
-    requestId: c.get("requestId"),
-    method: c.req.method,
-    route: routePath(c, -1),
-    error: describeError(error),
-  });
   return errorJsonResponse(c, new ApiError("internal_error", "An unexpected error occurred; retry later"));
 }

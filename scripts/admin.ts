@@ -44,14 +44,28 @@ function inline(sql: string, params: (string | number)[]): string {
   return sql.replace(/\?/g, () => sqlValue(params[i++] ?? null));
 }
 
-/** Reseal's database access through wrangler: one `d1 execute` per batch. */
+/** Linux caps one argument at 128 KiB; `d1 execute --command` passes the SQL as one. */
+const MAX_COMMAND_CHARS = 100_000;
+
+/** Reseal's database access through wrangler: one `d1 execute` per batch (or per 100 KB of it). */
 function wranglerResealDatabase(target: D1Target): ResealDatabase {
   return {
     select: async (sql, params) => executeSql(target, inline(sql, params))[0]?.results ?? [],
-    update: async (statements) =>
-      executeSql(target, statements.map((s) => `${inline(s.sql, s.params)};`).join(" ")).map(
-        (result) => result.results.length,
-      ),
+    update: async (statements) => {
+      const changed: number[] = [];
+      let chunk = "";
+      const flush = () => {
+        if (chunk) for (const result of executeSql(target, chunk)) changed.push(result.results.length);
+        chunk = "";
+      };
+      for (const statement of statements) {
+        const sql = `${inline(statement.sql, statement.params)};`;
+        if (chunk && chunk.length + sql.length > MAX_COMMAND_CHARS) flush();
+        chunk += ` ${sql}`;
+      }
+      flush();
+      return changed;
+    },
   };
 }
 

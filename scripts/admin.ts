@@ -11,9 +11,14 @@
  *   revoke-key       --key <keyId>                  revoke an API key (401 everywhere within 30 s: isolates cache active keys)
  *   list-keys        --project <projectId>          key ids, prefixes and state (never the keys)
  *   add-phone-number --project <projectId> --number <E.164>
+ *   reseal           [--batch <rows>]               re-seal every sealed column under the first key of
+ *                    ENCRYPTION_KEYS (from the environment, else .dev.vars locally); resumable
  */
+import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { type ResealDatabase, resealAll } from "../src/db/reseal";
 import { E164 } from "../src/invitations/invitations.schemas";
+import { checkKeyring } from "../src/lib/crypto";
 import { newApiKey, newPhoneNumber, newProject } from "../src/projects/provisioning";
 import { type D1Target, executeSql, sqlString, sqlValue } from "./d1";
 
@@ -33,6 +38,53 @@ function projectExists(target: D1Target, projectId: string): boolean {
 
 class UsageError extends Error {}
 
+/** `?` placeholders filled as SQL literals: `d1 execute` takes no parameters (reseal's SQL has no other `?`). */
+function inline(sql: string, params: (string | number)[]): string {
+  let i = 0;
+  return sql.replace(/\?/g, () => sqlValue(params[i++] ?? null));
+}
+
+/** Linux caps one argument at 128 KiB; `d1 execute --command` passes the SQL as one. */
+const MAX_COMMAND_CHARS = 100_000;
+
+/** Reseal's database access through wrangler: one `d1 execute` per batch (or per 100 KB of it). */
+function wranglerResealDatabase(target: D1Target): ResealDatabase {
+  return {
+    select: async (sql, params) => executeSql(target, inline(sql, params))[0]?.results ?? [],
+    update: async (statements) => {
+      const changed: number[] = [];
+      let chunk = "";
+      const flush = () => {
+        if (chunk) for (const result of executeSql(target, chunk)) changed.push(result.results.length);
+        chunk = "";
+      };
+      for (const statement of statements) {
+        const sql = `${inline(statement.sql, statement.params)};`;
+        if (chunk && chunk.length + sql.length > MAX_COMMAND_CHARS) flush();
+        chunk += ` ${sql}`;
+      }
+      flush();
+      return changed;
+    },
+  };
+}
+
+/**
+ * The keyring to re-seal with. Secrets cannot be read back from Cloudflare, so the operator
+ * passes it (ENCRYPTION_KEYS in the environment); locally it defaults to .dev.vars'.
+ */
+function encryptionKeys(remote: boolean): string {
+  const fromEnv = process.env.ENCRYPTION_KEYS;
+  if (fromEnv) return fromEnv;
+  if (!remote && existsSync(".dev.vars")) {
+    const match = /^ENCRYPTION_KEYS\s*=\s*"?([^"\n]*)"?\s*$/m.exec(readFileSync(".dev.vars", "utf8"));
+    if (match?.[1]) return match[1];
+  }
+  throw new UsageError(
+    "set ENCRYPTION_KEYS to the keyring the Worker has (new key first, old ones after), e.g. ENCRYPTION_KEYS='k2:…,k1:…' npm run admin -- reseal",
+  );
+}
+
 function need(value: string | undefined, flag: string): string {
   if (!value) throw new UsageError(`missing ${flag}`);
   return value;
@@ -50,6 +102,7 @@ export async function runAdmin(argv: string[]): Promise<Record<string, unknown>>
       remote: { type: "boolean", default: false },
       env: { type: "string" },
       test: { type: "boolean", default: false },
+      batch: { type: "string" },
     },
   });
   const remote = values.remote ?? false;
@@ -114,9 +167,20 @@ export async function runAdmin(argv: string[]): Promise<Record<string, unknown>>
       executeSql(target, insertSql("phone_numbers", row));
       return { projectId, phoneNumberId: row.id, phoneNumber: number };
     }
+    case "reseal": {
+      const keys = encryptionKeys(remote);
+      // Refuses a malformed keyring (KeyringError names the problem, not the keys).
+      const { current } = checkKeyring(keys);
+      const batch = Number(values.batch ?? 50);
+      if (!Number.isSafeInteger(batch) || batch < 1 || batch > 500)
+        throw new UsageError("--batch must be 1 to 500");
+      const columns = await resealAll(wranglerResealDatabase(target), keys, batch);
+      const failed = Object.values(columns).reduce((sum, c) => sum + c.failed, 0);
+      return { encryptionKeyId: current, columns, done: failed === 0 };
+    }
     default:
       throw new UsageError(
-        `unknown command ${command ?? "(none)"}; commands: create-project, create-key, revoke-key, list-keys, add-phone-number`,
+        `unknown command ${command ?? "(none)"}; commands: create-project, create-key, revoke-key, list-keys, add-phone-number, reseal`,
       );
   }
 }

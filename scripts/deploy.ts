@@ -8,7 +8,15 @@
  * 3. applies pending D1 migrations to that environment's remote database, and stops here if
  *    one fails (the Worker already deployed keeps running on the schema it knows);
  * 4. deploys the static Worker (wrangler.static.toml), then the API Worker, whose STATIC
- *    binding needs the other to exist.
+ *    binding needs the other to exist;
+ * 5. asks the deployed Worker whether it is ready (`GET /ready` on INVITE_BASE_URL's origin),
+ *    and fails unless it answers 200.
+ *
+ * The keyring. Secrets cannot be read back from Cloudflare, so this script cannot parse the
+ * deployed ENCRYPTION_KEYS. Two checks cover it: `--check-keyring` parses a keyring given on
+ * stdin (or in ENCRYPTION_KEYS) with the Worker's own parser, before `wrangler secret put`; and
+ * step 5, where the Worker parses its own and seals and opens a probe in every sealed column
+ * (a malformed keyring answers 500 and logs `keyring_invalid`). docs/operations.md, "Secrets".
  *
  * `--dry-run` checks both configs and bundles the Worker without touching Cloudflare (CI does it
  * for both environments): no migration, `wrangler deploy --dry-run` of each.
@@ -18,8 +26,10 @@
  * wrangler secret list>` (fails unless every secret in REQUIRED_SECRETS is set).
  */
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { unstable_readConfig } from "wrangler";
+import { checkKeyring } from "../src/lib/crypto";
 import { buildDocsAssets } from "./docs-assets";
 
 export const DEPLOY_ENVIRONMENTS = ["staging", "production"] as const;
@@ -77,6 +87,41 @@ export function staticBindingMismatch(env: string): string | null {
   return `env.${env}: services STATIC must name ${staticName} (${STATIC_CONFIG}), not ${binding?.service ?? "nothing"}`;
 }
 
+/** The deployed Worker's origin: where its invite links point (vars.INVITE_BASE_URL). */
+export function deployedOrigin(env: string): string {
+  const config = unstable_readConfig({ config: "wrangler.toml", env });
+  return new URL(String(config.vars.INVITE_BASE_URL)).origin;
+}
+
+/** `GET /ready` until it answers 200 (a new version takes a few seconds to reach every location). */
+async function readyCheck(env: string): Promise<string | null> {
+  const url = `${deployedOrigin(env)}/ready`;
+  let last = "no answer";
+  for (let attempt = 0; attempt < 6; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 5_000));
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+      if (res.status === 200) return null;
+      last = `${res.status} ${(await res.text()).slice(0, 200)}`;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+  }
+  return `${url}: ${last}`;
+}
+
+/** Parses a keyring as the Worker will, naming the problem (never the keys). */
+function checkKeyringInput(): void {
+  const fromEnv = process.env.ENCRYPTION_KEYS;
+  const value = (fromEnv ?? readFileSync(0, "utf8")).trim();
+  try {
+    const { keyIds, current } = checkKeyring(value);
+    console.error(`deploy: ENCRYPTION_KEYS is well-formed: keys ${keyIds.join(", ")}; ${current} encrypts`);
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+}
+
 function wrangler(args: string[]): number {
   console.error(`deploy: wrangler ${args.join(" ")}`);
   const run = spawnSync("npm", ["exec", "--", "wrangler", ...args], { stdio: "inherit" });
@@ -88,7 +133,7 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     args: process.argv.slice(2),
     allowPositionals: true,
@@ -97,8 +142,13 @@ function main(): void {
       "dry-run": { type: "boolean", default: false },
       prepare: { type: "boolean", default: false },
       "verify-secrets": { type: "string" },
+      "check-keyring": { type: "boolean", default: false },
     },
   });
+  if (values["check-keyring"]) {
+    checkKeyringInput();
+    return;
+  }
   const env = values.env;
   if (!env) {
     fail(
@@ -144,6 +194,13 @@ function main(): void {
   const status = wrangler(["deploy", "--env", env, ...positionals]);
   if (status !== 0)
     fail(`wrangler deploy failed for ${env} (the migrations and the static Worker above are)`);
+  const notReady = await readyCheck(env);
+  if (notReady) {
+    fail(
+      `deployed, but ${env} is not ready (${notReady}). An unusable ENCRYPTION_KEYS is logged as keyring_invalid (wrangler tail --env ${env}): put a good one (npm run deploy -- --check-keyring first), or roll back (wrangler rollback --env ${env}).`,
+    );
+  }
+  console.error(`deploy: ${env} is ready`);
 }
 
-main();
+await main();

@@ -3,6 +3,8 @@ import { databaseFor } from "./db/client";
 import { BOOKMARK_HEADER, openBookmark, RequestDatabase, readsReplicas, sealBookmark } from "./db/session";
 import { invitationsRouter } from "./invitations/invitations.index";
 import { invitePage } from "./invite/invite.page";
+import { encryptionKeysOf, readConfig } from "./lib/config";
+import { checkKeyring, decryptSecret, encryptSecret, randomToken, SEALED_COLUMNS } from "./lib/crypto";
 import { noRoute } from "./lib/errors";
 import { errorJsonResponse, handleError } from "./lib/errors-handler";
 import { createRouter } from "./lib/openapi";
@@ -50,7 +52,10 @@ export function createApp(options: AppOptions = {}) {
     // One D1 session per request, shared by middleware and handlers: /v1 reads may come from a
     // replica, with read-after-write kept (src/db/session.ts, docs/operations.md).
     const replica = readsReplicas(c.req.method, c.req.path);
-    const encryptionKeys = c.env.ENCRYPTION_KEYS;
+    // The API and the invite link need the keyring: an unusable one refuses them (500,
+    // logged as keyring_invalid) before any work, rather than failing some rows silently.
+    const keyed = c.req.path.startsWith("/v1/") || c.req.path.startsWith("/invite/");
+    const encryptionKeys = keyed ? encryptionKeysOf(c.env) : c.env.ENCRYPTION_KEYS;
     const bookmark =
       replica && encryptionKeys ? await openBookmark(encryptionKeys, c.req.header(BOOKMARK_HEADER)) : null;
     // Replica bookkeeping runs on the wall clock: it is about real lag, not business time.
@@ -138,6 +143,22 @@ export function createApp(options: AppOptions = {}) {
       showDeveloperTools: "never",
     }),
   );
+
+  // Readiness: what a deploy checks after it (scripts/deploy.ts). Secrets are not readable
+  // outside the Worker, so the Worker itself proves its keyring: parsed, and a probe sealed
+  // and opened in every sealed column. 200, or the 500 of an unusable keyring (logged).
+  app.get("/ready", async (c) => {
+    const { encryptionKeys } = readConfig(c.env, c.req.url);
+    for (const column of SEALED_COLUMNS) {
+      const probe = randomToken(8);
+      if (
+        (await decryptSecret(encryptionKeys, await encryptSecret(encryptionKeys, probe, column), column)) !==
+        probe
+      )
+        throw new Error(`keyring round trip failed for ${column}`);
+    }
+    return c.json({ status: "ready", encryptionKeyId: checkKeyring(encryptionKeys).current });
+  });
 
   const notAllowed = methodNotAllowed(app.routes);
   app.notFound((c) => errorJsonResponse(c, notAllowed(c) ?? noRoute(c.req.method, c.req.path)));

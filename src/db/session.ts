@@ -1,4 +1,4 @@
-import { decryptSecret, encryptSecret } from "../lib/crypto";
+import { openBookmarkValue, sealBookmarkValue } from "../lib/crypto";
 import { createDb, type Db, requestDb } from "./client";
 
 /**
@@ -168,7 +168,7 @@ export class RequestDatabase {
 }
 
 /**
- * `X-D1-Bookmark` carries a D1 bookmark sealed (AES-GCM under ENCRYPTION_KEYS): opaque to
+ * `X-D1-Bookmark` carries a D1 bookmark sealed (AES-GCM under a key derived from ENCRYPTION_KEYS for this use only, by HKDF): opaque to
  * clients, who learn nothing of the database's write counter, and unforgeable, so a client
  * cannot send D1 a bookmark it never issued. An unreadable value is ignored (the request runs
  * as if it had none): it is a consistency hint, never a reason to fail a request.
@@ -185,7 +185,7 @@ let lastSealed: { keys: string; bookmark: string; sealed: Promise<string> } | un
 
 export function sealBookmark(encryptionKeys: string, bookmark: string): Promise<string> {
   if (lastSealed?.keys === encryptionKeys && lastSealed.bookmark === bookmark) return lastSealed.sealed;
-  const sealed = encryptSecret(encryptionKeys, bookmark);
+  const sealed = sealBookmarkValue(encryptionKeys, bookmark);
   const entry = { keys: encryptionKeys, bookmark, sealed };
   lastSealed = entry;
   sealed.catch(() => {
@@ -200,7 +200,7 @@ export async function openBookmark(
 ): Promise<string | null> {
   if (!sealed || sealed.length > 512) return null;
   try {
-    const bookmark = await decryptSecret(encryptionKeys, sealed);
+    const bookmark = await openBookmarkValue(encryptionKeys, sealed);
     return BOOKMARK.test(bookmark) ? bookmark : null;
   } catch {
     return null;

@@ -53,7 +53,7 @@ export async function newInvitation(
   const token = randomToken(32);
   const [tokenHash, tokenCiphertext] = await Promise.all([
     hmacSha256Hex(config.tokenHashKey, token),
-    encryptSecret(config.encryptionKeys, token),
+    encryptSecret(config.encryptionKeys, token, "invitations.token_ciphertext"),
   ]);
   const row: InvitationRow = {
     id: randomId("inv"),

@@ -18,7 +18,11 @@ export async function serializeInvitation(
   row: InvitationRow,
   options: SerializeOptions,
 ): Promise<Invitation> {
-  return serializeWithToken(row, await decryptSecret(options.encryptionKeys, row.tokenCiphertext), options);
+  return serializeWithToken(
+    row,
+    await decryptSecret(options.encryptionKeys, row.tokenCiphertext, "invitations.token_ciphertext"),
+    options,
+  );
 }
 
 /** `serializeInvitation` for a row whose token is at hand (a new invitation): no decryption. */

@@ -122,66 +122,188 @@ export function timingSafeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-interface Keyring {
-  current: { id: string; key: Promise<CryptoKey> };
-  byId: Map<string, Promise<CryptoKey>>;
+/**
+ * Every column that holds a value sealed under ENCRYPTION_KEYS, as `table.column`. The name is
+ * the AES-GCM additional data of its ciphertexts, so a value copied into another column does
+ * not open there; `admin reseal` (src/db/reseal.ts) walks this list. A new sealed column is one
+ * line here.
+ */
+export const SEALED_COLUMNS = [
+  "invitations.token_ciphertext",
+  "webhooks.secret_ciphertext",
+  "idempotency_keys.response_body_ciphertext",
+  "senders.access_token_ciphertext",
+  "onboarding_attempts.pages_ciphertext",
+  "phone_number_pins.pin_ciphertext",
+  "webhooks.previous_secret_ciphertext",
+] as const;
+export type SealedColumn = (typeof SEALED_COLUMNS)[number];
+
+/** A keyring that cannot be used: its message names the problem, never key material. */
+export class KeyringError extends Error {}
+
+interface RingKey {
+  id: string;
+  /** Seals and opens stored secrets. */
+  key: Promise<CryptoKey>;
+  /** Seals and opens `X-D1-Bookmark` (HKDF of the same bytes, another purpose). */
+  bookmarkKey: Promise<CryptoKey>;
 }
 
-const keyrings = new Map<string, Keyring>();
+interface Keyring {
+  current: RingKey;
+  byId: Map<string, RingKey>;
+}
+
+const KEY_ID = /^[A-Za-z0-9_-]+$/;
+const keyrings = new Map<string, Keyring | KeyringError>();
+
+function bookmarkKeyOf(raw: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
+  return crypto.subtle
+    .importKey("raw", raw, "HKDF", false, ["deriveKey"])
+    .then((base) =>
+      crypto.subtle.deriveKey(
+        { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: encoder.encode("x-d1-bookmark") },
+        base,
+        { name: "AES-GCM", length: 256 },
+        false,
+        ["encrypt", "decrypt"],
+      ),
+    );
+}
+
+function parseKeyring(spec: string): Keyring {
+  const parts = spec
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
+  if (parts.length === 0) throw new KeyringError("ENCRYPTION_KEYS is empty");
+  const byId = new Map<string, RingKey>();
+  const entries = parts.map((part, index) => {
+    const separator = part.indexOf(":");
+    // The text of a malformed entry may be key material: it is named by position only.
+    const id = separator < 0 ? "" : part.slice(0, separator);
+    if (!KEY_ID.test(id)) {
+      throw new KeyringError(
+        `ENCRYPTION_KEYS: entry ${index + 1} has no key id of [A-Za-z0-9_-] before its ':'`,
+      );
+    }
+    if (byId.has(id)) throw new KeyringError(`ENCRYPTION_KEYS: duplicate key id ${id}`);
+    let raw: Uint8Array<ArrayBuffer>;
+    try {
+      raw = base64ToBytes(part.slice(separator + 1));
+    } catch {
+      throw new KeyringError(`ENCRYPTION_KEYS: key ${id} is not base64`);
+    }
+    if (raw.byteLength !== 32) {
+      throw new KeyringError(`ENCRYPTION_KEYS: key ${id} is ${raw.byteLength} bytes, not 32`);
+    }
+    const entry: RingKey = {
+      id,
+      key: crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]),
+      bookmarkKey: bookmarkKeyOf(raw),
+    };
+    byId.set(id, entry);
+    return entry;
+  });
+  return { current: entries[0] as RingKey, byId };
+}
 
 /**
  * Parses `ENCRYPTION_KEYS`: `id:base64key` pairs, comma separated. The first key encrypts;
- * every listed key decrypts, which is how a key is rotated (see docs/security.md).
+ * every listed key decrypts, which is how a key is rotated (docs/operations.md). A keyring that
+ * could seal with a key decryption never picks (a duplicate id), or is otherwise malformed,
+ * throws KeyringError on every use: nothing is sealed or opened with it.
  */
 function keyring(spec: string): Keyring {
-  const cached = keyrings.get(spec);
-  if (cached) return cached;
-  const entries = spec
-    .split(",")
-    .map((part) => part.trim())
-    .filter(Boolean)
-    .map((part) => {
-      const separator = part.indexOf(":");
-      const id = part.slice(0, separator);
-      const raw = base64ToBytes(part.slice(separator + 1));
-      if (separator < 1 || raw.byteLength !== 32) {
-        throw new Error("ENCRYPTION_KEYS must be id:base64(32 bytes) pairs");
-      }
-      const key = crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
-      return { id, key };
-    });
-  const first = entries[0];
-  if (!first) throw new Error("ENCRYPTION_KEYS is empty");
-  const ring: Keyring = { current: first, byId: new Map(entries.map((e) => [e.id, e.key])) };
-  keyrings.set(spec, ring);
+  let ring = keyrings.get(spec);
+  if (!ring) {
+    try {
+      ring = parseKeyring(spec);
+    } catch (error) {
+      if (!(error instanceof KeyringError)) throw error;
+      ring = error;
+    }
+    keyrings.set(spec, ring);
+  }
+  if (ring instanceof KeyringError) throw ring;
   return ring;
 }
 
-/** AES-256-GCM with a random 96-bit IV. Output: `<keyId>.<iv b64url>.<ciphertext b64url>`. */
-export async function encryptSecret(keysSpec: string, plaintext: string): Promise<string> {
-  const { current } = keyring(keysSpec);
+/** Throws KeyringError when `spec` is not a usable keyring (deploy and readiness checks). */
+export function checkKeyring(spec: string): { keyIds: string[]; current: string } {
+  const ring = keyring(spec);
+  return { keyIds: [...ring.byId.keys()], current: ring.current.id };
+}
+
+// Formats: `<keyId>.<iv>.<ct>` (legacy, no additional data: still opened, in any column, until
+// `admin reseal` re-seals it) and `v2.<keyId>.<iv>.<ct>` (additional data: the column's name).
+// A sealed bookmark is `<keyId>.<iv>.<ct>` under the key's bookmark key.
+const VERSION = "v2";
+
+function gcm(iv: Uint8Array<ArrayBuffer>, aad: string | undefined) {
+  return aad === undefined
+    ? { name: "AES-GCM", iv }
+    : { name: "AES-GCM", iv, additionalData: encoder.encode(aad) };
+}
+
+/** AES-256-GCM with a random 96-bit IV: `<keyId>.<iv b64url>.<ciphertext b64url>`. */
+async function seal(
+  entry: RingKey,
+  key: Promise<CryptoKey>,
+  plaintext: string,
+  aad?: string,
+): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = await crypto.subtle.encrypt(
-    { name: "AES-GCM", iv },
-    await current.key,
-    encoder.encode(plaintext),
-  );
-  return `${current.id}.${bytesToBase64Url(iv)}.${bytesToBase64Url(new Uint8Array(sealed))}`;
+  const sealed = await crypto.subtle.encrypt(gcm(iv, aad), await key, encoder.encode(plaintext));
+  return `${entry.id}.${bytesToBase64Url(iv)}.${bytesToBase64Url(new Uint8Array(sealed))}`;
 }
 
-export async function decryptSecret(keysSpec: string, sealed: string): Promise<string> {
-  const [keyId, iv, data] = sealed.split(".");
-  const key = keyId === undefined ? undefined : keyring(keysSpec).byId.get(keyId);
-  if (!key || !iv || !data) throw new Error(`no decryption key for sealed value (key ${keyId})`);
-  const plain = await crypto.subtle.decrypt(
-    { name: "AES-GCM", iv: base64ToBytes(iv) },
-    await key,
-    base64ToBytes(data),
+/** Opens `<keyId>.<iv>.<ct>` with the key `pick` chooses from the ring entry it names. */
+async function open(
+  keysSpec: string,
+  parts: string[],
+  pick: (entry: RingKey) => Promise<CryptoKey>,
+  aad?: string,
+): Promise<string> {
+  const [keyId, iv, data] = parts;
+  const entry = keyId === undefined ? undefined : keyring(keysSpec).byId.get(keyId);
+  if (!entry || !iv || !data || parts.length !== 3)
+    throw new Error(`no decryption key for sealed value (key ${keyId})`);
+  return decoder.decode(
+    await crypto.subtle.decrypt(gcm(base64ToBytes(iv), aad), await pick(entry), base64ToBytes(data)),
   );
-  return decoder.decode(plain);
 }
 
-/** Id of the key that encrypts new values (to find rows still sealed with an older key). */
-export function currentEncryptionKeyId(keysSpec: string): string {
-  return keyring(keysSpec).current.id;
+/** Seals `plaintext` for `column` (additional data) under the first key: `v2.<keyId>.<iv>.<ct>`. */
+export async function encryptSecret(
+  keysSpec: string,
+  plaintext: string,
+  column: SealedColumn,
+): Promise<string> {
+  const { current } = keyring(keysSpec);
+  return `${VERSION}.${await seal(current, current.key, plaintext, column)}`;
+}
+
+/** Opens a value sealed for `column` (or a legacy one, sealed for no column). */
+export function decryptSecret(keysSpec: string, sealed: string, column: SealedColumn): Promise<string> {
+  const parts = sealed.split(".");
+  const bound = parts[0] === VERSION;
+  return open(keysSpec, bound ? parts.slice(1) : parts, (e) => e.key, bound ? column : undefined);
+}
+
+/** Whether `sealed` is already in the current form: bound to its column, under the first key. */
+export function isCurrentlySealed(keysSpec: string, sealed: string): boolean {
+  return sealed.startsWith(`${VERSION}.${keyring(keysSpec).current.id}.`);
+}
+
+/** Seals an `X-D1-Bookmark` value under the bookmark key derived from the first key. */
+export async function sealBookmarkValue(keysSpec: string, bookmark: string): Promise<string> {
+  const { current } = keyring(keysSpec);
+  return seal(current, current.bookmarkKey, bookmark);
+}
+
+/** Opens a sealed `X-D1-Bookmark`; throws when it is not one of ours. */
+export function openBookmarkValue(keysSpec: string, sealed: string): Promise<string> {
+  return open(keysSpec, sealed.split("."), (e) => e.bookmarkKey);
 }

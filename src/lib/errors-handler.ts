@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { routePath } from "hono/route";
 import type { AppEnv } from "./context";
+import { KeyringError } from "./crypto";
 import { ApiError, type ErrorBody, type ErrorCode } from "./errors";
 import { describeError, logEvent } from "./log";
 
@@ -41,12 +42,17 @@ export function handleError(error: unknown, c: Context<AppEnv>): Response {
       return errorJsonResponse(c, new ApiError(code, message));
     }
   }
-  // Unexpected: log it whole for the operator, tell the client nothing of the internals.
-  logEvent("error", "unhandled_exception", {
-    requestId: c.get("requestId"),
-    method: c.req.method,
-    route: routePath(c, -1),
-    error: describeError(error),
-  });
+  if (error instanceof KeyringError) {
+    // The operator's mistake, not the client's: the log names it (never key material).
+    logEvent("error", "keyring_invalid", { requestId: c.get("requestId"), problem: error.message });
+  } else {
+    // Unexpected: log it whole for the operator, tell the client nothing of the internals.
+    logEvent("error", "unhandled_exception", {
+      requestId: c.get("requestId"),
+      method: c.req.method,
+      route: routePath(c, -1),
+      error: describeError(error),
+    });
+  }
   return errorJsonResponse(c, new ApiError("internal_error", "An unexpected error occurred; retry later"));
 }

@@ -119,7 +119,11 @@ export class IdempotentRequest {
         .set({
           state: "completed",
           responseStatus: status,
-          responseBodyCiphertext: await encryptSecret(this.encryptionKeys, body),
+          responseBodyCiphertext: await encryptSecret(
+            this.encryptionKeys,
+            body,
+            "idempotency_keys.response_body_ciphertext",
+          ),
         })
         .where(and(this.mine(), onlyIf)),
     ];
@@ -134,7 +138,11 @@ export class IdempotentRequest {
       );
     }
     if (row.state === "completed" && row.responseStatus && row.responseBodyCiphertext) {
-      const body = await decryptSecret(this.encryptionKeys, row.responseBodyCiphertext);
+      const body = await decryptSecret(
+        this.encryptionKeys,
+        row.responseBodyCiphertext,
+        "idempotency_keys.response_body_ciphertext",
+      );
       return new Response(body, {
         status: row.responseStatus,
         headers: {

@@ -36,11 +36,13 @@ export async function fetchPages(flow: Flow, code: string): Promise<PagesResult>
 }
 
 export function sealPages(flow: Flow, pages: GraphPage[]): Promise<string> {
-  return encryptSecret(flow.encryptionKeys, JSON.stringify(pages));
+  return encryptSecret(flow.encryptionKeys, JSON.stringify(pages), "onboarding_attempts.pages_ciphertext");
 }
 
 export async function openPages(flow: Flow, sealed: string): Promise<GraphPage[]> {
-  return JSON.parse(await decryptSecret(flow.encryptionKeys, sealed)) as GraphPage[];
+  return JSON.parse(
+    await decryptSecret(flow.encryptionKeys, sealed, "onboarding_attempts.pages_ciphertext"),
+  ) as GraphPage[];
 }
 
 /** Subscribes the Page (its own token) and describes the sender. */
@@ -63,7 +65,11 @@ export async function connectPage(flow: Flow, page: GraphPage): Promise<Outcome>
         name: page.name,
         mode: invitation.mode,
         invitationId: invitation.id,
-        accessTokenCiphertext: await encryptSecret(flow.encryptionKeys, page.accessToken),
+        accessTokenCiphertext: await encryptSecret(
+          flow.encryptionKeys,
+          page.accessToken,
+          "senders.access_token_ciphertext",
+        ),
         registeredAt: null,
       },
     };

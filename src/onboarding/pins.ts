@@ -3,6 +3,8 @@ import type { Db } from "../db/client";
 import { phoneNumberPins } from "../db/schema";
 import { decryptSecret, encryptSecret, randomDigits } from "../lib/crypto";
 
+const PIN_COLUMN = "phone_number_pins.pin_ciphertext";
+
 /**
  * The PIN to register `phoneNumberId` with: the one stored for it, or a new one stored first.
  * The write comes before `register` and belongs to no attempt, so a register that Meta applied
@@ -16,7 +18,7 @@ export async function registrationPin(
   phoneNumberId: string,
   now: number,
 ): Promise<string> {
-  const sealed = await encryptSecret(encryptionKeys, randomDigits(6));
+  const sealed = await encryptSecret(encryptionKeys, randomDigits(6), PIN_COLUMN);
   const [row] = await db
     .insert(phoneNumberPins)
     .values({ phoneNumberId, pinCiphertext: sealed, createdAt: now, updatedAt: now })
@@ -27,7 +29,7 @@ export async function registrationPin(
     })
     .returning({ pinCiphertext: phoneNumberPins.pinCiphertext });
   if (!row) throw new Error("PIN upsert returned no row");
-  return decryptSecret(encryptionKeys, row.pinCiphertext);
+  return decryptSecret(encryptionKeys, row.pinCiphertext, PIN_COLUMN);
 }
 
 /** The sealed PIN stored for a number, if any (tests and the re-seal command read it). */

@@ -113,7 +113,11 @@ export async function connectWhatsApp(flow: Flow, input: WhatsAppCompletion): Pr
         name: number.verifiedName,
         mode: invitation.mode,
         invitationId: invitation.id,
-        accessTokenCiphertext: await encryptSecret(flow.encryptionKeys, token),
+        accessTokenCiphertext: await encryptSecret(
+          flow.encryptionKeys,
+          token,
+          "senders.access_token_ciphertext",
+        ),
         registeredAt,
       },
     };

@@ -20,8 +20,16 @@ import type { RateLimitDecision } from "./rate-limiter";
  * counter's remaining plus this isolate's allowance: exact while one isolate serves the
  * project, an estimate otherwise. With small limits (under 40) every request asks the counter.
  *
- * The counter failing or taking longer than `budgetMs` never fails the request: it goes ahead
- * with a warning in the log, and the headers show this isolate's estimate.
+ * A subject the counter refused is refused by this isolate until the counter's window ends,
+ * without asking again: a flood costs the counter one call per isolate and window, not one per
+ * request (which would also push it towards its budget, and so towards failing open).
+ *
+ * The counter failing or taking longer than `budgetMs` never fails the request with a 500: a
+ * project's request goes ahead with a warning in the log, and the headers show this isolate's
+ * estimate. A request without an API key (counted per address: the invite page, the flow
+ * endpoints, key lookups) is then counted by this isolate alone, against the same per-window
+ * figure (`LocalCounts`), so an outage of the counter does not lift the limit where nobody
+ * has authenticated.
  */
 interface Allowance {
   /** Requests this isolate may still start in the window without asking. */
@@ -32,11 +40,48 @@ interface Allowance {
   refilling: Promise<void> | null;
 }
 
+/**
+ * Per-isolate fixed-window counts, used only while the counter is unavailable. Bounded: past
+ * `maxEntries` subjects the oldest is forgotten (an attacker rotating addresses evicts its own
+ * entries, as with any bounded table; each isolate still refuses a single address's flood).
+ */
+export class LocalCounts {
+  private readonly counts = new Map<string, { window: number; count: number }>();
+
+  constructor(private readonly maxEntries = 10_000) {}
+
+  take(subject: string, limit: number, windowMs: number, now: number): RateLimitDecision {
+    const window = Math.floor(now / windowMs);
+    const resetAt = (window + 1) * windowMs;
+    let entry = this.counts.get(subject);
+    if (!entry || entry.window !== window) {
+      this.counts.delete(subject);
+      if (this.counts.size >= this.maxEntries) this.counts.delete(this.counts.keys().next().value as string);
+      entry = { window, count: 0 };
+      this.counts.set(subject, entry);
+    }
+    if (entry.count >= limit) return { allowed: false, limit, remaining: 0, resetAt };
+    entry.count++;
+    return { allowed: true, limit, remaining: limit - entry.count, resetAt };
+  }
+
+  get size(): number {
+    return this.counts.size;
+  }
+}
+
 export class RateLimitViews {
   private readonly allowances = new Map<string, Allowance>();
   private readonly blocked = new Map<string, number>();
+  /** Counts of requests without an API key while the counter is unavailable. */
+  readonly local: LocalCounts;
 
-  constructor(private readonly maxEntries = 2_000) {}
+  constructor(
+    private readonly maxEntries = 2_000,
+    localEntries = 10_000,
+  ) {
+    this.local = new LocalCounts(localEntries);
+  }
 
   allowance(subject: string, now: number): Allowance {
     let entry = this.allowances.get(subject);
@@ -53,18 +98,24 @@ export class RateLimitViews {
     return entry;
   }
 
-  /** An address refused by its counter: refused here too until its window ends. */
+  /** A subject refused by its counter: refused here too until its window ends. */
   block(subject: string, until: number): void {
+    this.blocked.delete(subject);
     if (this.blocked.size >= this.maxEntries) this.blocked.delete(this.blocked.keys().next().value as string);
     this.blocked.set(subject, until);
   }
 
-  isBlocked(subject: string, now: number): boolean {
+  /** When `subject`'s refusal ends, if it is refused now. */
+  blockedUntil(subject: string, now: number): number | undefined {
     const until = this.blocked.get(subject);
-    if (until === undefined) return false;
-    if (now < until) return true;
+    if (until === undefined) return undefined;
+    if (now < until) return until;
     this.blocked.delete(subject);
-    return false;
+    return undefined;
+  }
+
+  isBlocked(subject: string, now: number): boolean {
+    return this.blockedUntil(subject, now) !== undefined;
   }
 }
 
@@ -148,9 +199,40 @@ function windowEnd(c: Context<AppEnv>): number {
   return (Math.floor(c.get("now")() / windowMs) + 1) * windowMs;
 }
 
+/** The 429 of a subject this isolate remembers as refused (no call to the counter). */
+function refuseIfBlocked(c: Context<AppEnv>, views: RateLimitViews, subject: string, limit: number): void {
+  const now = c.get("now")();
+  const until = views.blockedUntil(subject, now);
+  if (until !== undefined) throw tooMany({ allowed: false, limit, remaining: 0, resetAt: until }, now);
+}
+
+/**
+ * Without the counter's answer: a request without an API key is counted by this isolate
+ * (LocalCounts), a project's goes ahead. Refused here, the subject is remembered as refused
+ * for the rest of the window like a refusal of the counter.
+ */
+function withoutCounter(
+  c: Context<AppEnv>,
+  views: RateLimitViews,
+  subject: string,
+  limit: number,
+  perAddress: boolean,
+): RateLimitDecision | null {
+  if (!perAddress) return null;
+  const now = c.get("now")();
+  const decision = views.local.take(subject, limit, c.get("rateLimits").windowMs, now);
+  if (!decision.allowed) {
+    views.block(subject, decision.resetAt);
+    throw tooMany(decision, now);
+  }
+  return decision;
+}
+
 /**
  * Counts the request against `subject` from this isolate's allowance (taking more first when
- * there is none, after the response when it runs low); refuses with 429 only on the counter's word.
+ * there is none, after the response when it runs low); refuses with 429 on the counter's word
+ * (remembered until the window ends), or, for a per-address subject while the counter is
+ * unavailable, on this isolate's own count.
  */
 export async function countRequest(
   c: Context<AppEnv>,
@@ -158,18 +240,30 @@ export async function countRequest(
   subject: string,
   limit: number,
   work: () => Promise<void>,
+  perAddress = false,
 ): Promise<void> {
   const now = c.get("now")();
   const entry = views.allowance(subject, now);
   let asked = false;
+  let fallback: RateLimitDecision | null = null;
   if (entry.tokens === 0) {
+    refuseIfBlocked(c, views, subject, limit);
     const grant = await refill(c, entry, subject, limit);
-    if (grant && !grant.allowed) throw tooMany(grant, now);
+    if (grant && !grant.allowed) {
+      views.block(subject, grant.resetAt);
+      throw tooMany(grant, now);
+    }
+    if (!grant) fallback = withoutCounter(c, views, subject, limit, perAddress);
     asked = true;
   }
   if (entry.tokens > 0) entry.tokens--;
   const resetAt = entry.resetAt > now ? entry.resetAt : windowEnd(c);
-  const decision = { allowed: true, limit, remaining: entry.counterRemaining + entry.tokens, resetAt };
+  const decision = fallback ?? {
+    allowed: true,
+    limit,
+    remaining: entry.counterRemaining + entry.tokens,
+    resetAt,
+  };
   const size = allowanceSize(limit);
   let beside: Promise<void> | null = null;
   if (!asked && size > 1 && entry.tokens <= size / 2 && !entry.refilling) {
@@ -204,6 +298,7 @@ export function limitPerAddress(views: RateLimitViews): MiddlewareHandler<AppEnv
       async () => {
         await next();
       },
+      true,
     );
 }
 
@@ -220,12 +315,13 @@ export async function chargeKeyLookup(
   const subject = `ip:${addressSubject(c.req.header("CF-Connecting-IP"))}`;
   const limit = c.get("rateLimits").perAddress;
   const now = c.get("now")();
+  refuseIfBlocked(c, views, subject, limit);
   const grant = await take(c, subject, limit, 1);
   if (grant && !grant.allowed) {
     views.block(subject, grant.resetAt);
     throw tooMany(grant, now);
   }
-  return headersOf(grant ?? { allowed: true, limit, remaining: limit, resetAt: windowEnd(c) }, now);
+  return headersOf(grant ?? (withoutCounter(c, views, subject, limit, true) as RateLimitDecision), now);
 }
 
 /** An address over its lookup budget is refused even with a key this isolate knows. */

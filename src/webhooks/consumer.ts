@@ -118,7 +118,7 @@ async function deliver(
         webhook.url,
         body,
         await signatureHeader(
-          await decryptSecret(env.ENCRYPTION_KEYS, webhook.secretCiphertext),
+          await decryptSecret(env.ENCRYPTION_KEYS, webhook.secretCiphertext, "webhooks.secret_ciphertext"),
           body,
           Math.floor(started / 1000),
         ),

@@ -28,7 +28,7 @@ const withSecret = (row: WebhookRow, secret: string) =>
 /** A new signing secret, and the sealed form its row keeps. */
 async function newSecret(encryptionKeys: string) {
   const secret = generateWebhookSecret();
-  return { secret, sealed: await encryptSecret(encryptionKeys, secret) };
+  return { secret, sealed: await encryptSecret(encryptionKeys, secret, "webhooks.secret_ciphertext") };
 }
 
 /** The URL rules need the environment (WEBHOOK_ALLOW_LOCAL_URLS), so they run after zod. */
@@ -60,7 +60,9 @@ export const createWebhook: Handler<typeof routes.createWebhook> = claimsItsOwnI
     decide: async ([[row]]: [WebhookRow[]]) => {
       if (!row) throw new Error("upsert returned no row");
       const created = row.secretCiphertext === sealed;
-      const shown = created ? secret : await decryptSecret(encryptionKeys, row.secretCiphertext);
+      const shown = created
+        ? secret
+        : await decryptSecret(encryptionKeys, row.secretCiphertext, "webhooks.secret_ciphertext");
       return { status: created ? 201 : 200, body: withSecret(row, shown) };
     },
     reads: [repository.findWebhook(db, owner)],

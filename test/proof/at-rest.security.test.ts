@@ -292,10 +292,18 @@ describe("a copy of the database", () => {
       expect(cell.value).not.toMatch(/[{}"]/);
       for (const id of invitationIds) expect(cell.value).not.toContain(id);
       // …and they open with the service's key, and hold the token then.
-      const plain = await decryptSecret(env.ENCRYPTION_KEYS, cell.value);
+      const plain = await decryptSecret(
+        env.ENCRYPTION_KEYS,
+        cell.value,
+        "idempotency_keys.response_body_ciphertext",
+      );
       expect(() => JSON.parse(plain)).not.toThrow();
     }
-    const opened = await Promise.all(remembered.map((c) => decryptSecret(env.ENCRYPTION_KEYS, c.value)));
+    const opened = await Promise.all(
+      remembered.map((c) =>
+        decryptSecret(env.ENCRYPTION_KEYS, c.value, "idempotency_keys.response_body_ciphertext"),
+      ),
+    );
     expect(tokens.filter((t) => opened.some((p) => p.includes(t))).length).toBe(projects.length);
   });
 
@@ -323,9 +331,15 @@ describe("a copy of the database", () => {
         await hmacSha256Hex(btoa("another key, 32 bytes long......"), inv.token),
       );
 
-      expect(await decryptSecret(env.ENCRYPTION_KEYS, row.token_ciphertext)).toBe(inv.token);
-      await expect(decryptSecret(otherKeySameId, row.token_ciphertext)).rejects.toThrow();
-      await expect(decryptSecret(otherId, row.token_ciphertext)).rejects.toThrow();
+      expect(
+        await decryptSecret(env.ENCRYPTION_KEYS, row.token_ciphertext, "invitations.token_ciphertext"),
+      ).toBe(inv.token);
+      await expect(
+        decryptSecret(otherKeySameId, row.token_ciphertext, "invitations.token_ciphertext"),
+      ).rejects.toThrow();
+      await expect(
+        decryptSecret(otherId, row.token_ciphertext, "invitations.token_ciphertext"),
+      ).rejects.toThrow();
       ciphertexts.add(row.token_ciphertext);
     }
     // A fresh IV each time: no two ciphertexts alike.
@@ -344,9 +358,15 @@ describe("a copy of the database", () => {
     ).first<{ c: string }>();
     if (!stored) throw new Error("no remembered response");
     expect(stored.c).not.toContain(token);
-    expect(await decryptSecret(env.ENCRYPTION_KEYS, stored.c)).toBe(idem.text);
-    await expect(decryptSecret(otherKeySameId, stored.c)).rejects.toThrow();
-    await expect(decryptSecret(otherId, stored.c)).rejects.toThrow();
+    expect(
+      await decryptSecret(env.ENCRYPTION_KEYS, stored.c, "idempotency_keys.response_body_ciphertext"),
+    ).toBe(idem.text);
+    await expect(
+      decryptSecret(otherKeySameId, stored.c, "idempotency_keys.response_body_ciphertext"),
+    ).rejects.toThrow();
+    await expect(
+      decryptSecret(otherId, stored.c, "idempotency_keys.response_body_ciphertext"),
+    ).rejects.toThrow();
   });
 });
 
@@ -413,14 +433,30 @@ describe("a copy of the database, after clients connected through Meta", () => {
       .from(senders)
       .where(and(eq(senders.projectId, project.projectId), eq(senders.channel, "whatsapp")));
     const stored = await findPin(createDb(env.DB), FAKE_PHONE_NUMBER_ID);
-    expect(await decryptSecret(env.ENCRYPTION_KEYS, String(stored?.pinCiphertext))).toBe(pin);
-    expect(minted).toContain(await decryptSecret(env.ENCRYPTION_KEYS, String(sender?.accessTokenCiphertext)));
+    expect(
+      await decryptSecret(
+        env.ENCRYPTION_KEYS,
+        String(stored?.pinCiphertext),
+        "phone_number_pins.pin_ciphertext",
+      ),
+    ).toBe(pin);
+    expect(minted).toContain(
+      await decryptSecret(
+        env.ENCRYPTION_KEYS,
+        String(sender?.accessTokenCiphertext),
+        "senders.access_token_ciphertext",
+      ),
+    );
     const [attempt] = await createDb(env.DB)
       .select()
       .from(onboardingAttempts)
       .where(eq(onboardingAttempts.invitationId, pending.id));
     const sealedPages = JSON.parse(
-      await decryptSecret(env.ENCRYPTION_KEYS, String(attempt?.pagesCiphertext)),
+      await decryptSecret(
+        env.ENCRYPTION_KEYS,
+        String(attempt?.pagesCiphertext),
+        "onboarding_attempts.pages_ciphertext",
+      ),
     ) as {
       accessToken: string;
     }[];

@@ -1,6 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { LocalCounts } from "../../src/rate-limit/rate-limit.middleware";
 import { call, createInvitation, createProject, expectError, postJson } from "../support/api";
 import { appWith } from "../support/app";
+import { instrumentedApp, instrumentedEnv, type RemoteCall } from "../support/instrumented-env";
+
+afterEach(() => vi.restoreAllMocks());
 
 const MINUTE = 60_000;
 
@@ -170,5 +174,144 @@ describe("size and method limits", () => {
     }
     await expectError(await call("/openapi.json", { method: "POST" }), 405, "method_not_allowed");
     await expectError(await call("/v1/unknown", { apiKey }), 404, "not_found");
+  });
+});
+
+describe("limits under abuse", () => {
+  const from = (address: string, init: RequestInit & { apiKey?: string } = {}) => ({
+    ...init,
+    headers: { ...(init.headers as Record<string, string>), "CF-Connecting-IP": address },
+  });
+  const counterCalls = (calls: RemoteCall[]) => calls.filter((c) => c.kind === "do").length;
+
+  it("after the counter's first refusal, the isolate refuses the address until the window ends without asking it", async () => {
+    const t0 = Date.UTC(2030, 0, 3, 12, 0, 15);
+    let now = t0;
+    const { env: counted, calls } = instrumentedEnv();
+    const fetchApp = instrumentedApp({ now: () => now, rateLimits: { perAddress: 2 } }, counted);
+    const address = "198.51.100.41";
+    expect((await fetchApp("/openapi.json", from(address))).status).toBe(200);
+    expect((await fetchApp("/openapi.json", from(address))).status).toBe(200);
+    expect(counterCalls(calls)).toBe(2);
+    await expectError(await fetchApp("/openapi.json", from(address)), 429, "rate_limited");
+    expect(counterCalls(calls)).toBe(3);
+    // The flood: refused, with the window's Retry-After, and not one more call to the counter,
+    // whether on the page or as key lookups (one counter per address).
+    calls.length = 0;
+    for (let i = 0; i < 5; i++) {
+      now = t0 + i * 1_000;
+      const refused = await fetchApp("/openapi.json", from(address));
+      await expectError(refused, 429, "rate_limited");
+      expect(refused.headers.get("Retry-After")).toBe(String(45 - i));
+      await expectError(
+        await fetchApp("/v1/invitations", from(address, { apiKey: `zv_live_${"y".repeat(48)}` })),
+        429,
+        "rate_limited",
+      );
+    }
+    expect(counterCalls(calls)).toBe(0);
+    // Another address asks its own counter.
+    expect((await fetchApp("/openapi.json", from("198.51.100.42"))).status).toBe(200);
+    expect(counterCalls(calls)).toBe(1);
+    // The next window asks again.
+    now = Date.UTC(2030, 0, 3, 12, 1, 0);
+    calls.length = 0;
+    expect((await fetchApp("/openapi.json", from(address))).status).toBe(200);
+    expect(counterCalls(calls)).toBe(1);
+  });
+
+  it("failed key lookups and a project past its limit are remembered the same way", async () => {
+    const now = Date.UTC(2030, 0, 3, 13, 0, 30);
+    const { env: counted, calls } = instrumentedEnv();
+    const fetchApp = instrumentedApp(
+      { now: () => now, rateLimits: { perAddress: 1, perProject: 2 } },
+      counted,
+    );
+    const address = "198.51.100.43";
+    await expectError(await fetchApp("/v1/invitations", from(address)), 401, "unauthorized");
+    await expectError(await fetchApp("/v1/invitations", from(address)), 429, "rate_limited");
+    calls.length = 0;
+    for (let i = 0; i < 3; i++) {
+      await expectError(await fetchApp("/v1/invitations", from(address)), 429, "rate_limited");
+    }
+    expect(counterCalls(calls)).toBe(0);
+
+    const { apiKey } = await createProject();
+    const client = from("198.51.100.44", { apiKey });
+    expect((await fetchApp("/v1/invitations", client)).status).toBe(200);
+    expect((await fetchApp("/v1/invitations", client)).status).toBe(200);
+    await expectError(await fetchApp("/v1/invitations", client), 429, "rate_limited");
+    calls.length = 0;
+    for (let i = 0; i < 3; i++) {
+      await expectError(await fetchApp("/v1/invitations", client), 429, "rate_limited");
+    }
+    expect(counterCalls(calls)).toBe(0);
+  });
+
+  it("with the counter failing, requests without an API key are limited per isolate at the same figure", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    // Real time (the invitation expires 7 days from now), 20 s into a minute window.
+    const now = Math.floor(Date.now() / MINUTE) * MINUTE + 20_000;
+    const { apiKey } = await createProject();
+    const invitation = await createInvitation(apiKey);
+    const { env: down, calls } = instrumentedEnv({
+      rateLimiter: () => Promise.reject(new Error("object overloaded")),
+    });
+    const fetchApp = instrumentedApp({ now: () => now, rateLimits: { perAddress: 3 } }, down);
+
+    // The invite page: 3 a minute, then 429 until the window ends; the counter is not asked again.
+    const page = `/invite/${invitation.token}`;
+    const remaining = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await fetchApp(page, from("203.0.113.50"));
+      expect(res.status).toBe(200);
+      remaining.push(res.headers.get("X-RateLimit-Remaining"));
+    }
+    expect(remaining).toEqual(["2", "1", "0"]);
+    const refused = await fetchApp(page, from("203.0.113.50"));
+    await expectError(refused, 429, "rate_limited");
+    expect(refused.headers.get("Retry-After")).toBe("40");
+    const asked = counterCalls(calls);
+    await expectError(
+      await fetchApp(`${page}/start`, from("203.0.113.50", { method: "POST" })),
+      429,
+      "rate_limited",
+    );
+    expect(counterCalls(calls)).toBe(asked);
+
+    // Failed authentication: the same.
+    const bad = from("203.0.113.51", { apiKey: `zv_live_${"z".repeat(48)}` });
+    for (let i = 0; i < 3; i++)
+      await expectError(await fetchApp("/v1/invitations", bad), 401, "unauthorized");
+    await expectError(await fetchApp("/v1/invitations", bad), 429, "rate_limited");
+
+    // Another address has its own count; a project's requests still go ahead (fail open).
+    expect((await fetchApp(page, from("203.0.113.52"))).status).toBe(200);
+    const client = from("203.0.113.53", { apiKey });
+    for (let i = 0; i < 5; i++) expect((await fetchApp("/v1/invitations", client)).status).toBe(200);
+    expect(warn).toHaveBeenCalled();
+  });
+
+  it("with the counter too slow, the same per-isolate limit holds", async () => {
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    const now = Date.UTC(2030, 0, 3, 15, 0, 0);
+    const { env: slow } = instrumentedEnv({ rateLimiter: () => new Promise<never>(() => {}) });
+    const fetchApp = instrumentedApp({ now: () => now, rateLimits: { perAddress: 2, budgetMs: 20 } }, slow);
+    expect((await fetchApp("/openapi.json", from("203.0.113.60"))).status).toBe(200);
+    expect((await fetchApp("/openapi.json", from("203.0.113.60"))).status).toBe(200);
+    await expectError(await fetchApp("/openapi.json", from("203.0.113.60")), 429, "rate_limited");
+  });
+
+  it("the per-isolate counts keep at most their bound of addresses", () => {
+    const counts = new LocalCounts(3);
+    const now = Date.UTC(2030, 0, 3, 16, 0, 0);
+    for (const address of ["a", "b", "c", "d", "e"])
+      expect(counts.take(address, 1, MINUTE, now).allowed).toBe(true);
+    expect(counts.size).toBe(3);
+    expect(counts.take("e", 1, MINUTE, now).allowed).toBe(false);
+    // "a" was forgotten (the oldest): counted afresh.
+    expect(counts.take("a", 1, MINUTE, now).allowed).toBe(true);
+    // A new window starts afresh.
+    expect(counts.take("e", 1, MINUTE, now + MINUTE).allowed).toBe(true);
   });
 });

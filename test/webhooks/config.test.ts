@@ -69,7 +69,9 @@ describe("create, read, replace, update, rotate, delete", () => {
     const stored = JSON.stringify(row);
     expect(stored).not.toContain(webhook.secret);
     expect(stored).not.toContain(webhook.secret.slice("whsec_".length));
-    expect(await decryptSecret(env.ENCRYPTION_KEYS, String(row?.secret_ciphertext))).toBe(webhook.secret);
+    expect(
+      await decryptSecret(env.ENCRYPTION_KEYS, String(row?.secret_ciphertext), "webhooks.secret_ciphertext"),
+    ).toBe(webhook.secret);
   });
 
   it("events defaults to every event; unknown, repeated or no events, a missing url, unknown fields are 400s that change nothing", async () => {

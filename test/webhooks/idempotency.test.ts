@@ -41,7 +41,7 @@ const storedSecret = async (projectId: string) => {
   const row = await env.DB.prepare("SELECT secret_ciphertext FROM webhooks WHERE project_id = ?")
     .bind(projectId)
     .first<{ secret_ciphertext: string }>();
-  return row ? decryptSecret(env.ENCRYPTION_KEYS, row.secret_ciphertext) : null;
+  return row ? decryptSecret(env.ENCRYPTION_KEYS, row.secret_ciphertext, "webhooks.secret_ciphertext") : null;
 };
 
 /** Sends `init` to `path` twice with the same key: the second is a replay, byte for byte. */

@@ -30,7 +30,7 @@ export async function readRow(id: string): Promise<RawInvitationRow> {
 let sharedCiphertext: Promise<string> | undefined;
 /** One real token ciphertext, reused by bulk rows: reads decrypt it like any other. */
 function ciphertext(): Promise<string> {
-  sharedCiphertext ??= encryptSecret(env.ENCRYPTION_KEYS, randomToken(32));
+  sharedCiphertext ??= encryptSecret(env.ENCRYPTION_KEYS, randomToken(32), "invitations.token_ciphertext");
   return sharedCiphertext;
 }
 

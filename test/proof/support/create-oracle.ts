@@ -202,7 +202,7 @@ export async function checkCreated(
   }
   expectEq(
     "decrypted token_ciphertext",
-    await decryptSecret(env.ENCRYPTION_KEYS, row.token_ciphertext),
+    await decryptSecret(env.ENCRYPTION_KEYS, row.token_ciphertext, "invitations.token_ciphertext"),
     inv.token,
   );
   return inv;

@@ -10,7 +10,6 @@ import { describeError, logEvent } from "../lib/log";
 import { claimOrReplay, claimsItsOwnIdempotencyKey } from "../middleware/idempotency";
 import { tenantOf } from "../projects/tenant";
 import { decodeCursor, encodeCursor } from "./cursor";
-import { maxOpenInvitations } from "./limits";
 import {
   findInvitation,
   findInvitationStatement,
@@ -22,6 +21,7 @@ import type * as routes from "./invitations.routes";
 import type { Invitation } from "./invitations.schemas";
 import { serializeInvitation, serializeWithToken } from "./invitations.serialize";
 import { afterTransition, effectiveStatus, isOpen, transitionStatement } from "./lifecycle";
+import { maxOpenInvitations } from "./limits";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 

@@ -94,7 +94,11 @@ export type InsertOutcome = "inserted" | "not_held" | "at_capacity";
  * The project's mode has fewer than `maxOpen` open invitations: read from the counter the
  * triggers keep (drizzle/0006), so the cap costs an index lookup inside the insert, not a count.
  */
-function belowCap(projectId: Placeholder | string, mode: Placeholder | string, maxOpen: Placeholder | number): SQL {
+function belowCap(
+  projectId: Placeholder | string,
+  mode: Placeholder | string,
+  maxOpen: Placeholder | number,
+): SQL {
   return sql`coalesce((SELECT ${openInvitationCounts.openCount} FROM ${openInvitationCounts} WHERE ${openInvitationCounts.projectId} = ${projectId} AND ${openInvitationCounts.mode} = ${mode}), 0) < ${maxOpen}`;
 }
 
@@ -127,7 +131,11 @@ export async function insertInvitation(
       // and the plain insert is prepared once per isolate: the hot path of every create.
       const result = await prepared
         .insert(db)
-        .run({ ...row, allowedPhoneCountries: jsonOrNull(row.allowedPhoneCountries), maxOpen: options.maxOpen });
+        .run({
+          ...row,
+          allowedPhoneCountries: jsonOrNull(row.allowedPhoneCountries),
+          maxOpen: options.maxOpen,
+        });
       // Refused only by the cap: `changes` counts the triggers' writes too, and is 0 only when
       // nothing was inserted.
       return (result as D1Result).meta.changes > 0 ? "inserted" : "at_capacity";

@@ -129,13 +129,11 @@ export async function insertInvitation(
     if (!condition && !options.alsoWith?.length) {
       // One statement alone needs no batch (a batch is a transaction around its statements),
       // and the plain insert is prepared once per isolate: the hot path of every create.
-      const result = await prepared
-        .insert(db)
-        .run({
-          ...row,
-          allowedPhoneCountries: jsonOrNull(row.allowedPhoneCountries),
-          maxOpen: options.maxOpen,
-        });
+      const result = await prepared.insert(db).run({
+        ...row,
+        allowedPhoneCountries: jsonOrNull(row.allowedPhoneCountries),
+        maxOpen: options.maxOpen,
+      });
       // Refused only by the cap: `changes` counts the triggers' writes too, and is 0 only when
       // nothing was inserted.
       return (result as D1Result).meta.changes > 0 ? "inserted" : "at_capacity";

@@ -134,6 +134,20 @@ describe("MAX_OPEN_INVITATIONS", () => {
     expect(await invitationsOf(projectId, "live")).toBe(3);
   });
 
+  it("10 creates in parallel against a cap of 3: exactly 3 are created, 7 refused", async () => {
+    const { apiKey, projectId } = await createProject();
+    const statuses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        create(apiKey, {}, i % 2 === 0 ? { "Idempotency-Key": `race-${i}` } : {}).then((res) => res.status),
+      ),
+    );
+    // Seen: 3 x 201 and 7 x 429, in whatever order the writes landed.
+    expect(statuses.filter((s) => s === 201)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(7);
+    expect(await invitationsOf(projectId, "live")).toBe(3);
+    expect(await openCount(projectId, "live")).toBe(3);
+  });
+
   it("an invalid MAX_OPEN_INVITATIONS falls back to the default 10,000", async () => {
     const app = appWith({}, { ...env, MAX_OPEN_INVITATIONS: "zero" });
     const { apiKey, projectId } = await createProject();

@@ -37,7 +37,8 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           // A second local D1 that test/replication uses as a lagging read replica of DB.
-          d1Databases: { REPLICA_DB: "replica-db" },
+          // MIGRATION_DB: an empty one, migrated step by step by test/migrations.
+          d1Databases: { REPLICA_DB: "replica-db", MIGRATION_DB: "migration-db" },
           // The static Worker behind wrangler.toml's STATIC binding (wrangler.static.toml): the
           // same public/ and asset handling, and its script (src/static/worker.ts) inline, as
           // an auxiliary Worker takes plain JavaScript.

@@ -3,6 +3,7 @@ import { createApp } from "./app";
 import { createDb } from "./db/client";
 import { sweepExpiredInvitations } from "./invitations/expiry";
 import { describeError, logEvent } from "./lib/log";
+import { purgeOldRecords, retentionDays } from "./lib/retention";
 import { purgeExpiredIdempotencyKeys } from "./middleware/idempotency";
 import { consumeDeadLetters, consumeWebhookBatch } from "./webhooks/consumer";
 import { dispatchPendingEvents, type WebhookMessage } from "./webhooks/outbox";
@@ -34,6 +35,9 @@ export default {
       sweepThenDispatch,
       purgeExpiredIdempotencyKeys(db, controller.scheduledTime).then((purged) =>
         logEvent("info", "idempotency_purge", { purged }),
+      ),
+      purgeOldRecords(db, controller.scheduledTime, retentionDays(env)).then((purged) =>
+        logEvent("info", "retention_purge", purged),
       ),
     ]);
     const failed = results.filter((r) => r.status === "rejected");

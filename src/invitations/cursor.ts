@@ -1,10 +1,12 @@
 import { base64ToBytes, bytesToBase64Url, hmacSha256Hex, timingSafeEqual } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
+import type { Tenant } from "../projects/tenant";
 
 /**
  * List cursors are opaque: `<base64url(JSON position)>.<MAC>`. The position is the last item
  * of a page, `(createdAt, id)`; the MAC (HMAC-SHA-256 under TOKEN_HASH_KEY, bound to the
- * project) makes a forged, edited or other project's cursor a 400 instead of a silent jump.
+ * project and the key's mode) makes a forged, edited, other project's or other mode's cursor a
+ * 400 instead of a silent jump.
  */
 export interface CursorPosition {
   createdAt: number;
@@ -19,24 +21,27 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 /** Which list a cursor belongs to: one list's cursor is refused by another. */
 export type CursorList = "invitations" | "senders";
 
-async function mac(key: string, projectId: string, payload: string, list: CursorList): Promise<string> {
+async function mac(key: string, tenant: Tenant, payload: string, list: CursorList): Promise<string> {
   const scope = list === "invitations" ? "cursor" : `cursor:${list}`;
-  return (await hmacSha256Hex(key, `${scope}|${projectId}|${payload}`)).slice(0, MAC_LENGTH);
+  // Live cursors keep the form they had before modes were bound (those in flight stay valid);
+  // a payload (base64url) has no "|", so the two forms never collide.
+  const owner = tenant.mode === "live" ? tenant.projectId : `${tenant.projectId}|${tenant.mode}`;
+  return (await hmacSha256Hex(key, `${scope}|${owner}|${payload}`)).slice(0, MAC_LENGTH);
 }
 
 export async function encodeCursor(
   key: string,
-  projectId: string,
+  tenant: Tenant,
   position: CursorPosition,
   list: CursorList = "invitations",
 ): Promise<string> {
   const payload = bytesToBase64Url(encoder.encode(JSON.stringify([position.createdAt, position.id])));
-  return `${payload}.${await mac(key, projectId, payload, list)}`;
+  return `${payload}.${await mac(key, tenant, payload, list)}`;
 }
 
 export async function decodeCursor(
   key: string,
-  projectId: string,
+  tenant: Tenant,
   cursor: string,
   list: CursorList = "invitations",
 ): Promise<CursorPosition> {
@@ -45,7 +50,7 @@ export async function decodeCursor(
   });
   const [payload, signature, extra] = cursor.split(".");
   if (!payload || !signature || extra !== undefined || payload.length > 200) throw invalid;
-  if (!timingSafeEqual(signature, await mac(key, projectId, payload, list))) throw invalid;
+  if (!timingSafeEqual(signature, await mac(key, tenant, payload, list))) throw invalid;
   try {
     const [createdAt, id] = JSON.parse(decoder.decode(base64ToBytes(payload))) as unknown[];
     if (typeof createdAt === "number" && Number.isSafeInteger(createdAt) && typeof id === "string") {

@@ -21,6 +21,7 @@ import type * as routes from "./invitations.routes";
 import type { Invitation } from "./invitations.schemas";
 import { serializeInvitation, serializeWithToken } from "./invitations.serialize";
 import { afterTransition, effectiveStatus, isOpen, transitionStatement } from "./lifecycle";
+import { maxOpenInvitations } from "./limits";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 
@@ -36,6 +37,18 @@ function notCancellable(status: string): ApiError {
     "invalid_state",
     `The invitation is ${status}; only pending, in_progress or failed invitations can be cancelled`,
     { details: { status } },
+  );
+}
+
+/**
+ * The project's mode holds its cap of open invitations. No Retry-After: time alone frees
+ * nothing; cancelling or finishing invitations does.
+ */
+function atCapacity(maxOpen: number): ApiError {
+  return new ApiError(
+    "rate_limited",
+    `This project already has ${maxOpen} open invitations in this mode (pending, in_progress or failed); cancel some or let them complete or expire`,
+    { details: { reason: "open_invitations", limit: maxOpen } },
   );
 }
 
@@ -60,8 +73,9 @@ export const createInvitation: Handler<typeof routes.createInvitation> = async (
     c.get("keyMode"),
   );
   const body = JSON.stringify({ invitation: serializeWithToken(row, token, { ...config, now }) });
+  const maxOpen = maxOpenInvitations(c.env);
   if (!idempotency?.claimedAt) {
-    await insertInvitation(db, row);
+    if ((await insertInvitation(db, row, { maxOpen })) === "at_capacity") throw atCapacity(maxOpen);
     return jsonText(c, body, 201) as never;
   }
   const settle = await idempotency.settleStatement(
@@ -70,8 +84,14 @@ export const createInvitation: Handler<typeof routes.createInvitation> = async (
     db,
     exists(db.select({ one: sql`1` }).from(invitations).where(eq(invitations.id, row.id))),
   );
-  const inserted = await insertInvitation(db, row, { onlyIf: idempotency.holds(db), alsoWith: settle });
-  if (!inserted) {
+  const outcome = await insertInvitation(db, row, {
+    maxOpen,
+    onlyIf: idempotency.holds(db),
+    alsoWith: settle,
+  });
+  // The middleware records nothing for a 429: the claim is released, a later retry runs anew.
+  if (outcome === "at_capacity") throw atCapacity(maxOpen);
+  if (outcome === "not_held") {
     // The claim was taken over after its lease (this request ran too long): the other one acts.
     throw new ApiError(
       "idempotency_key_in_progress",
@@ -102,15 +122,16 @@ export const getInvitation: Handler<typeof routes.getInvitation> = async (c) => 
 export const listInvitations: Handler<typeof routes.listInvitations> = async (c) => {
   const config = readConfig(c.env, c.req.url);
   const { status, limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid("query");
-  const projectId = c.get("projectId");
+  const tenant = tenantOf(c);
+  const { projectId } = tenant;
   const now = c.get("now")();
-  const after = cursor === undefined ? undefined : await decodeCursor(config.tokenHashKey, projectId, cursor);
-  const rows = await listInvitationRows(c.get("db"), { ...tenantOf(c), status, after, limit, now });
+  const after = cursor === undefined ? undefined : await decodeCursor(config.tokenHashKey, tenant, cursor);
+  const rows = await listInvitationRows(c.get("db"), { ...tenant, status, after, limit, now });
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   const nextCursor =
     rows.length > limit && last
-      ? await encodeCursor(config.tokenHashKey, projectId, { createdAt: last.createdAt, id: last.id })
+      ? await encodeCursor(config.tokenHashKey, tenant, { createdAt: last.createdAt, id: last.id })
       : null;
   const items: Invitation[] = [];
   for (const [index, result] of (
@@ -139,7 +160,7 @@ export const cancelInvitation: Handler<typeof routes.cancelInvitation> = claimsI
   async (c) => {
     const config = readConfig(c.env, c.req.url);
     const { invitationId } = c.req.valid("param");
-    const { db, projectId, idempotency } = c.var;
+    const { db, idempotency } = c.var;
     const now = c.get("now")();
     const target = { id: invitationId, ...tenantOf(c) };
     const read = findInvitationStatement(db, target, invitationId);

@@ -8,6 +8,7 @@ import {
   inArray,
   lte,
   or,
+  type Placeholder,
   type SQL,
   sql,
 } from "drizzle-orm";
@@ -17,6 +18,7 @@ import {
   type InvitationStatus,
   invitations,
   type KeyMode,
+  openInvitationCounts,
   phoneNumbers,
 } from "../db/schema";
 import type { Config } from "../lib/config";
@@ -85,18 +87,34 @@ export async function newInvitation(
   return { row, token };
 }
 
+/** Why `insertInvitation` did not insert: `onlyIf` did not hold, or the project's mode is full. */
+export type InsertOutcome = "inserted" | "not_held" | "at_capacity";
+
+/**
+ * The project's mode has fewer than `maxOpen` open invitations: read from the counter the
+ * triggers keep (drizzle/0006), so the cap costs an index lookup inside the insert, not a count.
+ */
+function belowCap(
+  projectId: Placeholder | string,
+  mode: Placeholder | string,
+  maxOpen: Placeholder | number,
+): SQL {
+  return sql`coalesce((SELECT ${openInvitationCounts.openCount} FROM ${openInvitationCounts} WHERE ${openInvitationCounts.projectId} = ${projectId} AND ${openInvitationCounts.mode} = ${mode}), 0) < ${maxOpen}`;
+}
+
 /**
  * Inserts `row` in one round trip, together with `alsoWith` (statements that must commit with
  * it, such as the idempotency record, guarded so they apply only if the row went in), and only
- * while `onlyIf` holds. With a `phoneNumberId`, the same batch checks that the number is the
- * project's and first frees it from an invitation that expired by time but was not swept yet.
- * Returns whether the row was inserted; throws the 400 a client can fix.
+ * while `onlyIf` holds and the project has fewer than `maxOpen` open invitations in the row's
+ * mode (checked by the insert itself). With a `phoneNumberId`, the same batch checks that the
+ * number is the project's and first frees it from an invitation that expired by time but was
+ * not swept yet. Says whether the row went in; throws the 400 a client can fix.
  */
 export async function insertInvitation(
   db: Db,
   row: InvitationRow,
-  options: { onlyIf?: SQL; alsoWith?: BatchItem[] } = {},
-): Promise<boolean> {
+  options: { maxOpen: number; onlyIf?: SQL; alsoWith?: BatchItem[] },
+): Promise<InsertOutcome> {
   const { phoneNumberId, projectId } = row;
   const number =
     phoneNumberId === null
@@ -111,25 +129,32 @@ export async function insertInvitation(
     if (!condition && !options.alsoWith?.length) {
       // One statement alone needs no batch (a batch is a transaction around its statements),
       // and the plain insert is prepared once per isolate: the hot path of every create.
-      results = [
-        await prepared
-          .insert(db)
-          .run({ ...row, allowedPhoneCountries: jsonOrNull(row.allowedPhoneCountries) }),
-      ];
-    } else {
-      // RETURNING says whether the row went in: `meta.changes` also counts the triggers' writes.
-      const insert = (
-        condition
-          ? db.insert(invitations).select(sql`SELECT ${rowValues(row)} WHERE ${condition}`)
-          : db.insert(invitations).values(row)
-      ).returning({ id: invitations.id });
-      const statements: [BatchItem, ...BatchItem[]] = [insert, ...(options.alsoWith ?? [])];
-      if (number && phoneNumberId !== null) {
-        // An invitation that expired by time but was not swept yet must not hold the number.
-        statements.unshift(number, expireOverdueStatement(db, row.createdAt, { limit: 10, phoneNumberId }));
-      }
-      results = await db.batch(statements);
+      const result = await prepared.insert(db).run({
+        ...row,
+        allowedPhoneCountries: jsonOrNull(row.allowedPhoneCountries),
+        maxOpen: options.maxOpen,
+      });
+      // Refused only by the cap: `changes` counts the triggers' writes too, and is 0 only when
+      // nothing was inserted.
+      return (result as D1Result).meta.changes > 0 ? "inserted" : "at_capacity";
     }
+    // RETURNING says whether the row went in: `meta.changes` also counts the triggers' writes.
+    const insert = db
+      .insert(invitations)
+      .select(
+        sql`SELECT ${rowValues(row)} WHERE ${and(condition, belowCap(projectId, row.mode, options.maxOpen))}`,
+      )
+      .returning({ id: invitations.id });
+    // Read in the same transaction, before the insert: why it did not go in, if it did not.
+    const open = db
+      .select({ full: sql<number>`NOT (${belowCap(projectId, row.mode, options.maxOpen)})` })
+      .from(sql`(SELECT 1)`);
+    const statements: [BatchItem, ...BatchItem[]] = [open, insert, ...(options.alsoWith ?? [])];
+    if (number && phoneNumberId !== null) {
+      // An invitation that expired by time but was not swept yet must not hold the number.
+      statements.unshift(number, expireOverdueStatement(db, row.createdAt, { limit: 10, phoneNumberId }));
+    }
+    results = await db.batch(statements);
   } catch (error) {
     // The partial unique index keeps a number on one open invitation, even under races.
     if (isOpenPhoneNumberConflict(error)) {
@@ -137,11 +162,12 @@ export async function insertInvitation(
     }
     throw error;
   }
-  const [found, , inserted] = number ? results : [undefined, undefined, results[0]];
+  const [found, , full, inserted] = number ? results : [undefined, undefined, ...results];
   if (Array.isArray(found) && found.length === 0) {
     throw phoneNumberError("No phone number with this id in this project");
   }
-  return Array.isArray(inserted) ? inserted.length === 1 : (inserted as D1Result).meta.changes >= 1;
+  if (Array.isArray(inserted) && inserted.length === 1) return "inserted";
+  return (full as { full: number }[])[0]?.full ? "at_capacity" : "not_held";
 }
 
 function jsonOrNull(value: unknown): string | null {
@@ -182,13 +208,13 @@ const prepared = {
   ),
   insert: preparedOnce((db) => {
     const columns = Object.keys(getTableColumns(invitations)) as (keyof InvitationRow)[];
-    const placeholders = Object.fromEntries(columns.map((name) => [name, sql.placeholder(name)]));
     // Filled as SQL text, not through the JSON column's encoder, which would store NULL as 'null'.
-    placeholders.allowedPhoneCountries = sql`${sql.placeholder("allowedPhoneCountries")}` as never;
-    return db
-      .insert(invitations)
-      .values(placeholders as unknown as InvitationRow)
-      .prepare();
+    const values = sql.join(
+      columns.map((name) => sql`${sql.placeholder(name)}`),
+      sql`, `,
+    );
+    const cap = belowCap(sql.placeholder("projectId"), sql.placeholder("mode"), sql.placeholder("maxOpen"));
+    return db.insert(invitations).select(sql`SELECT ${values} WHERE ${cap}`).prepare();
   }),
 };
 

@@ -58,7 +58,11 @@ export const createInvitation = createRoute({
     409: errorResponses[409],
     415: errorResponses[415],
     422: errorResponses[422],
-    429: errorResponses[429],
+    429: {
+      ...errorResponses[429],
+      description:
+        "Rate limit exceeded (code `rate_limited`; see `Retry-After`), or the project already holds MAX_OPEN_INVITATIONS open invitations in this mode (code `rate_limited`, `details.reason` `open_invitations`, no `Retry-After`).",
+    },
     500: errorResponses[500],
   },
 });

@@ -279,12 +279,19 @@ export async function countRequest(
   for (const [name, value] of Object.entries(headersOf(decision, now))) c.res.headers.set(name, value);
 }
 
-/** Per project, after authentication: counts every /v1 request of the project. */
+/**
+ * Per project and mode, after authentication: counts every /v1 request of the project's key
+ * mode. Test and live each have the whole budget (as Stripe does): a CI suite on a test key
+ * cannot starve production. The live counter keeps its name from before modes had their own.
+ */
 export function limitPerProject(views: RateLimitViews): MiddlewareHandler<AppEnv> {
-  return (c, next) =>
-    countRequest(c, views, `project:${c.get("projectId")}`, c.get("rateLimits").perProject, async () => {
+  return (c, next) => {
+    const mode = c.get("keyMode");
+    const subject = `project:${c.get("projectId")}${mode === "live" ? "" : `:${mode}`}`;
+    return countRequest(c, views, subject, c.get("rateLimits").perProject, async () => {
       await next();
     });
+  };
 }
 
 /** Per client address, before the work: for unauthenticated routes such as the invite page. */

@@ -15,7 +15,7 @@ interface Window {
 }
 
 /**
- * One counter per subject (`project:<id>` or `ip:<address or /64>`), a fixed window of `windowMs`.
+ * One counter per subject (`project:<id>`, `project:<id>:test` or `ip:<address or /64>`), a fixed window of `windowMs`.
  *
  * Why a Durable Object: the contract wants an exact `X-RateLimit-Remaining` on every
  * response. The Workers Rate Limiting binding answers only allowed/denied, per location,

@@ -23,15 +23,15 @@ const getSender: Handler<typeof routes.getSender> = async (c) => {
 const listSenders: Handler<typeof routes.listSenders> = async (c) => {
   const { tokenHashKey } = readConfig(c.env, c.req.url);
   const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid("query");
-  const projectId = c.get("projectId");
+  const tenant = tenantOf(c);
   const after =
-    cursor === undefined ? undefined : await decodeCursor(tokenHashKey, projectId, cursor, "senders");
-  const rows = await listSendersQuery(c.get("db"), { ...tenantOf(c), after, limit });
+    cursor === undefined ? undefined : await decodeCursor(tokenHashKey, tenant, cursor, "senders");
+  const rows = await listSendersQuery(c.get("db"), { ...tenant, after, limit });
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   const nextCursor =
     rows.length > limit && last
-      ? await encodeCursor(tokenHashKey, projectId, { createdAt: last.createdAt, id: last.id }, "senders")
+      ? await encodeCursor(tokenHashKey, tenant, { createdAt: last.createdAt, id: last.id }, "senders")
       : null;
   return c.json({ items: page.map(serializeSender), nextCursor }, 200);
 };

@@ -133,14 +133,14 @@ export const rotateWebhookSecret: Handler<typeof routes.rotateWebhookSecret> = c
 export const listWebhookDeliveries: Handler<typeof routes.listWebhookDeliveries> = async (c) => {
   const { tokenHashKey } = readConfig(c.env, c.req.url);
   const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid("query");
-  const projectId = c.get("projectId");
-  const after = cursor === undefined ? undefined : await decodeCursor(tokenHashKey, projectId, cursor);
-  const rows = await repository.listDeliveries(c.get("db"), tenantOf(c), after, limit);
+  const tenant = tenantOf(c);
+  const after = cursor === undefined ? undefined : await decodeCursor(tokenHashKey, tenant, cursor);
+  const rows = await repository.listDeliveries(c.get("db"), tenant, after, limit);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   const nextCursor =
     rows.length > limit && last
-      ? await encodeCursor(tokenHashKey, projectId, { createdAt: last.createdAt, id: last.id })
+      ? await encodeCursor(tokenHashKey, tenant, { createdAt: last.createdAt, id: last.id })
       : null;
   const items = page.map((row) => ({
     id: row.id,

@@ -110,8 +110,12 @@ it(`a page ${DEPTH.toLocaleString("en")} deep costs no more than 1.5x the first,
   const deep = await positionAt(DEPTH);
   // pending is every sixth row: 150,000 rows down the unfiltered list is 25,000 pending deep.
   const deepPending = await positionAt(DEPTH / 6, "pending");
-  const cursor = encodeURIComponent(await encodeCursor(key, project.projectId, deep));
-  const pendingCursor = encodeURIComponent(await encodeCursor(key, project.projectId, deepPending));
+  const cursor = encodeURIComponent(
+    await encodeCursor(key, { projectId: project.projectId, mode: "live" }, deep),
+  );
+  const pendingCursor = encodeURIComponent(
+    await encodeCursor(key, { projectId: project.projectId, mode: "live" }, deepPending),
+  );
 
   const reads = {
     first: await rowsRead({}),

@@ -41,14 +41,20 @@ function notCancellable(status: string): ApiError {
 }
 
 /**
- * The project's mode holds its cap of open invitations. No Retry-After: time alone frees
- * nothing; cancelling or finishing invitations does.
+ * The cron persists expiries every 5 minutes, which is the soonest a place frees itself without
+ * the partner: the contract's 429 always says when to retry.
  */
+const CAP_RETRY_AFTER_SECONDS = 300;
+
+/** The project's mode holds its cap of open invitations. */
 function atCapacity(maxOpen: number): ApiError {
   return new ApiError(
     "rate_limited",
     `This project already has ${maxOpen} open invitations in this mode (pending, in_progress or failed); cancel some or let them complete or expire`,
-    { details: { reason: "open_invitations", limit: maxOpen } },
+    {
+      details: { reason: "open_invitations", limit: maxOpen },
+      headers: { "Retry-After": String(CAP_RETRY_AFTER_SECONDS) },
+    },
   );
 }
 

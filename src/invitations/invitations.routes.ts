@@ -61,7 +61,7 @@ export const createInvitation = createRoute({
     429: {
       ...errorResponses[429],
       description:
-        "Rate limit exceeded (code `rate_limited`; see `Retry-After`), or the project already holds MAX_OPEN_INVITATIONS open invitations in this mode (code `rate_limited`, `details.reason` `open_invitations`, no `Retry-After`).",
+        "Rate limit exceeded (code `rate_limited`; see `Retry-After`), or the project already holds MAX_OPEN_INVITATIONS open invitations in this mode (code `rate_limited`, `details.reason` `open_invitations`, `Retry-After` 300 s: the next expiry sweep).",
     },
     500: errorResponses[500],
   },

@@ -53,8 +53,8 @@ describe("MAX_OPEN_INVITATIONS", () => {
     const body = await expectError(refused, 429, "rate_limited");
     expect(body.details).toMatchObject({ reason: "open_invitations", limit: 3 });
     expect(body.message).toContain("3 open invitations");
-    // Waiting frees nothing: no Retry-After.
-    expect(refused.headers.get("Retry-After")).toBeNull();
+    // The contract's 429 says when to retry: the next expiry sweep, the soonest a place can free itself.
+    expect(refused.headers.get("Retry-After")).toBe("300");
     expect(await invitationsOf(projectId, "live")).toBe(3);
     expect(await openCount(projectId, "live")).toBe(3);
 

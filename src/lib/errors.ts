@@ -53,7 +53,7 @@ export class ApiError extends Error {
   }
 }
 
-/** The 404 of a path this Worker does not serve (or whose static file is missing). */
+/** The 404 of a path this Worker does not serve. */
 export function noRoute(method: string, path: string): ApiError {
   return new ApiError("not_found", `No route for ${method} ${path}`);
 }

@@ -26,7 +26,7 @@ const PLACEHOLDER_HOST = "example.com";
 /** Worker secrets every environment needs (docs/operations.md, "Secrets"). */
 export const REQUIRED_SECRETS = ["TOKEN_HASH_KEY", "ENCRYPTION_KEYS", "META_APP_SECRET"];
 /**
- * Meta's ids (README, "Meta app setup"). Empty, every invitation runs in test mode against the
+ * Meta's ids (docs/onboarding.md, "Meta app setup (live mode)"). Empty, every invitation runs in test mode against the
  * built-in fake of Meta: right for local development, a mistake for a deployed environment.
  */
 const META_VARS = ["META_APP_ID", "META_CONFIG_ID", "META_MESSENGER_CONFIG_ID"];

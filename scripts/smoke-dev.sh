@@ -48,7 +48,7 @@ if [ "$status" != 201 ]; then
   echo "smoke: create with the CLI's key and phone number answered $status"; cat /tmp/smoke-cli.json; exit 1
 fi
 npm run --silent admin -- revoke-key --key "$cli_key_id" >/dev/null
-# An isolate that used the key trusts its lookup for up to 30 s (KEY_CACHE_TTL_MS, README
+# An isolate that used the key trusts its lookup for up to 30 s (KEY_CACHE_TTL_MS, docs/api.md,
 # "Retries, limits, request ids"): the revoked key must answer 401 within that, not at once.
 revoked_at=$SECONDS
 for _ in $(seq 1 40); do

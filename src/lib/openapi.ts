@@ -7,7 +7,7 @@ import { ApiError, ERROR_CODES } from "./errors";
 export const ErrorSchema = z
   .object({
     code: z.enum(ERROR_CODES).openapi({
-      description: "Stable machine-readable code; see the README for the full list.",
+      description: "Stable machine-readable code; see docs/api.md for the full list.",
       example: "invalid_request",
     }),
     message: z.string().openapi({ example: "Phone number is invalid" }),

@@ -57,6 +57,14 @@ describe("static files, served by the asset layer", () => {
     expect(await head.text()).toBe("");
   });
 
+  it("answers another method on a file itself, with a bare 405: the asset layer's, not the Worker's", async () => {
+    // Cloudflare's asset layer owns the file's path for every method; only GET and HEAD serve it.
+    const res = await get(INVITE_SCRIPT_PATH, { method: "POST", body: "x" });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("X-Request-Id")).toBeNull();
+    expect(await res.text()).toBe("");
+  });
+
   it("serves the exact paths only: a neighbour, or _headers itself, is the Worker's contract 404", async () => {
     for (const path of [
       "/invite-assets/other.js",

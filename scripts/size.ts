@@ -16,12 +16,13 @@ import { buildDocsAssets } from "./docs-assets";
 const BUDGET_BYTES = 128 * 1024;
 
 /**
- * The startup CPU budget, ms: the median of STARTUP_RUNS `wrangler check startup` profiles on
- * this machine (module evaluation, which builds the app: src/index.ts). Measured at 45 to 62 ms
- * (median 53) on the 2-core development machine while other work ran; the budget leaves room for
- * a busy CI machine and fails a change that doubles it (docs/performance.md).
+ * The startup CPU budget, ms, on the least of STARTUP_RUNS `wrangler check startup` profiles
+ * (module evaluation, which builds the app: src/index.ts). Load on the machine only adds to a
+ * run, so the least is the steadiest measure of the Worker's own cost: 44 to 49 ms on the 2-core
+ * development machine, 60 ms while two test suites ran beside it (single runs up to 222 ms).
+ * The budget is about twice the quiet figure (docs/performance.md).
  */
-const STARTUP_BUDGET_MS = 150;
+const STARTUP_BUDGET_MS = 100;
 const STARTUP_RUNS = 5;
 /** A framework-free Worker on the same D1 (bench/reference), profiled beside it for scale. */
 const REFERENCE_DIR = path.join("bench", "reference");
@@ -77,12 +78,6 @@ function startupCpuMs(cwd: string, dir: string): number {
   });
   return micros / 1000;
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
 
 /** `node_modules/zod/v4/core/x.js` → `zod`; our own files by folder. */
 function owner(input: string): string {
@@ -156,10 +151,12 @@ function main(): void {
     }
     const ms = (value: number) => `${value.toFixed(1)} ms`;
     console.log(
-      `Worker startup CPU: ${ms(median(service))} (median of ${STARTUP_RUNS}: ${service.map(ms).join(", ")}; budget ${ms(STARTUP_BUDGET_MS)}); framework-free Worker (bench/reference) startup CPU: ${ms(median(reference))}`,
+      `Worker startup CPU: ${ms(Math.min(...service))} (least of ${STARTUP_RUNS}: ${service.map(ms).join(", ")}; budget ${ms(STARTUP_BUDGET_MS)}); framework-free Worker (bench/reference) startup CPU: ${ms(Math.min(...reference))} (least of ${reference.length})`,
     );
-    if (median(service) > STARTUP_BUDGET_MS) {
-      console.error(`size: startup CPU ${ms(median(service))} is over the ${ms(STARTUP_BUDGET_MS)} budget`);
+    if (Math.min(...service) > STARTUP_BUDGET_MS) {
+      console.error(
+        `size: startup CPU ${ms(Math.min(...service))} is over the ${ms(STARTUP_BUDGET_MS)} budget`,
+      );
       process.exitCode = 1;
     }
   } finally {

@@ -6,28 +6,13 @@ import { buildDocsAssets } from "./scripts/docs-assets";
 // Tests run inside workerd (the Workers runtime) against a real local D1, migrated from
 // drizzle/ exactly as `wrangler d1 migrations apply` would. The browser suite (test/browser:
 // Chromium against the Worker served locally by wrangler) has its own: vitest.browser.config.ts.
-const build = (file: string) => path.join(import.meta.dirname, "build", file);
-/** wrangler.toml [alias], the same import strings matched whole. */
-const BUNDLE_ALIASES = [
-  { find: /^zod$/, replacement: build("zod.js") },
-  { find: /^@asteasolutions\/zod-to-openapi$/, replacement: build("zod-to-openapi.js") },
-  { find: /^\.\/hono\.js$/, replacement: build("hono.js") },
-  {
-    find: /^\.\.\/core\/(to-json-schema|json-schema-processors)\.js$/,
-    replacement: build("zod-no-json-schema.js"),
-  },
-  {
-    find: /^(\.\.\/pg-core\/columns\/enum|\.\/pg-core\/primary-keys)\.js$/,
-    replacement: build("drizzle-no-pg.js"),
-  },
-  {
-    find: /^(\.\.\/relations|\.\/query-builders\/query)\.js$/,
-    replacement: build("drizzle-no-relational.js"),
-  },
-];
+/** wrangler.toml [alias]: zod's namespace without its locales (build/zod.js). */
+const BUNDLE_ALIASES = [{ find: /^zod$/, replacement: path.join(import.meta.dirname, "build", "zod.js") }];
 
 export default defineConfig(async () => {
-  // The static Worker's files (public/) must exist before the pool starts it.
+  // wrangler.toml's [assets] directory (public/) must exist before the pool reads the config.
+  // The pool's exports.default.fetch calls the Worker itself, not the asset layer in front of
+  // it: the browser suite's real `wrangler dev` serves the files (test/browser/static-assets).
   buildDocsAssets();
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "drizzle"));
   return {
@@ -39,18 +24,6 @@ export default defineConfig(async () => {
           // A second local D1 that test/replication uses as a lagging read replica of DB.
           // MIGRATION_DB: an empty one, migrated step by step by test/migrations.
           d1Databases: { REPLICA_DB: "replica-db", MIGRATION_DB: "migration-db" },
-          // The static Worker behind wrangler.toml's STATIC binding (wrangler.static.toml): the
-          // same public/ and asset handling, and its script (src/static/worker.ts) inline, as
-          // an auxiliary Worker takes plain JavaScript.
-          workers: [
-            {
-              name: "partner-invitations-static",
-              compatibilityDate: "2026-04-20",
-              modules: true,
-              script: "export default { fetch: (request, env) => env.ASSETS.fetch(request) };",
-              assets: { directory: path.join(import.meta.dirname, "public"), binding: "ASSETS" },
-            },
-          ],
           bindings: {
             TEST_MIGRATIONS: migrations,
             // Test-only secrets: fixed so failures reproduce; never used outside tests.
@@ -72,8 +45,7 @@ export default defineConfig(async () => {
         },
       }),
     ],
-    // The Worker bundle's stand-ins (wrangler.toml [alias], build/): tests run the same code
-    // that deploys.
+    // The bundle's one alias (wrangler.toml [alias]): tests run the same code that deploys.
     resolve: { alias: BUNDLE_ALIASES },
     test: {
       setupFiles: ["./test/setup.ts"],

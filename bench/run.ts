@@ -15,15 +15,17 @@
  *
  * Options (environment): BENCH_SECONDS (default 5), BENCH_ALTERNATIONS (5),
  * BENCH_CONNECTIONS (10), BENCH_PORT (first of six ports, default 9300), BENCH_ENDPOINTS
- * (create,get,list), BENCH_SERVICE_CONFIG (the service's wrangler config, for experiments; the
- * static Worker, wrangler.static.toml, runs beside it in the same `wrangler dev`).
+ * (create,get,list), BENCH_SERVICE_CONFIG (the service's wrangler config, for experiments).
+ *
+ * The service runs wrangler.toml without its [assets] table (withoutAssets): the bench measures
+ * the Worker's own code. In production the asset layer in front of it is Cloudflare's and is not
+ * billed to the Worker; under `wrangler dev` it would be wrangler's local stand-in for it.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { buildDocsAssets } from "../scripts/docs-assets";
 import { newApiKey, newProject } from "../src/projects/provisioning";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -46,8 +48,6 @@ const CREATE_BODY = JSON.stringify({
 interface Target {
   name: "service" | "reference" | "reference-log";
   config: string;
-  /** Further Workers in the same `wrangler dev` (the service's static Worker). */
-  alsoConfigs?: string[];
   port: number;
   state: string;
   headers: Record<string, string>;
@@ -99,7 +99,6 @@ async function start(target: Target, vars: Record<string, string>, seed: string)
       "dev",
       "-c",
       target.config,
-      ...(target.alsoConfigs ?? []).flatMap((config) => ["-c", config]),
       "--port",
       String(target.port),
       "--inspector-port",
@@ -261,8 +260,21 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 };
 
+/** Beside wrangler.toml, so its relative paths (main, migrations_dir) still hold; not committed. */
+const BENCH_CONFIG = path.join(ROOT, ".bench.wrangler.toml");
+
+/** `config` with its top-level [assets] table removed (up to the next table), written to BENCH_CONFIG. */
+function withoutAssets(config: string): string {
+  const lines = readFileSync(config, "utf8").split("\n");
+  const start = lines.indexOf("[assets]");
+  if (start === -1) return config;
+  let end = start + 1;
+  while (end < lines.length && !lines[end]?.startsWith("[")) end++;
+  writeFileSync(BENCH_CONFIG, [...lines.slice(0, start), ...lines.slice(end)].join("\n"));
+  return BENCH_CONFIG;
+}
+
 async function main(): Promise<void> {
-  buildDocsAssets();
   const vars = {
     TOKEN_HASH_KEY: randomBytes(32).toString("base64"),
     ENCRYPTION_KEYS: `bench1:${randomBytes(32).toString("base64")}`,
@@ -272,9 +284,7 @@ async function main(): Promise<void> {
   const key = await newApiKey(project.id, now, "bench");
   const service: Target = {
     name: "service",
-    config: path.resolve(ROOT, process.env.BENCH_SERVICE_CONFIG ?? "wrangler.toml"),
-    // Deployed as it is: its STATIC binding reaches a running static Worker (/v1 never calls it).
-    alsoConfigs: [path.join(ROOT, "wrangler.static.toml")],
+    config: withoutAssets(path.resolve(ROOT, process.env.BENCH_SERVICE_CONFIG ?? "wrangler.toml")),
     port: PORT,
     state: path.join(STATE, "service"),
     headers: { Authorization: `Bearer ${key.apiKey}` },
@@ -365,6 +375,7 @@ async function main(): Promise<void> {
     console.error(`written to ${path.relative(ROOT, out)}`);
   } finally {
     stop();
+    rmSync(BENCH_CONFIG, { force: true });
     agent.destroy();
     for (const t of targets) if (existsSync(`${t.state}.vars`)) rmSync(`${t.state}.vars`);
   }

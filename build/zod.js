@@ -1,16 +1,13 @@
 // Bundled in place of the "zod" package (wrangler.toml [alias], and vitest.config.ts so the
 // tests run the same code). @hono/zod-openapi re-exports zod's whole `z` namespace and hands it
-// to zod-to-openapi (extendZodWithOpenApi(z)), so every name the namespace exports stays in the
-// bundle, used or not: a bundler cannot drop any of it. This namespace therefore exports only
-// what runs here: the schema builders src/ calls (`z.string()`, `z.object()`, `z.iso.datetime()`
-// ...; `z.infer` and the other types come from zod's own typings, not from this file) and
-// `ZodType`, which extendZodWithOpenApi extends with `.openapi()`. Everything else (the error
-// messages in 50 languages, ~260 KiB; map, set, date, bigint, file, promise, function, codec,
-// template-literal schemas, coerce, the JSON Schema converter, the error formatters ...) is
-// left out; the methods of the schemas kept (`.optional()`, `.email()`, `.refine()` ...) still
-// bring what they need. English messages stay (classic/schemas.js registers them).
+// to zod-to-openapi (extendZodWithOpenApi(z)), so every name that namespace exports stays in the
+// bundle, used or not: a bundler cannot drop any of it, and it includes zod's error messages in
+// 50 languages (`z.locales`, ~60 KiB gzip). This namespace exports only what runs here, taken
+// from zod's public `zod/v4` entry: the schema builders src/ calls (`z.string()`, `z.object()`,
+// `z.iso.datetime()` ...; `z.infer` and the other types come from zod's own typings) and
+// `ZodType`, which extendZodWithOpenApi extends with `.openapi()`. English messages stay.
 // A schema builder src/ starts to use must be added here: without it, `z.<name>` is undefined
-// and every test that builds that schema fails. `npm run size` shows what each dependency costs.
+// and every test that builds that schema fails.
 import * as z from "./zod.js";
 
 export {
@@ -18,6 +15,7 @@ export {
   boolean,
   email,
   enum,
+  iso,
   literal,
   number,
   object,
@@ -26,6 +24,5 @@ export {
   union,
   unknown,
   ZodType,
-} from "../node_modules/zod/v4/classic/schemas.js";
-export * as iso from "./zod-iso.js";
+} from "zod/v4";
 export { z, z as default };

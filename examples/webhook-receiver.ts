@@ -1,5 +1,5 @@
 // A Zavu webhook receiver: verifies `v2` of X-Zavu-Signature with crypto.subtle (Workers, Deno,
-// Bun, Node 20+) and refuses a `t` more than five minutes away (replays). README "Webhooks".
+// Bun, Node 20+) and refuses a `t` more than five minutes away (replays). docs/webhooks.md.
 const encoder = new TextEncoder();
 const TOLERANCE_SECONDS = 5 * 60;
 

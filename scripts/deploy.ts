@@ -2,13 +2,11 @@
  * `npm run deploy -- --env <staging|production> [--dry-run] [-- <wrangler deploy flags>]`
  *
  * 1. refuses the top-level (local development) config, an unknown environment, and any
- *    placeholder left in that environment's wrangler.toml section, or a STATIC binding that does
- *    not name that environment's static Worker (wrangler.static.toml);
- * 2. builds the static files (public/, scripts/docs-assets.ts);
+ *    placeholder left in that environment's wrangler.toml section;
+ * 2. builds the static files (public/, wrangler.toml [assets]; scripts/docs-assets.ts);
  * 3. applies pending D1 migrations to that environment's remote database, and stops here if
  *    one fails (the Worker already deployed keeps running on the schema it knows);
- * 4. deploys the static Worker (wrangler.static.toml), then the API Worker, whose STATIC
- *    binding needs the other to exist;
+ * 4. deploys the Worker, its code and its static files together;
  * 5. asks the deployed Worker whether it is ready (`GET /ready` on INVITE_BASE_URL's origin),
  *    and fails unless it answers 200.
  *
@@ -18,8 +16,8 @@
  * step 5, where the Worker parses its own and seals and opens a probe in every sealed column
  * (a malformed keyring answers 500 and logs `keyring_invalid`). docs/operations.md, "Secrets".
  *
- * `--dry-run` checks both configs and bundles the Worker without touching Cloudflare (CI does it
- * for both environments): no migration, `wrangler deploy --dry-run` of each.
+ * `--dry-run` checks the config and bundles the Worker without touching Cloudflare (CI does it
+ * for both environments): no migration, `wrangler deploy --dry-run`.
  *
  * The GitHub deploy workflow runs the same steps with cloudflare/wrangler-action, and uses two
  * pieces of this script: `--prepare` (step 1 and 2 only) and `--verify-secrets <output of
@@ -33,14 +31,12 @@ import { checkKeyring } from "../src/lib/crypto";
 import { buildDocsAssets } from "./docs-assets";
 
 export const DEPLOY_ENVIRONMENTS = ["staging", "production"] as const;
-/** The static Worker's config: the docs' Scalar bundle, the invite pages' script and stylesheet. */
-const STATIC_CONFIG = "wrangler.static.toml";
 const PLACEHOLDER_DATABASE_ID = "00000000-0000-0000-0000-000000000000";
 const PLACEHOLDER_HOST = "example.com";
 /** Worker secrets every environment needs (docs/operations.md, "Secrets"). */
 export const REQUIRED_SECRETS = ["TOKEN_HASH_KEY", "ENCRYPTION_KEYS", "META_APP_SECRET"];
 /**
- * Meta's ids (README, "Meta app setup"). Empty, every invitation runs in test mode against the
+ * Meta's ids (docs/onboarding.md, "Meta app setup (live mode)"). Empty, every invitation runs in test mode against the
  * built-in fake of Meta: right for local development, a mistake for a deployed environment.
  */
 const META_VARS = ["META_APP_ID", "META_CONFIG_ID", "META_MESSENGER_CONFIG_ID"];
@@ -67,24 +63,13 @@ export function placeholdersLeft(env: string): string[] {
   if (config.observability?.logs?.invocation_logs !== false) {
     left.push(`env.${env}: observability.logs.invocation_logs must be false (URLs carry invite tokens)`);
   }
+  // The static files deploy with the code (wrangler.toml [assets], inherited by each environment).
+  if (!config.assets?.directory) left.push(`env.${env}: assets.directory (the static files, public/)`);
   for (const name of META_VARS) {
     if (!String(config.vars[name] ?? ""))
       left.push(`env.${env}: vars.${name} (empty: Meta is off, test mode only)`);
   }
   return left;
-}
-
-/**
- * Why `env`'s STATIC binding would not reach its static Worker, or null when it does. The API
- * Worker forwards its static paths to that binding (src/static/static.route.ts); a wrong name
- * deploys cleanly and breaks /docs and every invite page, so even a dry run refuses it.
- */
-export function staticBindingMismatch(env: string): string | null {
-  const config = unstable_readConfig({ config: "wrangler.toml", env });
-  const staticName = unstable_readConfig({ config: STATIC_CONFIG, env }).name;
-  const binding = config.services?.find((service: { binding: string }) => service.binding === "STATIC");
-  if (binding?.service === staticName) return null;
-  return `env.${env}: services STATIC must name ${staticName} (${STATIC_CONFIG}), not ${binding?.service ?? "nothing"}`;
 }
 
 /** The deployed Worker's origin: where its invite links point (vars.INVITE_BASE_URL). */
@@ -169,8 +154,6 @@ async function main(): Promise<void> {
     console.error(`deploy: ${env} has ${REQUIRED_SECRETS.join(", ")}`);
     return;
   }
-  const mismatch = staticBindingMismatch(env);
-  if (mismatch) fail(mismatch);
   const dryRun = values["dry-run"] ?? false;
   const left = placeholdersLeft(env);
   if (left.length > 0 && !dryRun) {
@@ -181,19 +164,13 @@ async function main(): Promise<void> {
   if (values.prepare) return;
   if (dryRun) {
     console.error(`deploy: dry run for ${env}: no migration; wrangler bundles and checks the config`);
-    const checked = wrangler(["deploy", "-c", STATIC_CONFIG, "--env", env, "--dry-run"]);
-    if (checked !== 0) process.exit(checked);
     process.exit(wrangler(["deploy", "--env", env, "--dry-run", "--outdir", `dist/${env}`, ...positionals]));
   }
   if (wrangler(["d1", "migrations", "apply", "DB", "--remote", "--env", env]) !== 0) {
     fail(`migrations failed on ${env}'s database: not deploying. The running Worker is unchanged.`);
   }
-  if (wrangler(["deploy", "-c", STATIC_CONFIG, "--env", env]) !== 0) {
-    fail(`the static Worker's deploy failed for ${env} (the migrations above are applied)`);
-  }
   const status = wrangler(["deploy", "--env", env, ...positionals]);
-  if (status !== 0)
-    fail(`wrangler deploy failed for ${env} (the migrations and the static Worker above are)`);
+  if (status !== 0) fail(`wrangler deploy failed for ${env} (the migrations above are applied)`);
   const notReady = await readyCheck(env);
   if (notReady) {
     fail(

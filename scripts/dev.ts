@@ -4,10 +4,9 @@
  * 2. applies the migrations to the local D1;
  * 3. makes sure a development project and API key exist, and prints the key and a curl;
  * 4. generates the static files (public/: the Scalar bundle for /docs, the invite pages' script
- *    and stylesheet; scripts/docs-assets.ts);
- * 5. runs `wrangler dev` with the flags given after `--`, on both Workers: the API Worker
- *    (wrangler.toml, first: it gets the port) and the static Worker its STATIC binding reaches
- *    (wrangler.static.toml).
+ *    and stylesheet, their headers; scripts/docs-assets.ts);
+ * 5. runs `wrangler dev` with the flags given after `--` (wrangler.toml: the Worker, and
+ *    public/ as its [assets]).
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -94,11 +93,7 @@ Try it once the server below is ready:
 Docs: ${origin}/docs   OpenAPI: ${origin}/openapi.json
 `);
   buildDocsAssets();
-  const child = spawn(
-    "npm",
-    ["exec", "--", "wrangler", "dev", "-c", "wrangler.toml", "-c", "wrangler.static.toml", ...args],
-    { stdio: "inherit" },
-  );
+  const child = spawn("npm", ["exec", "--", "wrangler", "dev", ...args], { stdio: "inherit" });
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
   child.on("exit", (code) => process.exit(code ?? 0));
 }

@@ -1,11 +1,11 @@
 /**
- * Generates public/, the files of the static Worker (wrangler.static.toml, the Worker the API
- * Worker forwards their paths to, src/static/static.route.ts): the Scalar API
- * reference bundle for /docs, copied from node_modules so that /docs needs no third-party CDN,
- * and the invite pages' script and stylesheet (src/invite/script.ts, style.ts); all kept out of
- * the API Worker's bundle (the cold start). public/ is generated, never committed; this runs
- * before `wrangler dev` (scripts/dev.ts), in the test configs, in `npm run deploy` and in
- * `npm run bench`. `tsx scripts/docs-assets.ts` runs it alone.
+ * Generates public/, the files of wrangler.toml's [assets]: the Scalar API reference bundle for
+ * /docs, copied from node_modules so that /docs needs no third-party CDN, the invite pages'
+ * script and stylesheet (src/invite/script.ts, style.ts), and public/_headers, the headers
+ * Cloudflare's asset layer adds to them (nosniff, Cache-Control). All kept out of the Worker's
+ * bundle (the cold start), and served without invoking the Worker. public/ is generated, never
+ * committed; this runs before `wrangler dev` (scripts/dev.ts), in the test configs, in
+ * `npm run deploy`, `npm run size` and `npm run bench`. `tsx scripts/docs-assets.ts` runs it alone.
  */
 import { copyFileSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -13,18 +13,38 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { INVITE_SCRIPT, INVITE_SCRIPT_PATH } from "../src/invite/script";
 import { INVITE_STYLE, INVITE_STYLE_PATH } from "../src/invite/style";
-import { SCALAR_BUNDLE_PATH } from "../src/static/paths";
+import { SCALAR_BUNDLE_PATH } from "../src/lib/assets";
 
-/** Where wrangler.static.toml's `[assets] directory` points. */
+/** Where wrangler.toml's `[assets] directory` points. */
 export const ASSETS_DIR = "public";
+
+/**
+ * Cache-Control of each file. The invite pages' script and stylesheet change with every deploy
+ * at the same path, and must match the page that loads them: a browser revalidates them on each
+ * view (a 304 from the asset layer, no Worker invocation). The Scalar bundle changes only with
+ * the @scalar/api-reference version: a day.
+ */
+export const ASSET_CACHE_CONTROL: Record<string, string> = {
+  [SCALAR_BUNDLE_PATH]: "public, max-age=86400",
+  [INVITE_SCRIPT_PATH]: "public, max-age=0, must-revalidate",
+  [INVITE_STYLE_PATH]: "public, max-age=0, must-revalidate",
+};
+
+/** public/_headers: for each file, exactly its path, nosniff and its Cache-Control. */
+export function assetHeaders(): string {
+  return Object.entries(ASSET_CACHE_CONTROL)
+    .map(([at, cache]) => `${at}\n  X-Content-Type-Options: nosniff\n  Cache-Control: ${cache}\n`)
+    .join("");
+}
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Writes public/: the Scalar standalone bundle, the invite pages' script and stylesheet; returns the Scalar file. */
+/** Writes public/: the Scalar standalone bundle, the invite pages' script and stylesheet, _headers; returns the Scalar file. */
 export function buildDocsAssets(root: string = projectRoot): string {
   for (const [at, text] of [
     [INVITE_SCRIPT_PATH, INVITE_SCRIPT],
     [INVITE_STYLE_PATH, INVITE_STYLE],
+    ["/_headers", assetHeaders()],
   ] as const) {
     const file = path.join(root, ASSETS_DIR, ...at.split("/"));
     mkdirSync(path.dirname(file), { recursive: true });

@@ -48,7 +48,7 @@ if [ "$status" != 201 ]; then
   echo "smoke: create with the CLI's key and phone number answered $status"; cat /tmp/smoke-cli.json; exit 1
 fi
 npm run --silent admin -- revoke-key --key "$cli_key_id" >/dev/null
-# An isolate that used the key trusts its lookup for up to 30 s (KEY_CACHE_TTL_MS, README
+# An isolate that used the key trusts its lookup for up to 30 s (KEY_CACHE_TTL_MS, docs/api.md,
 # "Retries, limits, request ids"): the revoked key must answer 401 within that, not at once.
 revoked_at=$SECONDS
 for _ in $(seq 1 40); do
@@ -59,13 +59,15 @@ done
 if [ "$status" != 401 ] || [ $((SECONDS - revoked_at)) -gt 32 ]; then
   echo "smoke: a revoked key answered $status $((SECONDS - revoked_at)) s after its revocation, not 401 within the 30 s key cache"; exit 1
 fi
-# The static files npm run dev generated into public/, served by the static Worker it also runs
-# (wrangler.static.toml), through this origin: the docs' Scalar bundle (not a CDN's), the
-# invite pages' script and stylesheet.
+# The static files npm run dev generated into public/, served as wrangler.toml's [assets] on
+# this origin with public/_headers' nosniff: the docs' Scalar bundle (not a CDN's), the invite
+# pages' script and stylesheet.
 curl -sf "http://localhost:$port/docs" | grep 'src="/docs/scalar.js"' >/dev/null
-curl -sf -o /dev/null "http://localhost:$port/docs/scalar.js"
-curl -sf -o /dev/null "http://localhost:$port/invite-assets/page.js"
-curl -sf -o /dev/null "http://localhost:$port/invite-assets/page.css"
+for asset in /docs/scalar.js /invite-assets/page.js /invite-assets/page.css; do
+  if ! curl -sf -D - -o /dev/null "http://localhost:$port$asset" | tr -d '\r' | grep -i '^x-content-type-options: nosniff$' >/dev/null; then
+    echo "smoke: $asset is not served with nosniff"; exit 1
+  fi
+done
 
 # The client's side in test mode (npm run dev has no META_APP_ID): the link's page offers the
 # connection, the flow endpoints complete it against the built-in fake of Meta, and the partner

@@ -1,7 +1,7 @@
 /**
  * Why an attempt failed (`failureReason`). The first five are the contract's; the rest come
  * from the server's own checks and from Meta's Graph API errors (src/meta/errors.ts). Their
- * meanings are documented in README, "Failure reasons", and in the OpenAPI description.
+ * meanings are documented in docs/onboarding.md, "Failure reasons", and in the OpenAPI description.
  */
 export const FAILURE_REASON_MEANINGS = {
   fb_cancelled: "The client closed Meta's dialog before finishing.",

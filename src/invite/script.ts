@@ -1,6 +1,6 @@
 /**
  * The invite page's script: plain browser JavaScript, served as a static asset at
- * INVITE_SCRIPT_PATH (scripts/docs-assets.ts writes it into public/, the static Worker's) and
+ * INVITE_SCRIPT_PATH (scripts/docs-assets.ts writes it into public/, wrangler.toml [assets]) and
  * loaded by the page with `<script src nonce>`: the CSP nonce authorizes it as it would an inline
  * script, and it costs the Worker bundle (the cold start) nothing. It is a string, not a module:
  * no client framework and no build step, so it stays small and readable (the browser suite,
@@ -21,7 +21,7 @@
  * The action button is disabled while an attempt runs: nothing is submitted twice.
  */
 /**
- * Where the script is served (src/static/static.route.ts forwards it to the static Worker). Not
+ * Where the script is served (a static asset, answered before the Worker runs). Not
  * under /invite/, where a token could be any name, and not under /v1/.
  */
 export const INVITE_SCRIPT_PATH = "/invite-assets/page.js";

@@ -1,6 +1,6 @@
 /**
  * The invite pages' stylesheet, served as a static asset at INVITE_STYLE_PATH
- * (scripts/docs-assets.ts writes it into public/, the static Worker's) and linked by every
+ * (scripts/docs-assets.ts writes it into public/, wrangler.toml [assets]) and linked by every
  * page with `<link rel="stylesheet" nonce>`: the CSP's style nonce authorizes it as it did the
  * inline `<style>`, and it costs the Worker bundle (the cold start) nothing.
  */

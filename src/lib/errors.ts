@@ -2,7 +2,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 /**
  * The closed set of error codes this service answers with, and the HTTP status of each.
- * Clients branch on `code`; the status follows from it. Documented in README and OpenAPI.
+ * Clients branch on `code`; the status follows from it. Documented in docs/api.md and OpenAPI.
  *
  * No state conflict is a 409: Stainless clients (such as `@zavudev/sdk`) retry 409s, and
  * retrying cannot fix an invitation that is already cancelled. The one 409 is for the case a
@@ -53,7 +53,7 @@ export class ApiError extends Error {
   }
 }
 
-/** The 404 of a path this Worker does not serve (or whose static file is missing). */
+/** The 404 of a path this Worker does not serve. */
 export function noRoute(method: string, path: string): ApiError {
   return new ApiError("not_found", `No route for ${method} ${path}`);
 }

@@ -14,7 +14,7 @@ const challenge = { "WWW-Authenticate": 'Bearer realm="zavu"' };
 
 /**
  * How long this isolate trusts what it read about a key. A key revoked in D1 keeps working
- * for at most this long on isolates that used it recently (README, "Authentication").
+ * for at most this long on isolates that used it recently (docs/api.md).
  */
 export const KEY_CACHE_TTL_MS = 30_000;
 const KEY_CACHE_MAX_ENTRIES = 1_000;

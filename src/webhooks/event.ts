@@ -1,6 +1,6 @@
 import type { InvitationEventRow, InvitationStatus } from "../db/schema";
 
-/** The body POSTed to a webhook (README "Webhooks"; CONTRACT.md). */
+/** The body POSTed to a webhook (docs/webhooks.md; CONTRACT.md). */
 export interface StatusChangedEvent {
   id: string;
   type: "invitation.status_changed";

@@ -1,4 +1,4 @@
-/** Webhook settings read from the Worker's vars (wrangler.toml, README "Webhooks"). */
+/** Webhook settings read from the Worker's vars (wrangler.toml, docs/webhooks.md). */
 export interface WebhookSettings {
   /** Base of the exponential backoff: the n-th retry waits base * 2^(n-1) seconds. */
   retryDelaySeconds: number;

@@ -68,7 +68,7 @@ describe("GET /docs in Chromium", () => {
     }
     await traffic.quiet();
 
-    // The Scalar bundle came from this origin (the static Worker, through the Worker), the
+    // The Scalar bundle came from this origin (wrangler.toml [assets]), the
     // document from the Worker.
     expect(responses.get("/docs/scalar.js")).toEqual({
       status: 200,

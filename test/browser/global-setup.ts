@@ -63,11 +63,9 @@ export default async function setup(project: TestProject) {
 
   const persistTo = mkdtempSync(path.join(os.tmpdir(), "browser-test-state-"));
   let worker: Awaited<ReturnType<typeof unstable_startWorker>> | undefined;
-  let staticWorker: Awaited<ReturnType<typeof unstable_startWorker>> | undefined;
   let fakeGraph: Awaited<ReturnType<typeof startFakeGraph>> | undefined;
   const teardown = async () => {
     if (worker) await within(worker.dispose(), "stopping the Worker").catch(() => {});
-    if (staticWorker) await within(staticWorker.dispose(), "stopping the static Worker").catch(() => {});
     if (fakeGraph) await within(fakeGraph.close(), "stopping the fake Graph API").catch(() => {});
     rmSync(persistTo, { recursive: true, force: true });
   };
@@ -90,28 +88,7 @@ export default async function setup(project: TestProject) {
     );
     fakeGraph = await within(startFakeGraph(META.appId, META_APP_SECRET), "starting the fake Graph API");
 
-    // The static Worker first (wrangler.static.toml: the docs' Scalar bundle, the invite pages'
-    // script and stylesheet), then the Worker whose STATIC binding reaches it. They find each
-    // other through a dev registry of their own, not a developer's running `wrangler dev`.
-    const registry = path.join(persistTo, "registry");
     const root = path.join(import.meta.dirname, "..", "..");
-    staticWorker = await within(
-      unstable_startWorker({
-        config: path.join(root, "wrangler.static.toml"),
-        sendMetrics: false,
-        dev: {
-          registry,
-          server: { hostname: "localhost", port: 0 },
-          inspector: false,
-          watch: false,
-          liveReload: false,
-          logLevel: "warn",
-        },
-      }),
-      "starting the static Worker",
-    );
-    await within(staticWorker.ready, "starting the static Worker");
-
     const started = unstable_startWorker({
       config: path.join(root, "wrangler.toml"),
       sendMetrics: false,
@@ -132,7 +109,8 @@ export default async function setup(project: TestProject) {
         META_APP_SECRET: { type: "secret_text", value: META_APP_SECRET },
       },
       dev: {
-        registry,
+        // A dev registry of its own, not a developer's running `wrangler dev`.
+        registry: path.join(persistTo, "registry"),
         persist: persistTo,
         server: { hostname: "localhost" },
         inspector: false,

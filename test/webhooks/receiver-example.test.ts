@@ -1,19 +1,19 @@
 import { expect, it } from "vitest";
+import webhooksDoc from "../../docs/webhooks.md?raw";
 import receiver, { verifyZavuSignature } from "../../examples/webhook-receiver";
 import receiverSource from "../../examples/webhook-receiver.ts?raw";
-import readme from "../../README.md?raw";
 import { createInvitation, createProject, postJson } from "../support/api";
 import { parseSignature } from "./support/oracle";
 import { configureWebhook, nth, Receiver } from "./support/webhooks";
 
-// The README's receiver is examples/webhook-receiver.ts, verbatim; here it judges a real
+// The receiver in docs/webhooks.md is examples/webhook-receiver.ts, verbatim; here it judges a real
 // signed delivery that came over the wire.
 
-it("the README shows examples/webhook-receiver.ts exactly", () => {
-  expect(readme).toContain(receiverSource.trim());
+it("docs/webhooks.md shows examples/webhook-receiver.ts exactly", () => {
+  expect(webhooksDoc).toContain(receiverSource.trim());
 });
 
-it("the README receiver accepts a real delivery, and refuses another secret, an edited body, an old t", async () => {
+it("the documented receiver accepts a real delivery, and refuses another secret, an edited body, an old t", async () => {
   const { apiKey } = await createProject();
   const endpoint = new Receiver();
   const { secret } = await configureWebhook(apiKey, endpoint.url);

@@ -1,6 +1,12 @@
 import { and, eq, sql } from "drizzle-orm";
 import { createDb, type Db } from "../db/client";
-import { type DeliveryOutcome, invitationEvents, webhookDeliveries, webhooks } from "../db/schema";
+import {
+  type DeliveryOutcome,
+  invitationEvents,
+  type WebhookRow,
+  webhookDeliveries,
+  webhooks,
+} from "../db/schema";
 import { decryptSecret, randomId } from "../lib/crypto";
 import { describeError, logEvent } from "../lib/log";
 import { statusChangedEvent } from "./event";
@@ -81,6 +87,21 @@ async function loadEvent(db: Db, eventId: string) {
   return row;
 }
 
+/**
+ * The secrets that sign a delivery at `now`: the current one, and the one a rotation replaced
+ * while its overlap lasts (SECRET_ROTATION_OVERLAP_MS), so a receiver can roll to the new one.
+ */
+async function liveSecrets(env: Env, webhook: WebhookRow, now: number): Promise<string[]> {
+  const current = decryptSecret(env.ENCRYPTION_KEYS, webhook.secretCiphertext);
+  const previous =
+    webhook.previousSecretCiphertext !== null &&
+    webhook.previousSecretExpiresAt !== null &&
+    now < webhook.previousSecretExpiresAt
+      ? decryptSecret(env.ENCRYPTION_KEYS, webhook.previousSecretCiphertext)
+      : null;
+  return previous === null ? [await current] : Promise.all([current, previous]);
+}
+
 /** One attempt for one message; acks or retries it. */
 async function deliver(
   env: Env,
@@ -118,9 +139,10 @@ async function deliver(
         webhook.url,
         body,
         await signatureHeader(
-          await decryptSecret(env.ENCRYPTION_KEYS, webhook.secretCiphertext),
+          await liveSecrets(env, webhook, started),
           body,
           Math.floor(started / 1000),
+          webhook.signatureVersion,
         ),
         eventId,
       );
@@ -143,6 +165,8 @@ async function deliver(
     db.insert(webhookDeliveries).values({
       id: randomId("dlv"),
       projectId: event.projectId,
+      // The event's mode: a key lists only its own mode's attempts.
+      mode: event.mode,
       eventId,
       invitationId: event.invitationId,
       attempt: sql`(SELECT ${invitationEvents.deliveryAttempts} FROM ${invitationEvents} WHERE ${invitationEvents.id} = ${eventId})`,
@@ -157,6 +181,7 @@ async function deliver(
   logEvent(result.ok ? "info" : "warn", "webhook_attempt", {
     eventId,
     projectId: event.projectId,
+    mode: event.mode,
     attempt: message.attempts,
     outcome,
     status: result.status,

@@ -3,7 +3,8 @@
  *
  * 1. refuses the top-level (local development) config, an unknown environment, and any
  *    placeholder left in that environment's wrangler.toml section, or a STATIC binding that does
- *    not name that environment's static Worker (wrangler.static.toml);
+ *    not name that environment's static Worker (wrangler.static.toml), or queue-name vars
+ *    (WEBHOOK_QUEUE_NAME, WEBHOOK_DLQ_NAME) that do not name that environment's queues;
  * 2. builds the static files (public/, scripts/docs-assets.ts);
  * 3. applies pending D1 migrations to that environment's remote database, and stops here if
  *    one fails (the Worker already deployed keeps running on the schema it knows);
@@ -20,6 +21,7 @@
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { unstable_readConfig } from "wrangler";
+import { webhookQueueConfigProblems } from "../src/webhooks/queues";
 import { buildDocsAssets } from "./docs-assets";
 
 export const DEPLOY_ENVIRONMENTS = ["staging", "production"] as const;
@@ -77,6 +79,16 @@ export function staticBindingMismatch(env: string): string | null {
   return `env.${env}: services STATIC must name ${staticName} (${STATIC_CONFIG}), not ${binding?.service ?? "nothing"}`;
 }
 
+/**
+ * Why `env`'s queue handler would not tell its two queues apart (empty: it would). Otherwise
+ * dead letters are delivered again as new and a failing receiver is retried forever, so even a
+ * dry run refuses it.
+ */
+export function queueNameMismatches(env: string): string[] {
+  const config = unstable_readConfig({ config: "wrangler.toml", env });
+  return webhookQueueConfigProblems(env, config);
+}
+
 function wrangler(args: string[]): number {
   console.error(`deploy: wrangler ${args.join(" ")}`);
   const run = spawnSync("npm", ["exec", "--", "wrangler", ...args], { stdio: "inherit" });
@@ -121,6 +133,8 @@ function main(): void {
   }
   const mismatch = staticBindingMismatch(env);
   if (mismatch) fail(mismatch);
+  const queueProblems = queueNameMismatches(env);
+  if (queueProblems.length > 0) fail(`the webhook queue names disagree:\n  ${queueProblems.join("\n  ")}`);
   const dryRun = values["dry-run"] ?? false;
   const left = placeholdersLeft(env);
   if (left.length > 0 && !dryRun) {

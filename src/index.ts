@@ -4,16 +4,13 @@ import { createDb } from "./db/client";
 import { sweepExpiredInvitations } from "./invitations/expiry";
 import { describeError, logEvent } from "./lib/log";
 import { purgeExpiredIdempotencyKeys } from "./middleware/idempotency";
-import { consumeDeadLetters, consumeWebhookBatch } from "./webhooks/consumer";
+import { consumeWebhookQueue } from "./webhooks/consumer";
 import { dispatchPendingEvents, type WebhookMessage } from "./webhooks/outbox";
 
 export { RateLimiter } from "./rate-limit/rate-limiter";
 
 // Built on the first request, not at module load: a cold start pays only for parsing.
 let app: ReturnType<typeof CreateApp> | undefined;
-
-/** wrangler.toml's dead-letter queue; the other consumed queue is WEBHOOK_QUEUE's. */
-const WEBHOOK_DEAD_LETTER_QUEUE = "webhook-events-dlq";
 
 // Only handlers (and Durable Object classes) may be exported from the entry module.
 export default {
@@ -42,7 +39,7 @@ export default {
     if (failed.length > 0) throw new Error(`${failed.length} scheduled job(s) failed; see the log`);
   },
   async queue(batch, env, _ctx) {
-    if (batch.queue === WEBHOOK_DEAD_LETTER_QUEUE) await consumeDeadLetters(batch, env);
-    else await consumeWebhookBatch(batch, env);
+    // The queue's role comes from this environment's WEBHOOK_QUEUE_NAME / WEBHOOK_DLQ_NAME.
+    await consumeWebhookQueue(batch, env);
   },
 } satisfies ExportedHandler<Env, WebhookMessage>;

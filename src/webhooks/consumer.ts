@@ -11,6 +11,7 @@ import { decryptSecret, randomId } from "../lib/crypto";
 import { describeError, logEvent } from "../lib/log";
 import { statusChangedEvent } from "./event";
 import { OUTBOX_LEASE_MS, type WebhookMessage } from "./outbox";
+import { webhookQueueRole } from "./queues";
 import { retryDelaySeconds, type WebhookSettings, webhookSettings } from "./settings";
 import { SIGNATURE_HEADER, signatureHeader } from "./signature";
 import { webhookUrlProblem } from "./url-policy";
@@ -228,4 +229,26 @@ export async function consumeDeadLetters(batch: MessageBatch<WebhookMessage>, en
     logEvent("warn", "webhook_dead_letter", { eventId, queueAttempts: message.attempts });
     message.ack();
   }
+}
+
+/** How long a message of an unknown queue waits before it is offered again. */
+export const UNKNOWN_QUEUE_RETRY_SECONDS = 300;
+
+/**
+ * The queue handler: each batch to the consumer of its queue, told apart by the names this
+ * environment declares (src/webhooks/queues.ts). A queue it does not know means the vars and
+ * the queues disagree (the deploy check refuses that): its messages are neither POSTed (they
+ * may be dead letters, which would then be retried forever) nor marked failed nor acked (they
+ * may be live events): logged and retried later, so a fixed deploy still handles them.
+ */
+export async function consumeWebhookQueue(batch: MessageBatch<WebhookMessage>, env: Env): Promise<void> {
+  const role = webhookQueueRole(batch.queue, env);
+  if (role === "dead_letters") return consumeDeadLetters(batch, env);
+  if (role === "deliveries") return consumeWebhookBatch(batch, env);
+  logEvent("error", "webhook_unknown_queue", {
+    queue: batch.queue,
+    messages: batch.messages.length,
+    expected: [env.WEBHOOK_QUEUE_NAME, env.WEBHOOK_DLQ_NAME],
+  });
+  batch.retryAll({ delaySeconds: UNKNOWN_QUEUE_RETRY_SECONDS });
 }

@@ -162,6 +162,11 @@ describe("rotation overlap", () => {
     const row = await storedRow(projectId);
     expect(row).toMatchObject({ secret: rotated, previous: original });
     expect(row.previousExpiresAt).toBe(row.updatedAt + DAY_MS);
+    // Both sealed at rest: neither secret, nor its random part, is in the stored row.
+    const raw = JSON.stringify(
+      await env.DB.prepare("SELECT * FROM webhooks WHERE project_id = ?").bind(projectId).first(),
+    );
+    for (const secret of [original, rotated]) expect(raw).not.toContain(secret.slice("whsec_".length));
 
     const request = await deliverOne(apiKey, receiver, 1);
     const { t, v2 } = parseSignature(headerOf(request));

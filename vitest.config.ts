@@ -1,6 +1,7 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { configDefaults, defineConfig } from "vitest/config";
+import { unstable_readConfig } from "wrangler";
 import { buildDocsAssets } from "./scripts/docs-assets";
 
 // Tests run inside workerd (the Workers runtime) against a real local D1, migrated from
@@ -15,6 +16,15 @@ export default defineConfig(async () => {
   // it: the browser suite's real `wrangler dev` serves the files (test/browser/static-assets).
   buildDocsAssets();
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "drizzle"));
+  // Each environment's webhook queue names and vars as wrangler resolves wrangler.toml, the way
+  // scripts/deploy.ts reads them (test/webhooks/queue-names.test.ts).
+  const queueConfigs = Object.fromEntries(
+    [undefined, "staging", "production"].map((env) => {
+      const config = unstable_readConfig({ config: path.join(import.meta.dirname, "wrangler.toml"), env });
+      const { WEBHOOK_QUEUE_NAME, WEBHOOK_DLQ_NAME } = config.vars;
+      return [env ?? "top-level", { vars: { WEBHOOK_QUEUE_NAME, WEBHOOK_DLQ_NAME }, queues: config.queues }];
+    }),
+  );
   return {
     plugins: [
       cloudflareTest({
@@ -26,6 +36,7 @@ export default defineConfig(async () => {
           d1Databases: { REPLICA_DB: "replica-db", MIGRATION_DB: "migration-db" },
           bindings: {
             TEST_MIGRATIONS: migrations,
+            TEST_QUEUE_CONFIGS: queueConfigs,
             // Test-only secrets: fixed so failures reproduce; never used outside tests.
             TOKEN_HASH_KEY: "dGVzdC1vbmx5LXRva2VuLWhhc2gta2V5LTMyLWJ5dGU=",
             // High enough that no functional test meets them; test/reliability builds apps

@@ -9,12 +9,11 @@ export async function verifyZavuSignature(
   rawBody: string, // the body exactly as received: verify before parsing
   nowSeconds = Math.floor(Date.now() / 1000),
 ): Promise<boolean> {
-  const fields = new Map(
-    (header ?? "").split(",").map((part) => part.trim().split("=", 2) as [string, string]),
-  );
-  const t = Number(fields.get("t"));
-  const v2 = fields.get("v2") ?? "";
-  if (!Number.isSafeInteger(t) || !/^[0-9a-f]{64}$/.test(v2)) return false;
+  const fields = (header ?? "").split(",").map((part) => part.trim().split("=", 2));
+  const t = Number(fields.find(([name]) => name === "t")?.[1]);
+  // One v2 per live secret: after a rotation, the old secret signs too for 24 hours.
+  const v2s = fields.filter(([name, value]) => name === "v2" && /^[0-9a-f]{64}$/.test(value ?? ""));
+  if (!Number.isSafeInteger(t) || v2s.length === 0) return false;
   if (Math.abs(nowSeconds - t) > TOLERANCE_SECONDS) return false;
   const key = await crypto.subtle.importKey(
     "raw",
@@ -23,9 +22,12 @@ export async function verifyZavuSignature(
     false,
     ["verify"],
   );
-  const signature = new Uint8Array((v2.match(/../g) ?? []).map((byte) => parseInt(byte, 16)));
-  // verify() compares in constant time.
-  return crypto.subtle.verify("HMAC", key, signature, encoder.encode(`${t}.${rawBody}`));
+  for (const [, v2 = ""] of v2s) {
+    const signature = new Uint8Array((v2.match(/../g) ?? []).map((byte) => parseInt(byte, 16)));
+    // verify() compares in constant time.
+    if (await crypto.subtle.verify("HMAC", key, signature, encoder.encode(`${t}.${rawBody}`))) return true;
+  }
+  return false;
 }
 
 export default {

@@ -2,7 +2,8 @@
  * `npm run deploy -- --env <staging|production> [--dry-run] [-- <wrangler deploy flags>]`
  *
  * 1. refuses the top-level (local development) config, an unknown environment, and any
- *    placeholder left in that environment's wrangler.toml section;
+ *    placeholder left in that environment's wrangler.toml section, or queue-name vars
+ *    (WEBHOOK_QUEUE_NAME, WEBHOOK_DLQ_NAME) that do not name that environment's queues;
  * 2. builds the static files (public/, wrangler.toml [assets]; scripts/docs-assets.ts);
  * 3. applies pending D1 migrations to that environment's remote database, and stops here if
  *    one fails (the Worker already deployed keeps running on the schema it knows);
@@ -28,6 +29,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { unstable_readConfig } from "wrangler";
 import { checkKeyring } from "../src/lib/crypto";
+import { webhookQueueConfigProblems } from "../src/webhooks/queues";
 import { buildDocsAssets } from "./docs-assets";
 
 export const DEPLOY_ENVIRONMENTS = ["staging", "production"] as const;
@@ -107,6 +109,16 @@ function checkKeyringInput(): void {
   }
 }
 
+/**
+ * Why `env`'s queue handler would not tell its two queues apart (empty: it would). Otherwise
+ * dead letters are delivered again as new and a failing receiver is retried forever, so even a
+ * dry run refuses it.
+ */
+export function queueNameMismatches(env: string): string[] {
+  const config = unstable_readConfig({ config: "wrangler.toml", env });
+  return webhookQueueConfigProblems(env, config);
+}
+
 function wrangler(args: string[]): number {
   console.error(`deploy: wrangler ${args.join(" ")}`);
   const run = spawnSync("npm", ["exec", "--", "wrangler", ...args], { stdio: "inherit" });
@@ -154,6 +166,8 @@ async function main(): Promise<void> {
     console.error(`deploy: ${env} has ${REQUIRED_SECRETS.join(", ")}`);
     return;
   }
+  const queueProblems = queueNameMismatches(env);
+  if (queueProblems.length > 0) fail(`the webhook queue names disagree:\n  ${queueProblems.join("\n  ")}`);
   const dryRun = values["dry-run"] ?? false;
   const left = placeholdersLeft(env);
   if (left.length > 0 && !dryRun) {

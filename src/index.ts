@@ -4,7 +4,7 @@ import { sweepExpiredInvitations } from "./invitations/expiry";
 import { describeError, logEvent } from "./lib/log";
 import { purgeOldRecords, retentionDays } from "./lib/retention";
 import { purgeExpiredIdempotencyKeys } from "./middleware/idempotency";
-import { consumeDeadLetters, consumeWebhookBatch } from "./webhooks/consumer";
+import { consumeWebhookQueue } from "./webhooks/consumer";
 import { dispatchPendingEvents, type WebhookMessage } from "./webhooks/outbox";
 
 export { RateLimiter } from "./rate-limit/rate-limiter";
@@ -12,9 +12,6 @@ export { RateLimiter } from "./rate-limit/rate-limiter";
 // Built at module load, not on the first request: Cloudflare starts the Worker while the
 // client's TLS handshake runs, and `npm run size` measures this construction as startup CPU.
 const app = createApp();
-
-/** wrangler.toml's dead-letter queue; the other consumed queue is WEBHOOK_QUEUE's. */
-const WEBHOOK_DEAD_LETTER_QUEUE = "webhook-events-dlq";
 
 // Only handlers (and Durable Object classes) may be exported from the entry module.
 export default {
@@ -45,7 +42,7 @@ export default {
     if (failed.length > 0) throw new Error(`${failed.length} scheduled job(s) failed; see the log`);
   },
   async queue(batch, env, _ctx) {
-    if (batch.queue === WEBHOOK_DEAD_LETTER_QUEUE) await consumeDeadLetters(batch, env);
-    else await consumeWebhookBatch(batch, env);
+    // The queue's role comes from this environment's WEBHOOK_QUEUE_NAME / WEBHOOK_DLQ_NAME.
+    await consumeWebhookQueue(batch, env);
   },
 } satisfies ExportedHandler<Env, WebhookMessage>;

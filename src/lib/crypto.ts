@@ -139,6 +139,19 @@ export const SEALED_COLUMNS = [
 ] as const;
 export type SealedColumn = (typeof SEALED_COLUMNS)[number];
 
+/**
+ * Columns a value moves between as it is, in SQL, so they share one additional data: a rotation
+ * moves the current webhook secret into the previous-secret column without opening it.
+ */
+const SHARED_AAD: Partial<Record<SealedColumn, SealedColumn>> = {
+  "webhooks.previous_secret_ciphertext": "webhooks.secret_ciphertext",
+};
+
+/** The additional data a column's ciphertexts are bound to. */
+export function aadOf(column: SealedColumn): string {
+  return SHARED_AAD[column] ?? column;
+}
+
 /** A keyring that cannot be used: its message names the problem, never key material. */
 export class KeyringError extends Error {}
 
@@ -282,14 +295,14 @@ export async function encryptSecret(
   column: SealedColumn,
 ): Promise<string> {
   const { current } = keyring(keysSpec);
-  return `${VERSION}.${await seal(current, current.key, plaintext, column)}`;
+  return `${VERSION}.${await seal(current, current.key, plaintext, aadOf(column))}`;
 }
 
 /** Opens a value sealed for `column` (or a legacy one, sealed for no column). */
 export function decryptSecret(keysSpec: string, sealed: string, column: SealedColumn): Promise<string> {
   const parts = sealed.split(".");
   const bound = parts[0] === VERSION;
-  return open(keysSpec, bound ? parts.slice(1) : parts, (e) => e.key, bound ? column : undefined);
+  return open(keysSpec, bound ? parts.slice(1) : parts, (e) => e.key, bound ? aadOf(column) : undefined);
 }
 
 /** Whether `sealed` is already in the current form: bound to its column, under the first key. */

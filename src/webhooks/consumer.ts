@@ -1,10 +1,17 @@
 import { and, eq, sql } from "drizzle-orm";
 import { createDb, type Db } from "../db/client";
-import { type DeliveryOutcome, invitationEvents, webhookDeliveries, webhooks } from "../db/schema";
+import {
+  type DeliveryOutcome,
+  invitationEvents,
+  type WebhookRow,
+  webhookDeliveries,
+  webhooks,
+} from "../db/schema";
 import { decryptSecret, randomId } from "../lib/crypto";
 import { describeError, logEvent } from "../lib/log";
 import { statusChangedEvent } from "./event";
 import { OUTBOX_LEASE_MS, type WebhookMessage } from "./outbox";
+import { webhookQueueRole } from "./queues";
 import { retryDelaySeconds, type WebhookSettings, webhookSettings } from "./settings";
 import { SIGNATURE_HEADER, signatureHeader } from "./signature";
 import { webhookUrlProblem } from "./url-policy";
@@ -81,6 +88,25 @@ async function loadEvent(db: Db, eventId: string) {
   return row;
 }
 
+/**
+ * The secrets that sign a delivery at `now`: the current one, and the one a rotation replaced
+ * while its overlap lasts (SECRET_ROTATION_OVERLAP_MS), so a receiver can roll to the new one.
+ */
+async function liveSecrets(env: Env, webhook: WebhookRow, now: number): Promise<string[]> {
+  const current = decryptSecret(env.ENCRYPTION_KEYS, webhook.secretCiphertext, "webhooks.secret_ciphertext");
+  const previous =
+    webhook.previousSecretCiphertext !== null &&
+    webhook.previousSecretExpiresAt !== null &&
+    now < webhook.previousSecretExpiresAt
+      ? decryptSecret(
+          env.ENCRYPTION_KEYS,
+          webhook.previousSecretCiphertext,
+          "webhooks.previous_secret_ciphertext",
+        )
+      : null;
+  return previous === null ? [await current] : Promise.all([current, previous]);
+}
+
 /** One attempt for one message; acks or retries it. */
 async function deliver(
   env: Env,
@@ -118,9 +144,10 @@ async function deliver(
         webhook.url,
         body,
         await signatureHeader(
-          await decryptSecret(env.ENCRYPTION_KEYS, webhook.secretCiphertext, "webhooks.secret_ciphertext"),
+          await liveSecrets(env, webhook, started),
           body,
           Math.floor(started / 1000),
+          webhook.signatureVersion,
         ),
         eventId,
       );
@@ -143,6 +170,8 @@ async function deliver(
     db.insert(webhookDeliveries).values({
       id: randomId("dlv"),
       projectId: event.projectId,
+      // The event's mode: a key lists only its own mode's attempts.
+      mode: event.mode,
       eventId,
       invitationId: event.invitationId,
       attempt: sql`(SELECT ${invitationEvents.deliveryAttempts} FROM ${invitationEvents} WHERE ${invitationEvents.id} = ${eventId})`,
@@ -157,6 +186,7 @@ async function deliver(
   logEvent(result.ok ? "info" : "warn", "webhook_attempt", {
     eventId,
     projectId: event.projectId,
+    mode: event.mode,
     attempt: message.attempts,
     outcome,
     status: result.status,
@@ -203,4 +233,26 @@ export async function consumeDeadLetters(batch: MessageBatch<WebhookMessage>, en
     logEvent("warn", "webhook_dead_letter", { eventId, queueAttempts: message.attempts });
     message.ack();
   }
+}
+
+/** How long a message of an unknown queue waits before it is offered again. */
+export const UNKNOWN_QUEUE_RETRY_SECONDS = 300;
+
+/**
+ * The queue handler: each batch to the consumer of its queue, told apart by the names this
+ * environment declares (src/webhooks/queues.ts). A queue it does not know means the vars and
+ * the queues disagree (the deploy check refuses that): its messages are neither POSTed (they
+ * may be dead letters, which would then be retried forever) nor marked failed nor acked (they
+ * may be live events): logged and retried later, so a fixed deploy still handles them.
+ */
+export async function consumeWebhookQueue(batch: MessageBatch<WebhookMessage>, env: Env): Promise<void> {
+  const role = webhookQueueRole(batch.queue, env);
+  if (role === "dead_letters") return consumeDeadLetters(batch, env);
+  if (role === "deliveries") return consumeWebhookBatch(batch, env);
+  logEvent("error", "webhook_unknown_queue", {
+    queue: batch.queue,
+    messages: batch.messages.length,
+    expected: [env.WEBHOOK_QUEUE_NAME, env.WEBHOOK_DLQ_NAME],
+  });
+  batch.retryAll({ delaySeconds: UNKNOWN_QUEUE_RETRY_SECONDS });
 }

@@ -19,7 +19,12 @@ const DEFAULT_PAGE_SIZE = 50;
 
 const noWebhook = () => new ApiError("not_found", "This project has no webhook; create one with POST");
 
-const serialize = (row: WebhookRow) => ({ url: row.url, events: row.events, active: row.active });
+const serialize = (row: WebhookRow) => ({
+  url: row.url,
+  events: row.events,
+  active: row.active,
+  signatureVersion: row.signatureVersion,
+});
 
 /** The answer that shows the secret: the exact text sent, and remembered for an Idempotency-Key. */
 const withSecret = (row: WebhookRow, secret: string) =>
@@ -69,6 +74,7 @@ export const createWebhook: Handler<typeof routes.createWebhook> = claimsItsOwnI
     predict: ([rows]) => {
       // The row as the upsert leaves it: the existing secret kept, or the new one.
       const [existing] = rows as WebhookRow[];
+      const { signatureVersion, ...fields } = input;
       const row: WebhookRow = {
         ...(existing ?? {
           ...owner,
@@ -78,7 +84,8 @@ export const createWebhook: Handler<typeof routes.createWebhook> = claimsItsOwnI
           signatureVersion: "v2",
           createdAt: now,
         }),
-        ...input,
+        ...fields,
+        ...(signatureVersion ? { signatureVersion } : {}),
         active: true,
         updatedAt: now,
       };
@@ -123,7 +130,10 @@ export const rotateWebhookSecret: Handler<typeof routes.rotateWebhookSecret> = c
       predict: ([rows]) => {
         const [existing] = rows as WebhookRow[];
         if (!existing) throw noWebhook();
-        const row: WebhookRow = { ...existing, secretCiphertext: sealed, updatedAt: now };
+        const row: WebhookRow = {
+          ...existing,
+          ...repository.rotatedSecret(sealed, now, existing.secretCiphertext),
+        };
         return { results: [[row]] as [WebhookRow[]], onlyIf: repository.webhookIs(db, row) };
       },
     }) as never;

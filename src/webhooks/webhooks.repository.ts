@@ -2,6 +2,7 @@ import { and, desc, eq, exists, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import {
   invitationEvents,
+  type SignatureVersion,
   type WebhookEventType,
   type WebhookRow,
   webhookDeliveries,
@@ -9,6 +10,7 @@ import {
 } from "../db/schema";
 import type { CursorPosition } from "../invitations/cursor";
 import type { Tenant } from "../projects/tenant";
+import { SECRET_ROTATION_OVERLAP_MS } from "./signature";
 
 /** A project has one webhook per mode, and a key reaches only its own mode's. */
 function ownedBy(owner: Tenant): SQL {
@@ -16,24 +18,35 @@ function ownedBy(owner: Tenant): SQL {
 }
 
 /**
- * Creates the project's webhook with the `sealed` secret, or replaces URL and events and
- * activates it (keeping its secret): the statement, returning the row as it leaves it.
+ * Creates the project's webhook of the key's mode with the `sealed` secret (signed `v2` unless
+ * `signatureVersion` says otherwise), or replaces URL and events and reactivates it, keeping
+ * its secret (and a rotated-out one in its overlap) and, unless given, its signature version.
+ * The statement, returning the row.
  */
-export function upsertWebhook(
-  db: Db,
-  owner: Tenant,
-  input: { url: string; events: WebhookEventType[] },
-  sealed: string,
-  now: number,
-) {
+export function upsertWebhook(db: Db, owner: Tenant, input: WebhookInput, sealed: string, now: number) {
+  const { signatureVersion, ...fields } = input;
   return db
     .insert(webhooks)
-    .values({ ...owner, ...input, active: true, secretCiphertext: sealed, createdAt: now, updatedAt: now })
+    .values({
+      ...owner,
+      ...fields,
+      signatureVersion: signatureVersion ?? "v2",
+      active: true,
+      secretCiphertext: sealed,
+      createdAt: now,
+      updatedAt: now,
+    })
     .onConflictDoUpdate({
       target: [webhooks.projectId, webhooks.mode],
-      set: { ...input, active: true, updatedAt: now },
+      set: { ...fields, ...(signatureVersion ? { signatureVersion } : {}), active: true, updatedAt: now },
     })
     .returning();
+}
+
+export interface WebhookInput {
+  url: string;
+  events: WebhookEventType[];
+  signatureVersion?: SignatureVersion | undefined;
 }
 
 export function findWebhook(db: Db, owner: Tenant) {
@@ -41,7 +54,8 @@ export function findWebhook(db: Db, owner: Tenant) {
 }
 
 /**
- * True in SQL while the project's webhook shows what `row` shows (URL, events, active, secret):
+ * True in SQL while the project's webhook shows what `row` shows (URL, events, active, secret,
+ * signature version):
  * checked right after a write, it says whether the write left what its answer was built from.
  * `events` compares as the JSON text drizzle writes; a row written otherwise only fails the
  * check, which costs the caller its fallback, never a wrong answer.
@@ -59,6 +73,7 @@ export function webhookIs(db: Db, row: WebhookRow): SQL {
           eq(webhooks.events, row.events),
           eq(webhooks.active, row.active),
           eq(webhooks.secretCiphertext, row.secretCiphertext),
+          eq(webhooks.signatureVersion, row.signatureVersion),
         ),
       ),
   );
@@ -67,7 +82,12 @@ export function webhookIs(db: Db, row: WebhookRow): SQL {
 export async function updateWebhook(
   db: Db,
   owner: Tenant,
-  changes: { url?: string; events?: WebhookEventType[]; active?: boolean },
+  changes: {
+    url?: string | undefined;
+    events?: WebhookEventType[] | undefined;
+    active?: boolean | undefined;
+    signatureVersion?: SignatureVersion | undefined;
+  },
   now: number,
 ): Promise<WebhookRow | undefined> {
   const [row] = await db
@@ -82,13 +102,27 @@ export async function deleteWebhook(db: Db, owner: Tenant): Promise<void> {
   await db.delete(webhooks).where(ownedBy(owner));
 }
 
-/** Replaces the secret with the `sealed` one: the statement, returning the row (none: no webhook). */
+/**
+ * Replaces the secret with the `sealed` one; the secret it replaces keeps signing deliveries
+ * for SECRET_ROTATION_OVERLAP_MS (a second rotation within that time drops the oldest: only the
+ * one just replaced stays). The statement, returning the row (none: no webhook).
+ */
 export function rotateWebhookSecret(db: Db, owner: Tenant, sealed: string, now: number) {
   return db
     .update(webhooks)
-    .set({ secretCiphertext: sealed, updatedAt: now })
+    .set(rotatedSecret(sealed, now, sql`${webhooks.secretCiphertext}`))
     .where(ownedBy(owner))
     .returning();
+}
+
+/** The columns a rotation sets, given what the current secret is (SQLite's SET reads old values). */
+export function rotatedSecret<T>(sealed: string, now: number, current: T) {
+  return {
+    secretCiphertext: sealed,
+    previousSecretCiphertext: current,
+    previousSecretExpiresAt: now + SECRET_ROTATION_OVERLAP_MS,
+    updatedAt: now,
+  };
 }
 
 /** One newest-first page of the project's delivery attempts, plus one row to tell if more exist. */

@@ -28,7 +28,7 @@ export const createWebhook = createRoute({
   operationId: "createWebhook",
   summary: "Create or replace the webhook",
   description:
-    'Sets this project\'s webhook: creates it (201), or replaces its URL and events and activates it (200). Replacing keeps the signing secret. The answer carries the `secret` (`whsec_…`).\n\nEvery status change of an invitation is then POSTed to `url` as `invitation.status_changed`, signed with `X-Zavu-Signature: t=<unix s>,v1=<hex HMAC-SHA256(secret, body)>,v2=<hex HMAC-SHA256(secret, "<t>.<body>")>`, and retried with exponential backoff until a 2xx or the last attempt. Every retry carries the same event `id`.',
+    'Sets this project\'s webhook of the key\'s mode (test and live keys each have their own, with its own URL and secret, and receive only their own mode\'s events): creates it (201), or replaces its URL and events and activates it (200). Replacing keeps the signing secret. The answer carries the `secret` (`whsec_…`).\n\nEvery status change of an invitation is then POSTed to `url` as `invitation.status_changed`, signed with `X-Zavu-Signature: t=<unix s>,v2=<hex HMAC-SHA256(secret, "<t>.<body>")>` (with `signatureVersion: "v1+v2"`, also `v1=<hex HMAC-SHA256(secret, body)>`), and retried with exponential backoff until a 2xx or the last attempt. Every retry carries the same event `id`.',
   tags,
   security,
   request: { body: jsonBody(WebhookCreateRequestSchema), headers: IdempotencyKeyHeader },
@@ -65,7 +65,8 @@ export const updateWebhook = createRoute({
   path: PATH,
   operationId: "updateWebhook",
   summary: "Update the webhook",
-  description: "Changes the URL, the events, or pauses (`active: false`) and resumes deliveries.",
+  description:
+    "Changes the URL, the events, the `signatureVersion`, or pauses (`active: false`) and resumes deliveries.",
   tags,
   security,
   request: { body: jsonBody(WebhookUpdateRequestSchema) },
@@ -102,7 +103,7 @@ export const rotateWebhookSecret = createRoute({
   operationId: "rotateWebhookSecret",
   summary: "Rotate the signing secret",
   description:
-    "Replaces the signing secret and returns the new one. Deliveries from now on are signed with it, retries of earlier events included.",
+    "Replaces the signing secret and returns the new one. Deliveries from now on are signed with it, retries of earlier events included; for 24 hours they also carry a second signature with the secret it replaced (one `v2=` entry per secret, the new one first), so a receiver can roll to the new secret. A second rotation within those 24 hours keeps only the secret it replaces as the old one.",
   tags,
   security,
   request: { headers: IdempotencyKeyHeader },

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { DELIVERY_OUTCOMES, WEBHOOK_EVENT_TYPES } from "../db/schema";
+import { DELIVERY_OUTCOMES, SIGNATURE_VERSIONS, WEBHOOK_EVENT_TYPES } from "../db/schema";
 
 const EventTypesSchema = z
   .array(z.enum(WEBHOOK_EVENT_TYPES, { error: `Must be one of: ${WEBHOOK_EVENT_TYPES.join(", ")}` }))
@@ -20,10 +20,20 @@ const UrlSchema = z
     example: "https://partner.example.com/zavu/webhooks",
   });
 
+const SIGNATURE_VERSION_DESCRIPTION =
+  'How deliveries are signed (`X-Zavu-Signature`). `v2`: `t=<unix s>,v2=<hex HMAC-SHA256(secret, "<t>.<body>")>`, which binds the time so a receiver can refuse replays. `v1+v2`: also `v1=<hex HMAC-SHA256(secret, body)>` (body only, replayable), for receivers that still read `v1`. `v1` alone is not offered.';
+
+const SignatureVersionSchema = z
+  .enum(SIGNATURE_VERSIONS, { error: `Must be one of: ${SIGNATURE_VERSIONS.join(", ")}` })
+  .openapi({ description: SIGNATURE_VERSION_DESCRIPTION, example: "v2" });
+
 export const WebhookCreateRequestSchema = z
   .object({
     url: UrlSchema,
     events: EventTypesSchema.default([...WEBHOOK_EVENT_TYPES]),
+    signatureVersion: SignatureVersionSchema.optional().openapi({
+      description: `${SIGNATURE_VERSION_DESCRIPTION} A new webhook is \`v2\` unless this says otherwise; replacing an existing one keeps its version unless this is given.`,
+    }),
   })
   .strict()
   .openapi("WebhookCreateRequest");
@@ -33,6 +43,7 @@ export const WebhookUpdateRequestSchema = z
     url: UrlSchema.optional(),
     events: EventTypesSchema.optional(),
     active: z.boolean().optional().openapi({ description: "`false` pauses deliveries." }),
+    signatureVersion: SignatureVersionSchema.optional(),
   })
   .strict()
   .openapi("WebhookUpdateRequest");
@@ -41,6 +52,7 @@ const webhookFields = {
   url: z.string(),
   events: z.array(z.enum(WEBHOOK_EVENT_TYPES)),
   active: z.boolean().openapi({ description: "A paused (`false`) webhook receives nothing." }),
+  signatureVersion: SignatureVersionSchema,
 };
 
 export const WebhookSchema = z.object(webhookFields).openapi("Webhook");

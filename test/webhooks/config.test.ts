@@ -61,9 +61,17 @@ describe("create, read, replace, update, rotate, delete", () => {
     const res = await postJson("/v1/invitations/webhook", apiKey, { url: URL_A, events: EVENTS });
     expect(res.status).toBe(201);
     const { webhook } = (await res.json()) as { webhook: { secret: string } & Json };
-    expect(webhook).toEqual({ url: URL_A, events: EVENTS, active: true, secret: expect.any(String) });
+    expect(webhook).toEqual({
+      url: URL_A,
+      events: EVENTS,
+      active: true,
+      signatureVersion: "v2",
+      secret: expect.any(String),
+    });
     expect(webhook.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
-    expect(await getWebhook(apiKey)).toEqual({ webhook: { url: URL_A, events: EVENTS, active: true } });
+    expect(await getWebhook(apiKey)).toEqual({
+      webhook: { url: URL_A, events: EVENTS, active: true, signatureVersion: "v2" },
+    });
 
     const row = await storedRow(projectId);
     const stored = JSON.stringify(row);
@@ -126,7 +134,7 @@ describe("create, read, replace, update, rotate, delete", () => {
     const res = await postJson("/v1/invitations/webhook", apiKey, { url: URL_B, events: EVENTS });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
-      webhook: { url: URL_B, events: EVENTS, active: true, secret: first.secret },
+      webhook: { url: URL_B, events: EVENTS, active: true, signatureVersion: "v2", secret: first.secret },
     });
   });
 
@@ -135,34 +143,50 @@ describe("create, read, replace, update, rotate, delete", () => {
     await configureWebhook(apiKey, URL_A);
     const paused = await patchWebhook(apiKey, { active: false });
     expect(paused.status).toBe(200);
-    expect(await paused.json()).toEqual({ webhook: { url: URL_A, events: EVENTS, active: false } });
+    expect(await paused.json()).toEqual({
+      webhook: { url: URL_A, events: EVENTS, active: false, signatureVersion: "v2" },
+    });
     const moved = await patchWebhook(apiKey, { url: URL_B });
-    expect(await moved.json()).toEqual({ webhook: { url: URL_B, events: EVENTS, active: false } });
+    expect(await moved.json()).toEqual({
+      webhook: { url: URL_B, events: EVENTS, active: false, signatureVersion: "v2" },
+    });
     const same = await patchWebhook(apiKey, {});
-    expect(await same.json()).toEqual({ webhook: { url: URL_B, events: EVENTS, active: false } });
+    expect(await same.json()).toEqual({
+      webhook: { url: URL_B, events: EVENTS, active: false, signatureVersion: "v2" },
+    });
     await expectError(await patchWebhook(apiKey, { url: "https://10.0.0.1/" }), 400, "invalid_request");
-    expect(await getWebhook(apiKey)).toEqual({ webhook: { url: URL_B, events: EVENTS, active: false } });
+    expect(await getWebhook(apiKey)).toEqual({
+      webhook: { url: URL_B, events: EVENTS, active: false, signatureVersion: "v2" },
+    });
   });
 
-  it("rotation returns a new secret once; deliveries are signed with it, not the old one; replacing keeps it", async () => {
+  it("rotation returns a new secret once; deliveries are signed with it (and the old one in its overlap); replacing keeps it", async () => {
     const { apiKey } = await createProject();
     const receiver = new Receiver();
     const old = await configureWebhook(apiKey, receiver.url);
     const res = await rotate(apiKey);
     expect(res.status).toBe(200);
     const { webhook } = (await res.json()) as { webhook: { secret: string } & Json };
-    expect(webhook).toEqual({ url: receiver.url, events: EVENTS, active: true, secret: expect.any(String) });
+    expect(webhook).toEqual({
+      url: receiver.url,
+      events: EVENTS,
+      active: true,
+      signatureVersion: "v2",
+      secret: expect.any(String),
+    });
     expect(webhook.secret).toMatch(/^whsec_/);
     expect(webhook.secret).not.toBe(old.secret);
     expect(await getWebhook(apiKey)).toEqual({
-      webhook: { url: receiver.url, events: EVENTS, active: true },
+      webhook: { url: receiver.url, events: EVENTS, active: true, signatureVersion: "v2" },
     });
 
     const invitation = await createInvitation(apiKey);
     expect((await postJson(`/v1/invitations/${invitation.id}/cancel`, apiKey, {})).status).toBe(200);
     const request = nth(await receiver.waitForExactly(1), 0);
     expect(await signedWith(request, webhook.secret)).toBe(true);
-    expect(await signedWith(request, old.secret)).toBe(false);
+    // The replaced secret signs too while its overlap lasts (test/webhooks/signatures.test.ts).
+    expect(await signedWith(request, old.secret)).toBe(true);
+    expect(await signedWith(request, "whsec_someone-elses-secret-0000000000000000000")).toBe(false);
     expect((await configureWebhook(apiKey, receiver.url)).secret).toBe(webhook.secret);
   });
 
@@ -203,7 +227,12 @@ describe("one project never sees another's webhook, deliveries or events", () =>
     expect(JSON.stringify(error)).not.toContain(invitation.id);
     const deliveries = await call("/v1/invitations/webhook/deliveries", { apiKey: b.apiKey });
     expect(await deliveries.json()).toEqual({ items: [], nextCursor: null });
-    expect((await getWebhook(a.apiKey)).webhook).toEqual({ url: receiver.url, events: EVENTS, active: true });
+    expect((await getWebhook(a.apiKey)).webhook).toEqual({
+      url: receiver.url,
+      events: EVENTS,
+      active: true,
+      signatureVersion: "v2",
+    });
     await receiver.waitForExactly(1);
   });
 

@@ -35,7 +35,7 @@ const post = (apiKey: string, key: string, body?: unknown): Init => ({
 
 /** The exact text of an answer that shows the secret, as the route writes it without a key. */
 const secretAnswer = (url: string, secret: string, active = true) =>
-  JSON.stringify({ webhook: { url, events: EVENTS, active, secret } });
+  JSON.stringify({ webhook: { url, events: EVENTS, active, signatureVersion: "v2", secret } });
 
 const storedSecret = async (projectId: string) => {
   const row = await env.DB.prepare("SELECT secret_ciphertext FROM webhooks WHERE project_id = ?")

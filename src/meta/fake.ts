@@ -127,6 +127,8 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
   const registers = new Map<string, number[]>();
   const registered = new Map<string, string>();
   const registerPins = new Map<string, string[]>();
+  /** Numbers taken off the Cloud API (they keep their two-step PIN, as Meta's do). */
+  const deregistered = new Set<string>();
   const subscribedWabas = new Set<string>();
   const subscribedPages = new Map<string, string[]>();
   /** Every request, for tests: `${method} ${path}` without the version or the query. */
@@ -278,7 +280,7 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
     const number = numberFor(grant.scenario);
     const wabas = wabasFor(grant.scenario);
     const numberState = (id: string) =>
-      registered.has(id)
+      registered.has(id) && !deregistered.has(id)
         ? { platform_type: "CLOUD_API", status: "CONNECTED" }
         : { platform_type: "NOT_APPLICABLE", status: "PENDING" };
 
@@ -337,6 +339,7 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
         return graphError(400, 133005, "Two step verification PIN Mismatch", { whatsapp: true });
       }
       registered.set(id, body.pin);
+      deregistered.delete(id);
       return Response.json({ success: true });
     }
     if (edge === undefined && method === "GET" && wabas.includes(id)) {
@@ -386,6 +389,10 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
     /** A number already registered with `pin` (by someone else, or an earlier run). */
     setTwoStepPin(phoneNumberId: string, pin: string): void {
       registered.set(phoneNumberId, pin);
+    },
+    /** The number leaves the Cloud API (no longer CONNECTED) but keeps its two-step PIN. */
+    deregister(phoneNumberId: string): void {
+      deregistered.add(phoneNumberId);
     },
     isWabaSubscribed: (wabaId: string) => subscribedWabas.has(wabaId),
     pageSubscribedFields: (pageId: string) => subscribedPages.get(pageId),

@@ -51,7 +51,10 @@ export async function attemptCapError(db: Db, invitationId: string, now: number)
   return new ApiError(
     "rate_limited",
     `This link was used for ${ATTEMPT_CAP} attempts in 24 hours; retry after the time in Retry-After`,
-    { details: { limit: ATTEMPT_CAP }, headers: { "Retry-After": String(retryAfter) } },
+    {
+      details: { reason: "attempt_cap", limit: ATTEMPT_CAP },
+      headers: { "Retry-After": String(retryAfter) },
+    },
   );
 }
 

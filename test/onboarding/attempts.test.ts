@@ -1,17 +1,23 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { onboardingAttempts } from "../../src/db/schema";
+import worker from "../../src/index";
 import { sha256Hex } from "../../src/lib/crypto";
 import { FAKE_BUSINESS_ID, FAKE_PAGE, FAKE_WABA_ID, FAKE_WABA_ID_2 } from "../../src/meta/fake";
 import { ATTEMPT_CAP, ATTEMPT_CAP_WINDOW_MS, ATTEMPT_QUIET_WINDOW_MS } from "../../src/onboarding/attempts";
 import { ATTEMPT_MAX_AGE_MS, sweepStaleAttempts } from "../../src/onboarding/sweep";
 import { createProject } from "../support/api";
-import { eventsOf } from "../support/db";
+import { eventsOf as allEventsOf, type EventDbRow } from "../support/db";
 import { code, expectStatus, harness, newInvitation, row, sendersOf, type View } from "./support";
 
 const db = () => createDb(env.DB);
+
+/** The invitation's events with their failure reason (SELECT * reads every column). */
+const eventsOf = async (id: string) =>
+  (await allEventsOf(id)) as (EventDbRow & { failure_reason: string | null })[];
 
 async function attemptsOf(invitationId: string) {
   return db()
@@ -243,6 +249,26 @@ describe("the attempt belongs to the browser that started it", () => {
     expect((await sweepStaleAttempts(db(), now())).failed).toBe(0);
     // The client can retry.
     expect((await h.ok(stale.token, "start", {})).invitation.status).toBe("in_progress");
+  });
+});
+
+describe("the cron", () => {
+  it("the Worker's scheduled handler sweeps stale attempts", async () => {
+    const { h, now } = clocked();
+    const project = await createProject();
+    const inv = await newInvitation(project.apiKey);
+    await h.ok(inv.token, "start", {});
+    const ctx = createExecutionContext();
+    await worker.scheduled(
+      createScheduledController({
+        scheduledTime: new Date(now() + ATTEMPT_MAX_AGE_MS + 1),
+        cron: "*/5 * * * *",
+      }),
+      env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(await row(inv.id)).toMatchObject({ status: "failed", failureReason: "signup_abandoned" });
   });
 });
 

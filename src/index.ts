@@ -4,6 +4,7 @@ import { sweepExpiredInvitations } from "./invitations/expiry";
 import { describeError, logEvent } from "./lib/log";
 import { purgeOldRecords, retentionDays } from "./lib/retention";
 import { purgeExpiredIdempotencyKeys } from "./middleware/idempotency";
+import { sweepStaleAttempts } from "./onboarding/sweep";
 import { consumeWebhookQueue } from "./webhooks/consumer";
 import { dispatchPendingEvents, type WebhookMessage } from "./webhooks/outbox";
 
@@ -24,9 +25,16 @@ export default {
     // dispatch queues the sweep's `expired` events and recovers outbox rows never queued (a
     // crash between the write and the send) or queued and lost (lease lapsed); it runs after
     // the sweep, whatever the sweep's outcome.
-    const sweepThenDispatch = sweepExpiredInvitations(db, controller.scheduledTime).finally(() =>
-      dispatchPendingEvents(env, controller.scheduledTime),
-    );
+    // The attempts' sweep (stale attempts fail: their events too) runs before the dispatch.
+    const sweeps = Promise.allSettled([
+      sweepExpiredInvitations(db, controller.scheduledTime),
+      sweepStaleAttempts(db, controller.scheduledTime),
+    ]);
+    const sweepThenDispatch = sweeps.then(async (swept) => {
+      await dispatchPendingEvents(env, controller.scheduledTime);
+      const failed = swept.find((r) => r.status === "rejected");
+      if (failed) throw failed.reason;
+    });
     const results = await Promise.allSettled([
       sweepThenDispatch,
       purgeExpiredIdempotencyKeys(db, controller.scheduledTime).then((purged) =>

@@ -18,6 +18,8 @@ export const FAILURE_REASON_MEANINGS = {
     "The client did not grant access to a WhatsApp Business account, or a permission is missing (Graph 10, 200-299).",
   meta_token_invalid: "Meta reports the access token invalid or expired (Graph 190).",
   meta_no_phone_number: "The WhatsApp Business account has no phone number to connect.",
+  meta_waba_ambiguous:
+    "The client granted several WhatsApp Business accounts and Meta's dialog did not say which one to connect.",
   meta_register_limit: "Too many registrations of this number: Meta blocks it for 72 hours (Graph 133016).",
   meta_register_failed: "Meta refused to register the number for the Cloud API (e.g. 133005 PIN mismatch).",
   meta_rate_limited: "Meta's rate limit was reached (Graph 4, 17, 32, 613, 80007): retry later.",

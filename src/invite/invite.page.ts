@@ -2,12 +2,12 @@ import { markViewed } from "../invitations/lifecycle";
 import { readConfig } from "../lib/config";
 import { ApiError } from "../lib/errors";
 import { createRouter } from "../lib/openapi";
-import { isTestMode, metaConfig } from "../meta/config";
+import { isMetaMissing, isTestMode, metaConfig } from "../meta/config";
 import { clientView, findByToken } from "../onboarding/client-view";
 import { newNonce, pageHeaders } from "./headers";
 import { invitePageRoute } from "./invite.route";
 import { chooseLanguage, SDK_LOCALES } from "./language";
-import { gonePage, invitationPage, notFoundPage } from "./view";
+import { gonePage, invitationPage, notFoundPage, unavailablePage } from "./view";
 
 // For JSON clients (English: the `Error` messages of the API are English).
 const CLOSED_MESSAGES = {
@@ -56,6 +56,13 @@ export const invitePage = createRouter().openapi(invitePageRoute, async (c) => {
   const kind = testMode ? "test" : "live";
   if (!asHtml) return c.json(view, 200, pageHeaders(kind, nonce));
 
+  // A deployed Worker without a Meta app: never a simulated live connection (start refuses too).
+  if (isMetaMissing(c.env, invitation)) {
+    return c.html(unavailablePage(language, nonce, view.invitation), 200, {
+      ...pageHeaders("static", nonce),
+      "Content-Language": language,
+    });
+  }
   const meta = metaConfig(c.env);
   const page = invitationPage({
     language,

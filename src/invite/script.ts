@@ -19,6 +19,9 @@
  * - Messenger: `pages` with the code; one Page is connected at once, several are offered as a
  *   radio group.
  * The action button is disabled while an attempt runs: nothing is submitted twice.
+ * The attempt's secret (`attemptSecret` of `start`) is kept in sessionStorage, per link and per
+ * tab, and sent as X-Attempt-Secret on every step: a reload keeps the attempt, another tab or
+ * browser cannot act on it.
  */
 /**
  * Where the script is served (a static asset, answered before the Worker runs). Not
@@ -35,6 +38,9 @@ const action = $("action"), live = $("live"), progress = $("progress"), outcome 
 const base = location.pathname.replace(/\\/+$/, "");
 const messenger = D.channel === "messenger";
 let status = D.status, busy = false, attempt = null, sdkReady = false;
+// This tab's attempt secret for this link (sessionStorage: survives a reload, not a new tab).
+const KEY = "invite-attempt:" + base;
+const store = { get: () => { try { return sessionStorage.getItem(KEY); } catch { return null; } }, set: (v) => { try { sessionStorage.setItem(KEY, v); } catch {} } };
 
 const el = (tag, props, ...kids) => { const e = Object.assign(document.createElement(tag), props); e.append(...kids); return e; };
 const fill = (s, v) => s.replace(/\\{(\\w+)\\}/g, (m, k) => (k in v ? v[k] : m));
@@ -97,7 +103,7 @@ async function post(step, body) {
   try {
     res = await fetch(base + "/" + step, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: Object.assign({ "Content-Type": "application/json", Accept: "application/json" }, store.get() ? { "X-Attempt-Secret": store.get() } : {}),
       body: JSON.stringify(body),
       cache: "no-store",
     });
@@ -105,21 +111,25 @@ async function post(step, body) {
   } catch {
     throw { text: T.errorNetwork };
   }
-  if (res.ok) return json;
+  if (res.ok) {
+    if (json && typeof json.attemptSecret === "string") store.set(json.attemptSecret);
+    return json;
+  }
   const s = res.status;
+  const why = json && json.details && json.details.reason;
   throw {
     status: s,
     code: json && json.code,
-    final: s === 404 || s === 410,
-    text: s === 410 ? T.errorGone : s === 404 ? T.errorNotFound : s === 429 ? T.errorRateLimited : T.errorUnexpected,
+    final: s === 404 || s === 410 || why === "meta_not_configured",
+    text: s === 410 ? T.errorGone : s === 404 ? T.errorNotFound : s === 401 ? T.errorOtherBrowser
+      : why === "attempt_running" ? T.errorBusy : why === "attempt_cap" ? T.errorTooMany
+      : why === "meta_not_configured" ? T.unavailable : s === 429 ? T.errorRateLimited : T.errorUnexpected,
   };
 }
-// A new attempt: from pending or failed; an in-progress one whose window was lost is given up first.
+// A new attempt: from pending or failed, or in place of this tab's own running one (the server
+// gives that up when the secret comes with the start).
 function start() {
-  const begin = () => post("start", {});
-  const again = () => post("fail", { reason: "signup_abandoned" }).then(begin);
-  const run = status === "in_progress" ? again() : begin().catch((e) => { if (e.code === "invalid_state") return again(); throw e; });
-  return run.then((v) => { status = "in_progress"; return v; });
+  return post("start", {}).then((v) => { status = "in_progress"; return v; });
 }
 
 // The code is Meta's (live) or the fake's (test). Resolves to the view, or null while the client picks a Page.

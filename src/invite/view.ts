@@ -85,7 +85,12 @@ export function invitationPage({ language, nonce, view, meta }: OpenPage) {
         }
       : null,
     meta: meta && { ...meta, extras: messenger ? undefined : signupExtras(view) },
-    text: { ...m.script, failedHeading: m.page.failedHeading, testReady: m.page.testExplain },
+    text: {
+      ...m.script,
+      failedHeading: m.page.failedHeading,
+      testReady: m.page.testExplain,
+      unavailable: m.page.unavailable,
+    },
     reasons: m.reasons,
   };
 
@@ -120,6 +125,21 @@ ${
   const tail = html`<script type="application/json" id="invite-data">${dataBlock(data)}</script>
 <script src="${INVITE_SCRIPT_PATH}" nonce="${nonce}"></script>`;
   return layout(language, nonce, messenger ? m.page.titleMessenger : m.page.titleWhatsapp, body, tail);
+}
+
+/**
+ * An open live invitation on a deployed Worker without a Meta app: a clear error, no action, no
+ * script (and so nothing to simulate).
+ */
+export function unavailablePage(language: Language, nonce: string, view: View) {
+  const m = LANGUAGES[language];
+  const messenger = view.connectionType === "messenger";
+  const channel = messenger ? m.page.channelMessenger : m.page.channelWhatsapp;
+  const values = { project: view.partnerName, client: view.clientName ?? "", channel };
+  const invites = fill(view.clientName ? m.page.invites : m.page.invitesYou, values);
+  const body = html`<h1>${invites}</h1>
+<p class="error" id="unavailable" role="alert">${m.page.unavailable}</p>`;
+  return layout(language, nonce, messenger ? m.page.titleMessenger : m.page.titleWhatsapp, body);
 }
 
 /** 410: cancelled, expired or already used. Says nothing about the partner or the client. */

@@ -39,11 +39,29 @@ export function metaAppSecret(env: Env): string {
 }
 
 /**
- * Test mode: the built-in fake of Meta (src/meta/fake.ts) instead of the real one. Every
- * invitation is in test mode while META_APP_ID is empty (local development); with it set, those
- * created with a test key (`zv_test_…`) are. A test invitation never reaches real Meta, and a
- * live one never reaches the fake.
+ * Whether this Worker is a developer's own (`ENVIRONMENT = "local"`, wrangler.toml's top level).
+ * A missing or other value (`staging`, `production`) is a deployed Worker.
+ */
+export function isLocalWorker(env: Env): boolean {
+  return env.ENVIRONMENT?.trim() === "local";
+}
+
+/**
+ * A live invitation on a deployed Worker that has no Meta app: it is refused (never simulated),
+ * so a manual deploy or a dashboard edit that empties META_APP_ID cannot fake a real connection.
+ */
+export function isMetaMissing(env: Env, invitation: Pick<InvitationRow, "mode">): boolean {
+  return invitation.mode !== "test" && metaConfig(env).appId === "" && !isLocalWorker(env);
+}
+
+/**
+ * Test mode: the built-in fake of Meta (src/meta/fake.ts) instead of the real one. Invitations
+ * created with a test key (`zv_test_…`) are; so is every invitation of a local Worker
+ * (ENVIRONMENT `local`) while META_APP_ID is empty (local development). A deployed Worker without
+ * a Meta app refuses live invitations instead (isMetaMissing). A test invitation never reaches
+ * real Meta, and a live one never reaches the fake.
  */
 export function isTestMode(env: Env, invitation: Pick<InvitationRow, "mode">): boolean {
-  return metaConfig(env).appId === "" || invitation.mode === "test";
+  if (invitation.mode === "test") return true;
+  return metaConfig(env).appId === "" && isLocalWorker(env);
 }

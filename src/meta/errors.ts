@@ -17,6 +17,7 @@ export type GraphOperation =
   | "debug_token"
   | "phone_numbers"
   | "phone_number"
+  | "waba"
   | "subscribe_waba"
   | "register"
   | "pages"

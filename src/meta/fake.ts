@@ -3,7 +3,9 @@
  * in src/meta/graph.ts make and expect (META.md), including Meta's error shape. It checks what
  * Meta checks: the app id and secret on a code exchange, single-use codes that expire after 30 s,
  * the app token on `debug_token`, the business token on WABA calls, the Page token on Page calls,
- * and the register limit (10 per number in 72 h, then 133016).
+ * the register limit (10 per number in 72 h, then 133016), and two-step verification: a number
+ * registered once has its PIN, and a register with another PIN is 133005 (PIN mismatch). A
+ * registered number reads as `platform_type` CLOUD_API and `status` CONNECTED.
  *
  * It is a plain `(request) => Promise<Response>` handler: the Worker calls it in-process for
  * test-mode invitations, and a test can serve it over HTTP (META_GRAPH_URL) for the real-Meta
@@ -11,7 +13,7 @@
  *
  * Codes: `fake.<scenario>.<nonce>` (nonce: 1-64 of [A-Za-z0-9_-]) is a code issued the first
  * time it is seen; `issueCode()` issues one explicitly. Scenarios pick the error paths:
- *   ok, coexistence, several_pages, no_pages, no_phone_number, number_<E.164 digits>,
+ *   ok, coexistence, several_wabas (two WABAs granted), several_pages, no_pages, no_phone_number, number_<E.164 digits>,
  *   used_code (36009), expired_code (36007), no_waba_permission (no WABA in debug_token),
  *   token_invalid (190 on the phone number read), rate_limited (80008 on the phone numbers),
  *   register_limit (133016), register_error (133005), unavailable (code 2, HTTP 500, on the
@@ -22,6 +24,8 @@ export const FAKE_APP_ID = "1000000000000001";
 export const FAKE_APP_SECRET = "fake-app-secret-for-test-mode";
 export const FAKE_BUSINESS_ID = "100000000000021";
 export const FAKE_WABA_ID = "100000000000001";
+/** The second WABA the `several_wabas` scenario grants. */
+export const FAKE_WABA_ID_2 = "100000000000002";
 export const FAKE_PHONE_NUMBER_ID = "100000000000011";
 export const FAKE_DISPLAY_PHONE_NUMBER = "+1 415-555-0100";
 export const FAKE_VERIFIED_NAME = "Test Business";
@@ -86,6 +90,11 @@ function graphError(
 const invalidToken = () =>
   graphError(401, 190, "Invalid OAuth access token - Cannot parse access token", { type: "OAuthException" });
 
+function wabasFor(scenario: string): string[] {
+  if (scenario === "no_waba_permission") return [];
+  return scenario === "several_wabas" ? [FAKE_WABA_ID, FAKE_WABA_ID_2] : [FAKE_WABA_ID];
+}
+
 function numberFor(scenario: string): FakeNumber {
   const custom = /^number_([1-9]\d{6,14})$/.exec(scenario);
   if (custom?.[1]) {
@@ -117,6 +126,9 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
   const pageTokens = new Map<string, string>();
   const registers = new Map<string, number[]>();
   const registered = new Map<string, string>();
+  const registerPins = new Map<string, string[]>();
+  /** Numbers taken off the Cloud API (they keep their two-step PIN, as Meta's do). */
+  const deregistered = new Set<string>();
   const subscribedWabas = new Set<string>();
   const subscribedPages = new Map<string, string[]>();
   /** Every request, for tests: `${method} ${path}` without the version or the query. */
@@ -193,7 +205,7 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
         data: { is_valid: false, error: { code: 190, message: "Invalid OAuth access token." } },
       });
     }
-    const whatsapp = grant.scenario === "no_waba_permission" ? [] : [FAKE_WABA_ID];
+    const whatsapp = wabasFor(grant.scenario);
     return Response.json({
       data: {
         app_id: appId,
@@ -266,9 +278,14 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
     const grant = businessGrant(request, url);
     if (grant instanceof Response) return grant;
     const number = numberFor(grant.scenario);
+    const wabas = wabasFor(grant.scenario);
+    const numberState = (id: string) =>
+      registered.has(id) && !deregistered.has(id)
+        ? { platform_type: "CLOUD_API", status: "CONNECTED" }
+        : { platform_type: "NOT_APPLICABLE", status: "PENDING" };
 
     if (edge === "phone_numbers" && method === "GET") {
-      if (id !== FAKE_WABA_ID) return graphError(403, 200, "(#200) Permissions error");
+      if (!wabas.includes(id)) return graphError(403, 200, "(#200) Permissions error");
       if (grant.scenario === "rate_limited") {
         return graphError(
           400,
@@ -286,11 +303,12 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
           code_verification_status: "VERIFIED",
           quality_rating: "GREEN",
           ...(n.isOnBizApp ? { is_on_biz_app: true } : {}),
+          ...numberState(n.id),
         })),
       });
     }
     if (edge === "subscribed_apps" && method === "POST") {
-      if (id !== FAKE_WABA_ID) return graphError(403, 200, "(#200) Permissions error");
+      if (!wabas.includes(id)) return graphError(403, 200, "(#200) Permissions error");
       subscribedWabas.add(id);
       return Response.json({ success: true });
     }
@@ -304,6 +322,7 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
       ) {
         return graphError(400, 100, "(#100) Invalid parameter", { whatsapp: true });
       }
+      registerPins.set(id, [...(registerPins.get(id) ?? []), body.pin]);
       if (number.isOnBizApp) {
         return graphError(400, 100, "(#100) This number is in use on the WhatsApp Business app", {
           whatsapp: true,
@@ -315,11 +334,19 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
       }
       recent.push(now());
       registers.set(id, recent);
-      if (grant.scenario === "register_error") {
+      const current = registered.get(id);
+      if (grant.scenario === "register_error" || (current !== undefined && current !== body.pin)) {
         return graphError(400, 133005, "Two step verification PIN Mismatch", { whatsapp: true });
       }
       registered.set(id, body.pin);
+      deregistered.delete(id);
       return Response.json({ success: true });
+    }
+    if (edge === undefined && method === "GET" && wabas.includes(id)) {
+      return Response.json({
+        id,
+        owner_business_info: { id: FAKE_BUSINESS_ID, name: FAKE_VERIFIED_NAME },
+      });
     }
     if (edge === undefined && method === "GET") {
       if (id !== number.id)
@@ -332,6 +359,7 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
         verified_name: number.verifiedName,
         code_verification_status: "VERIFIED",
         ...(number.isOnBizApp ? { is_on_biz_app: true } : {}),
+        ...numberState(number.id),
       });
     }
     return graphError(400, 100, `Unsupported request - method type: ${method.toLowerCase()}`, {
@@ -354,7 +382,18 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
     count(call: string): number {
       return calls.filter((c) => c === call).length;
     },
+    /** The number's two-step verification PIN (set by its first register). */
     registeredPin: (phoneNumberId: string) => registered.get(phoneNumberId),
+    /** Every PIN `register` was called with for the number, in order, whatever the answer. */
+    registerPins: (phoneNumberId: string) => registerPins.get(phoneNumberId) ?? [],
+    /** A number already registered with `pin` (by someone else, or an earlier run). */
+    setTwoStepPin(phoneNumberId: string, pin: string): void {
+      registered.set(phoneNumberId, pin);
+    },
+    /** The number leaves the Cloud API (no longer CONNECTED) but keeps its two-step PIN. */
+    deregister(phoneNumberId: string): void {
+      deregistered.add(phoneNumberId);
+    },
     isWabaSubscribed: (wabaId: string) => subscribedWabas.has(wabaId),
     pageSubscribedFields: (pageId: string) => subscribedPages.get(pageId),
   };

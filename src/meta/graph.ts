@@ -36,6 +36,10 @@ export interface GraphPhoneNumber {
   verifiedName: string | null;
   /** A number in use on the WhatsApp Business app (coexistence): not registered again. */
   isOnBizApp: boolean;
+  /** `CLOUD_API` once registered for the Cloud API (`ON_PREMISE`, `NOT_APPLICABLE` otherwise). */
+  platformType: string | null;
+  /** `CONNECTED` when the number can send (`PENDING`, `DISCONNECTED`, ... otherwise). */
+  status: string | null;
 }
 
 export interface GraphPage {
@@ -54,7 +58,8 @@ export const PAGE_SUBSCRIBED_FIELDS = [
   "message_reads",
 ];
 
-const PHONE_FIELDS = "id,display_phone_number,verified_name,code_verification_status,is_on_biz_app";
+const PHONE_FIELDS =
+  "id,display_phone_number,verified_name,code_verification_status,is_on_biz_app,platform_type,status";
 
 type Json = Record<string, unknown>;
 
@@ -72,6 +77,8 @@ function phoneNumberFrom(value: unknown): GraphPhoneNumber | null {
     displayPhoneNumber: display,
     verifiedName: str(row.verified_name),
     isOnBizApp: row.is_on_biz_app === true,
+    platformType: str(row.platform_type),
+    status: str(row.status),
   };
 }
 
@@ -211,6 +218,15 @@ export function createGraph(options: GraphOptions) {
       const number = phoneNumberFrom(body);
       if (!number) throw unexpected("phone_number", "display_phone_number");
       return number;
+    },
+
+    /** The business that owns the WABA (`owner_business_info`), read from Meta, not the browser. */
+    async wabaOwner(token: string, wabaId: string): Promise<string | null> {
+      const body = await call("waba", "GET", `/${encodeURIComponent(wabaId)}`, {
+        query: { fields: "id,owner_business_info" },
+        token,
+      });
+      return str(((body.owner_business_info ?? {}) as Json).id);
     },
 
     async subscribeWaba(token: string, wabaId: string): Promise<void> {

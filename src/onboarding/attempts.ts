@@ -1,6 +1,79 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, count, eq, gt, isNull, min } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { type InvitationRow, invitations, type OnboardingAttemptRow, onboardingAttempts } from "../db/schema";
+import { randomToken, sha256Hex, timingSafeEqual } from "../lib/crypto";
+import { ApiError } from "../lib/errors";
+
+/** The header that carries the attempt's secret on `pages`, `complete`, `fail` (and `start`). */
+export const ATTEMPT_SECRET_HEADER = "X-Attempt-Secret";
+/** A running attempt younger than this that reported nothing belongs to its browser alone. */
+export const ATTEMPT_QUIET_WINDOW_MS = 2 * 60_000;
+/** At most this many attempts per invitation in ATTEMPT_CAP_WINDOW_MS. */
+export const ATTEMPT_CAP = 20;
+export const ATTEMPT_CAP_WINDOW_MS = 24 * 3_600_000;
+
+/** A new attempt's secret (for the browser) and its hash (for the database). */
+export async function newAttemptSecret(): Promise<{ secret: string; hash: string }> {
+  const secret = randomToken(32);
+  return { secret, hash: await sha256Hex(secret) };
+}
+
+/** Whether `secret` is the one `start` gave for `attempt` (constant-time on the hashes). */
+export async function holdsAttempt(
+  attempt: Pick<OnboardingAttemptRow, "attemptSecretHash"> | undefined,
+  secret: string | undefined,
+): Promise<boolean> {
+  if (!attempt?.attemptSecretHash || !secret || secret.length > 200) return false;
+  return timingSafeEqual(await sha256Hex(secret), attempt.attemptSecretHash);
+}
+
+/** The 401 of a call without the current attempt's secret: it changed nothing. */
+export function notYourAttempt(): ApiError {
+  return new ApiError(
+    "unauthorized",
+    `This connection attempt belongs to the browser that started it: send its ${ATTEMPT_SECRET_HEADER}, or call start again`,
+    { details: { header: ATTEMPT_SECRET_HEADER } },
+  );
+}
+
+/**
+ * The 429 once an invitation had ATTEMPT_CAP attempts in the last ATTEMPT_CAP_WINDOW_MS, with
+ * `Retry-After` until the oldest of them leaves the window; null while under the cap.
+ */
+export async function attemptCapError(db: Db, invitationId: string, now: number): Promise<ApiError | null> {
+  const since = now - ATTEMPT_CAP_WINDOW_MS;
+  const [row] = await db
+    .select({ n: count(), oldest: min(onboardingAttempts.startedAt) })
+    .from(onboardingAttempts)
+    .where(and(eq(onboardingAttempts.invitationId, invitationId), gt(onboardingAttempts.startedAt, since)));
+  if (!row || row.n < ATTEMPT_CAP) return null;
+  const retryAfter = Math.max(1, Math.ceil(((row.oldest ?? now) + ATTEMPT_CAP_WINDOW_MS - now) / 1000));
+  return new ApiError(
+    "rate_limited",
+    `This link was used for ${ATTEMPT_CAP} attempts in 24 hours; retry after the time in Retry-After`,
+    {
+      details: { reason: "attempt_cap", limit: ATTEMPT_CAP },
+      headers: { "Retry-After": String(retryAfter) },
+    },
+  );
+}
+
+/** Records a new attempt, owned by the holder of `secretHash`. */
+export async function recordAttempt(db: Db, invitationId: string, startedAt: number, secretHash: string) {
+  await db
+    .insert(onboardingAttempts)
+    .values({
+      invitationId,
+      startedAt,
+      attemptSecretHash: secretHash,
+      createdAt: startedAt,
+      updatedAt: startedAt,
+    })
+    .onConflictDoUpdate({
+      target: [onboardingAttempts.invitationId, onboardingAttempts.startedAt],
+      set: { attemptSecretHash: secretHash },
+    });
+}
 
 /**
  * Claims of one attempt (invitation, startedAt). Meta's code is single-use and `register` is
@@ -53,7 +126,10 @@ export function attemptUpdate(
   invitation: Pick<InvitationRow, "id">,
   startedAt: number,
   changes: Partial<
-    Pick<OnboardingAttemptRow, "outcome" | "failureStep" | "failureDetail" | "pagesCiphertext">
+    Pick<
+      OnboardingAttemptRow,
+      "outcome" | "failureStep" | "failureDetail" | "pagesCiphertext" | "registration"
+    >
   >,
   now: number,
 ) {

@@ -1,6 +1,12 @@
-import { eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { type InvitationRow, senders } from "../db/schema";
+import {
+  type InvitationRow,
+  invitations,
+  type OnboardingAttemptRow,
+  onboardingAttempts,
+  senders,
+} from "../db/schema";
 import { effectiveStatus, type FailureReason, transitionStatement } from "../invitations/lifecycle";
 import { ApiError } from "../lib/errors";
 import { logEvent } from "../lib/log";
@@ -32,12 +38,17 @@ export interface Flow {
   found: InvitationByToken;
 }
 
+/** What a WhatsApp attempt did about the number's Cloud API registration. */
+export type Registration = NonNullable<OnboardingAttemptRow["registration"]>;
+
 /** How a connection attempt ended, before it is written. */
 export type Outcome =
   | {
       ok: true;
       sender: SenderValues;
       account: { id: string; channel: "whatsapp" | "messenger"; name: string | null };
+      /** WhatsApp only. */
+      registration?: Registration;
     }
   | { ok: false; reason: FailureReason; step: string; detail: string };
 
@@ -139,8 +150,25 @@ export async function finish(flow: Flow, startedAt: number, outcome: Outcome): P
           now,
         ),
       ),
+      // Written whether or not the attempt still held the invitation: the record says what
+      // Meta was asked to do (a registration stays done even if the batch lost).
       statement(
-        attemptUpdate(db, invitation, startedAt, { outcome: "completed", pagesCiphertext: null }, now),
+        db
+          .update(onboardingAttempts)
+          .set({
+            // `completed` only if the transition above applied; an attempt that lost its race
+            // (cancel, expiry, a newer start) ended without a connection.
+            outcome: sql`CASE WHEN EXISTS (SELECT 1 FROM ${invitations} WHERE ${invitations.id} = ${invitation.id} AND ${invitations.startedAt} = ${startedAt} AND ${invitations.status} = 'completed') THEN 'completed' ELSE 'failed' END`,
+            pagesCiphertext: null,
+            registration: outcome.registration ?? null,
+            updatedAt: now,
+          })
+          .where(
+            and(
+              eq(onboardingAttempts.invitationId, invitation.id),
+              eq(onboardingAttempts.startedAt, startedAt),
+            ),
+          ),
       ),
     ]);
     applied = (completed?.results.length ?? 0) === 1;
@@ -162,6 +190,7 @@ export async function finish(flow: Flow, startedAt: number, outcome: Outcome): P
             outcome: "failed",
             failureStep: outcome.step.slice(0, 100),
             failureDetail: outcome.detail.slice(0, 1000),
+            pagesCiphertext: null,
           },
           now,
         ),

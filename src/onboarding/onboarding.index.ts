@@ -7,9 +7,22 @@ import { readConfig } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { createRouter } from "../lib/openapi";
-import { claim, findAttempt, readInvitation, waitFor } from "./attempts";
+import { isMetaMissing } from "../meta/config";
+import {
+  ATTEMPT_QUIET_WINDOW_MS,
+  ATTEMPT_SECRET_HEADER,
+  attemptCapError,
+  claim,
+  findAttempt,
+  holdsAttempt,
+  newAttemptSecret,
+  notYourAttempt,
+  readInvitation,
+  recordAttempt,
+  waitFor,
+} from "./attempts";
 import { findByToken } from "./client-view";
-import { answer, type Flow, finish, gone, invalidState, view } from "./flow";
+import { answer, type Flow, failure, finish, gone, invalidState, view } from "./flow";
 import { connectPage, fetchPages, openPages, sealPages } from "./messenger";
 import * as routes from "./onboarding.routes";
 import { connectWhatsApp } from "./whatsapp";
@@ -23,6 +36,7 @@ async function load(c: Context<AppEnv>, token: string): Promise<Flow> {
   const config = readConfig(c.env, c.req.url);
   const found = await findByToken(c.get("db"), config.tokenHashKey, token);
   if (!found) throw new ApiError("not_found", "No invitation for this link");
+  if (isMetaMissing(c.env, found.invitation)) throw metaMissing();
   return {
     db: c.get("db"),
     d1: c.get("database").raw,
@@ -34,6 +48,23 @@ async function load(c: Context<AppEnv>, token: string): Promise<Flow> {
     requestId: c.get("requestId"),
     found,
   };
+}
+
+/** A deployed Worker without a Meta app: live invitations cannot connect (and are never simulated). */
+export function metaMissing(): ApiError {
+  return new ApiError(
+    "invalid_state",
+    "This service cannot connect accounts yet: its Meta app is not configured. Tell the sender of this link.",
+    { details: { reason: "meta_not_configured" } },
+  );
+}
+
+/** Refuses (401, nothing changed) a call that does not hold the current attempt's secret. */
+async function requireAttempt(c: Context<AppEnv>, flow: Flow) {
+  const invitation = flow.found.invitation;
+  const attempt = await findAttempt(flow.db, invitation.id, invitation.startedAt);
+  if (!(await holdsAttempt(attempt, c.req.header(ATTEMPT_SECRET_HEADER)))) throw notYourAttempt();
+  return attempt;
 }
 
 /** The effective status, after refusing a link that no longer works. */
@@ -61,25 +92,60 @@ function wrongChannel(expected: "whatsapp_waba" | "messenger"): ApiError {
 const start: Handler<typeof routes.startRoute> = async (c) => {
   const flow = await load(c, c.req.valid("param").token);
   const invitation = flow.found.invitation;
-  openStatus(flow, invitation);
-  const row = await transition(flow.db, { id: invitation.id }, { event: "start" }, flow.now);
-  if (row) return c.json(await view(flow, row), 200);
+  const status = openStatus(flow, invitation);
+  const running = status === "in_progress" ? invitation.startedAt : null;
+  if (running !== null) {
+    // The attempt is its browser's while it is young: another tab or holder of the link would
+    // make the client's `complete` fail and waste Meta's single-use code.
+    const attempt = await findAttempt(flow.db, invitation.id, running);
+    const age = flow.now - running;
+    const mine = await holdsAttempt(attempt, c.req.header(ATTEMPT_SECRET_HEADER));
+    if (!mine && attempt?.attemptSecretHash && age < ATTEMPT_QUIET_WINDOW_MS) {
+      throw new ApiError(
+        "invalid_state",
+        "Connecting was started from this link in another browser or tab less than 2 minutes ago; finish it there, or start again after Retry-After",
+        {
+          details: { status, reason: "attempt_running" },
+          headers: { "Retry-After": String(Math.ceil((ATTEMPT_QUIET_WINDOW_MS - age) / 1000)) },
+        },
+      );
+    }
+  }
+  const capped = await attemptCapError(flow.db, invitation.id, flow.now);
+  if (capped) throw capped;
+  // A running attempt (this browser's after a reload, or one left quiet) is given up first.
+  if (running !== null) {
+    await finish(
+      flow,
+      running,
+      failure("signup_abandoned", "superseded", "A new start replaced this attempt"),
+    );
+  }
+  const row = await transition(flow.db, { id: invitation.id }, { event: "start" }, flow.clock());
+  if (row?.startedAt != null) {
+    const { secret, hash } = await newAttemptSecret();
+    await recordAttempt(flow.db, row.id, row.startedAt, hash);
+    return c.json({ ...(await view(flow, row)), attemptSecret: secret }, 200);
+  }
   const current = await readInvitation(flow.db, invitation.id);
-  const status = openStatus(flow, current);
-  throw invalidState(
-    status,
-    `The invitation is ${status}; only a pending or failed invitation can be started`,
-  );
+  const now = openStatus(flow, current);
+  throw invalidState(now, `The invitation is ${now}; only a pending or failed invitation can be started`);
 };
 
 const fail: Handler<typeof routes.failRoute> = async (c) => {
   const flow = await load(c, c.req.valid("param").token);
   const input = c.req.valid("json");
   const invitation = flow.found.invitation;
-  openStatus(flow, invitation);
+  const status = openStatus(flow, invitation);
+  if (status !== "in_progress" || invitation.startedAt === null) {
+    throw invalidState(status, `The invitation is ${status}; only an in_progress invitation can fail`);
+  }
+  await requireAttempt(c, flow);
+  const startedAt = invitation.startedAt;
+  // Only this attempt: a fail that arrives after a newer start does not end the newer one.
   const row = await transition(
     flow.db,
-    { id: invitation.id },
+    { id: invitation.id, startedAt },
     { event: "fail", failureReason: input.reason },
     flow.now,
   );
@@ -88,26 +154,16 @@ const fail: Handler<typeof routes.failRoute> = async (c) => {
     throw invalidState(status, `The invitation is ${status}; only an in_progress invitation can fail`);
   }
   // What Meta's dialog said, kept for the operator (the client's view shows the reason only).
-  if (row.startedAt !== null) {
-    const detail = {
-      outcome: "failed" as const,
+  await flow.db
+    .update(onboardingAttempts)
+    .set({
+      outcome: "failed",
       failureStep: input.step ?? null,
       failureDetail: input.message ?? null,
-    };
-    await flow.db
-      .insert(onboardingAttempts)
-      .values({
-        invitationId: row.id,
-        startedAt: row.startedAt,
-        ...detail,
-        createdAt: flow.now,
-        updatedAt: flow.now,
-      })
-      .onConflictDoUpdate({
-        target: [onboardingAttempts.invitationId, onboardingAttempts.startedAt],
-        set: { ...detail, updatedAt: flow.now },
-      });
-  }
+      pagesCiphertext: null,
+      updatedAt: flow.now,
+    })
+    .where(and(eq(onboardingAttempts.invitationId, row.id), eq(onboardingAttempts.startedAt, startedAt)));
   return c.json(await view(flow, row), 200);
 };
 
@@ -129,11 +185,15 @@ const pages: Handler<typeof routes.pagesRoute> = async (c) => {
   if (status === "failed") {
     // A repeated `pages` after it failed this attempt answers that outcome.
     const attempt = await findAttempt(flow.db, invitation.id, invitation.startedAt);
-    if (attempt?.exchangeClaimedAt != null) return c.json(await asAnswer(invitation, null), 200);
+    if (attempt?.exchangeClaimedAt != null) {
+      await requireAttempt(c, flow);
+      return c.json(await asAnswer(invitation, null), 200);
+    }
   }
   if (status !== "in_progress" || invitation.startedAt === null) {
     throw invalidState(status, `The invitation is ${status}; call start first`);
   }
+  await requireAttempt(c, flow);
   const startedAt = invitation.startedAt;
   if (await claim(flow.db, invitation, "exchangeClaimedAt", flow.now)) {
     const result = await fetchPages(flow, code);
@@ -162,18 +222,24 @@ const complete: Handler<typeof routes.completeRoute> = async (c) => {
   const invitation = flow.found.invitation;
   // A repeated complete after success answers the success (not 410).
   const status = openStatus(flow, invitation, false);
-  if (status === "completed") return c.json(await view(flow, invitation), 200);
+  if (status === "completed") {
+    await requireAttempt(c, flow);
+    return c.json(await view(flow, invitation), 200);
+  }
   const isWhatsApp = "code" in input;
   if (isWhatsApp !== (invitation.connectionType === "whatsapp_waba")) {
     throw wrongChannel(isWhatsApp ? "messenger" : "whatsapp_waba");
   }
   const attempt = await findAttempt(flow.db, invitation.id, invitation.startedAt);
   // A repeated complete after this attempt failed answers that failure.
-  if (status === "failed" && attempt?.completeClaimedAt != null)
+  if (status === "failed" && attempt?.completeClaimedAt != null) {
+    await requireAttempt(c, flow);
     return c.json(await view(flow, invitation), 200);
+  }
   if (status !== "in_progress" || invitation.startedAt === null) {
     throw invalidState(status, `The invitation is ${status}; call start first`);
   }
+  await requireAttempt(c, flow);
   const startedAt = invitation.startedAt;
   const waitMs = flow.meta.waitMs ?? DEFAULT_WAIT_MS;
 

@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { ErrorSchema, errorResponses, jsonResponse } from "../lib/openapi";
 import {
+  AttemptSecretHeaders,
   CompleteRequestSchema,
   FailRequestSchema,
   InviteTokenParam,
@@ -8,6 +9,7 @@ import {
   PagesRequestSchema,
   PagesResponseSchema,
   StartRequestSchema,
+  StartResponseSchema,
 } from "./onboarding.schemas";
 
 const tags = ["Invite link (client)"];
@@ -19,7 +21,12 @@ const body = <T>(schema: T) => ({ required: true, content: { "application/json":
 const errors = {
   400: {
     description:
-      "Invalid body (code `invalid_request`, `details.fields`), or a step the invitation's state does not allow (code `invalid_state`, `details.status`).",
+      "Invalid body (code `invalid_request`, `details.fields`), or a step the invitation's state does not allow (code `invalid_state`, `details.status`), or live onboarding on a deployed Worker without a Meta app (code `invalid_state`, `details.reason` `meta_not_configured`).",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
+  401: {
+    description:
+      "`pages`, `complete`, `fail`: no `X-Attempt-Secret`, or not the current attempt's (code `unauthorized`, `details.header`). Nothing changed.",
     content: { "application/json": { schema: ErrorSchema } },
   },
   404: {
@@ -34,7 +41,8 @@ const errors = {
   413: errorResponses[413],
   415: errorResponses[415],
   429: {
-    description: "Too many requests from this address (code `rate_limited`); see `Retry-After`.",
+    description:
+      "Too many requests from this address, or (`start`) 20 attempts on this invitation in 24 hours (code `rate_limited`); see `Retry-After`.",
     content: { "application/json": { schema: ErrorSchema } },
   },
 } as const;
@@ -45,11 +53,18 @@ export const startRoute = createRoute({
   operationId: "startInvite",
   summary: "Start connecting",
   description:
-    "The client pressed Connect: a `pending` or `failed` invitation becomes `in_progress` (a new attempt, also the retry after a failure).",
+    "The client pressed Connect: a `pending` or `failed` invitation becomes `in_progress` (a new attempt, also the retry after a failure), and the answer's `attemptSecret` is the attempt's credential. A running attempt is given up (`failed`, `signup_abandoned`) and replaced when the call sends its `X-Attempt-Secret` (a reload) or when it is at least 2 minutes old; a younger one is refused (400 `invalid_state`, `details.reason` `attempt_running`, `Retry-After`). At most 20 attempts per invitation in 24 hours (then 429 with `Retry-After`).",
   tags,
   security,
-  request: { params: InviteTokenParam, body: { ...body(StartRequestSchema), required: false } },
-  responses: { 200: jsonResponse(InviteViewSchema, "The invitation, `in_progress`."), ...errors },
+  request: {
+    params: InviteTokenParam,
+    headers: AttemptSecretHeaders,
+    body: { ...body(StartRequestSchema), required: false },
+  },
+  responses: {
+    200: jsonResponse(StartResponseSchema, "The invitation, `in_progress`, and the attempt's secret."),
+    ...errors,
+  },
 });
 
 export const completeRoute = createRoute({
@@ -61,7 +76,7 @@ export const completeRoute = createRoute({
     "WhatsApp: exchanges Meta's code and connects the number (subscribe, register, sender). Messenger: connects the chosen Page (after `pages`). Answers 200 whether it connected (`completed`) or not (`failed` with `failureReason`). Safe to repeat: a repeated or concurrent call answers the first call's outcome, also once completed; the code is exchanged once.",
   tags,
   security,
-  request: { params: InviteTokenParam, body: body(CompleteRequestSchema) },
+  request: { params: InviteTokenParam, headers: AttemptSecretHeaders, body: body(CompleteRequestSchema) },
   responses: { 200: jsonResponse(InviteViewSchema, "The invitation, `completed` or `failed`."), ...errors },
 });
 
@@ -74,7 +89,7 @@ export const pagesRoute = createRoute({
     "Exchanges Meta's code and answers the Facebook Pages the client administers; Page tokens stay on the server. No Page: the invitation is `failed` with `meta_no_pages` (and `pages` is empty). Safe to repeat.",
   tags,
   security,
-  request: { params: InviteTokenParam, body: body(PagesRequestSchema) },
+  request: { params: InviteTokenParam, headers: AttemptSecretHeaders, body: body(PagesRequestSchema) },
   responses: { 200: jsonResponse(PagesResponseSchema, "The Pages, and the invitation."), ...errors },
 });
 
@@ -87,6 +102,6 @@ export const failRoute = createRoute({
     "The page reports how Meta's dialog ended without a connection: `fb_cancelled`, `signup_abandoned`, `fb_not_authorized` or `internal_error`. The invitation becomes `failed` and can be retried with `start`.",
   tags,
   security,
-  request: { params: InviteTokenParam, body: body(FailRequestSchema) },
+  request: { params: InviteTokenParam, headers: AttemptSecretHeaders, body: body(FailRequestSchema) },
   responses: { 200: jsonResponse(InviteViewSchema, "The invitation, `failed`."), ...errors },
 });

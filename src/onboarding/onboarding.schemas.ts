@@ -49,6 +49,28 @@ export const InviteViewSchema = z.object({ invitation: InviteInvitationSchema })
 
 export const StartRequestSchema = z.object({}).strict().openapi("InviteStartRequest");
 
+export const StartResponseSchema = z
+  .object({
+    invitation: InviteInvitationSchema,
+    attemptSecret: z.string().openapi({
+      description:
+        "This attempt's secret: `pages`, `complete` and `fail` must send it as `X-Attempt-Secret` (the page keeps it in `sessionStorage`). Stored only as a hash.",
+    }),
+  })
+  .openapi("InviteStart");
+
+/** `X-Attempt-Secret`: optional to the validator, so a call without it gets the 401, not a 400. */
+export const AttemptSecretHeaders = z.object({
+  "x-attempt-secret": z
+    .string()
+    .optional()
+    .openapi({
+      param: { in: "header" },
+      description:
+        "The `attemptSecret` that `start` answered. Required on `pages`, `complete` and `fail` (else 401 `unauthorized`); on `start`, it lets the same browser restart its own running attempt.",
+    }),
+});
+
 export const WhatsAppCompleteSchema = z
   .object({
     code: z.string().min(1).max(4096).openapi({ description: "`authResponse.code` from `FB.login`." }),
@@ -56,7 +78,9 @@ export const WhatsAppCompleteSchema = z
     phoneNumberId: GRAPH_ID.optional().openapi({
       description: "`phone_number_id` of the FINISH message (a hint).",
     }),
-    businessId: GRAPH_ID.optional().openapi({ description: "`business_id` of the FINISH message." }),
+    businessId: GRAPH_ID.optional().openapi({
+      description: "`business_id` of the FINISH message; ignored: the WABA's owner is read from Meta.",
+    }),
     event: z
       .string()
       .regex(/^FINISH[A-Z_]{0,60}$/, { error: "Must be a WA_EMBEDDED_SIGNUP FINISH event name" })

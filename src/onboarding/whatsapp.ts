@@ -1,9 +1,9 @@
 import { encryptSecret } from "../lib/crypto";
 import { countriesOf, toE164 } from "../lib/phone-countries";
 import type { GraphPhoneNumber } from "../meta/graph";
-import { type Flow, failure, type Outcome, outcomeOf } from "./flow";
+import { type Flow, failure, type Outcome, outcomeOf, type Registration } from "./flow";
 import { graphFor } from "./meta-client";
-import { registrationPin } from "./pins";
+import { findPin, registrationPin } from "./pins";
 
 /** `complete`'s body for WhatsApp: the code, and the popup's ids as hints. */
 export interface WhatsAppCompletion {
@@ -52,6 +52,14 @@ export async function connectWhatsApp(flow: Flow, input: WhatsAppCompletion): Pr
         `WABA ${input.wabaId} from the browser was not granted`,
       );
     }
+    // Several WABAs and no hint from the popup: taking one would be a guess.
+    if (input.wabaId === undefined && granted.length > 1) {
+      return failure(
+        "meta_waba_ambiguous",
+        step,
+        `The token may manage ${granted.length} WhatsApp Business accounts and the popup named none`,
+      );
+    }
     const wabaId = input.wabaId ?? granted[0] ?? "";
 
     step = "phone_numbers";
@@ -83,18 +91,32 @@ export async function connectWhatsApp(flow: Flow, input: WhatsAppCompletion): Pr
       return failure("phone_number_mismatch", step, "The connected number is not the pre-assigned one");
     }
 
+    // The business is Meta's answer, never the browser's claim.
+    step = "waba";
+    const businessId = await graph.wabaOwner(token, wabaId);
+
     step = "subscribe_waba";
     await graph.subscribeWaba(token, wabaId);
 
     // Register with the PIN stored for this number (any project, any mode): two-step
     // verification is then set to it, and another PIN would be a mismatch (133005).
+    // A number Meta already reports on the Cloud API and connected, with a PIN stored for it,
+    // was registered by an earlier attempt (perhaps one that lost its race): registering again
+    // would only spend one of Meta's 10 registrations per 72 hours.
     step = "register";
     const skipRegister =
       (input.event !== undefined && NO_REGISTER_EVENTS.has(input.event)) || number.isOnBizApp;
+    let registration: Registration = "not_needed";
     let registeredAt: number | null = null;
     if (!skipRegister) {
-      const pin = await registrationPin(flow.db, flow.encryptionKeys, number.id, flow.now);
-      await graph.register(token, number.id, pin);
+      const live = number.platformType === "CLOUD_API" && number.status === "CONNECTED";
+      if (live && (await findPin(flow.db, number.id))) {
+        registration = "already_registered";
+      } else {
+        const pin = await registrationPin(flow.db, flow.encryptionKeys, number.id, flow.now);
+        await graph.register(token, number.id, pin);
+        registration = "registered";
+      }
       registeredAt = flow.now;
     }
 
@@ -102,12 +124,13 @@ export async function connectWhatsApp(flow: Flow, input: WhatsAppCompletion): Pr
     return {
       ok: true,
       account: { id: number.id, channel: "whatsapp", name: number.verifiedName },
+      registration,
       sender: {
         projectId: invitation.projectId,
         channel: "whatsapp",
         providerAccountId: number.id,
         wabaId,
-        businessId: input.businessId ?? null,
+        businessId,
         phoneNumber: e164,
         displayPhoneNumber: number.displayPhoneNumber,
         name: number.verifiedName,

@@ -30,6 +30,7 @@ const WHATSAPP_GRAPH_CALLS = [
   "GET /oauth/access_token",
   "GET /debug_token",
   `GET /${FAKE.wabaId}/phone_numbers`,
+  `GET /${FAKE.wabaId}`,
   `POST /${FAKE.wabaId}/subscribed_apps`,
   `POST /${FAKE.phoneNumberId}/register`,
 ];

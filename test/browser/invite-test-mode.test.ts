@@ -195,6 +195,61 @@ describe("test mode in Chromium", () => {
     await page.close();
   });
 
+  it("a reload keeps the attempt: its secret stays in sessionStorage and goes along; another tab is refused meanwhile", async () => {
+    const invitation = await partner.create();
+    const t = await open(invitation.url);
+    const { page } = t;
+    const action = page.getByRole("button", { name: "Connect WhatsApp" });
+    await expect.poll(() => action.isEnabled(), POLL).toBe(true);
+    await action.click();
+    await page.getByRole("region", { name: "Test mode" }).waitFor({ state: "visible" });
+    const started = await partner.invitation(invitation.id);
+    expect(started.status).toBe("in_progress");
+    const secretOf = (p: Page) =>
+      p.evaluate(() => sessionStorage.getItem(`invite-attempt:${location.pathname.replace(/\/+$/, "")}`));
+    const secret = await secretOf(page);
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    await page.reload();
+    expect(await secretOf(page)).toBe(secret);
+
+    // A second tab (its own sessionStorage) may not take the attempt over while it is young.
+    const other = await open(invitation.url);
+    const otherAction = other.page.getByRole("button", { name: "Connect WhatsApp" });
+    await expect.poll(() => otherAction.isEnabled(), POLL).toBe(true);
+    await otherAction.click();
+    await other.page.locator("#outcome .error").waitFor();
+    expect(await other.page.locator("#outcome .error").textContent()).toBe(
+      "Connecting was started from this link in another browser or tab a moment ago. Finish it there, or try again in a few minutes.",
+    );
+    expect(await other.page.getByRole("button", { name: "Simulate success", exact: true }).isVisible()).toBe(
+      false,
+    );
+    expect(await partner.invitation(invitation.id)).toMatchObject({
+      status: "in_progress",
+      startedAt: started.startedAt,
+    });
+    await other.page.close();
+
+    // The first tab, reloaded, still owns it: its start (with the secret) and complete go through.
+    const headers: (string | null)[] = [];
+    page.on("request", (r) => {
+      if (r.method() === "POST") headers.push(r.headers()["x-attempt-secret"] ?? null);
+    });
+    await expect.poll(() => action.isEnabled(), POLL).toBe(true);
+    await action.click();
+    await page.getByRole("button", { name: "Simulate success", exact: true }).click();
+    await outcomeHeading(page).filter({ hasText: "Connected" }).waitFor();
+    expect((await partner.invitation(invitation.id)).status).toBe("completed");
+    // start sent the reloaded secret; complete sent the new attempt's.
+    expect(headers).toHaveLength(2);
+    expect(headers[0]).toBe(secret);
+    expect(headers[1]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(headers[1]).not.toBe(secret);
+    await expectClean(t);
+    await page.close();
+  });
+
   it("in Spanish: the page, the panel (English button names) and a cancel's sentence", async () => {
     const invitation = await partner.create({ clientName: "Acme Corp", allowedPhoneCountries: ["US", "ES"] });
     const t = await open(invitation.url, "es-ES,es;q=0.9,en;q=0.5");

@@ -58,6 +58,7 @@ describe("GET /openapi.json: senders and the invite flow", () => {
       expect(Object.keys(operation.responses).sort(), step).toEqual([
         "200",
         "400",
+        "401",
         "404",
         "410",
         "413",
@@ -68,8 +69,15 @@ describe("GET /openapi.json: senders and the invite flow", () => {
       expect(
         operation.parameters.map((p: Json) => p.name),
         step,
-      ).toEqual(["token"]);
+      ).toEqual(["token", "x-attempt-secret"]);
+      // The attempt's secret: a header, never required by the validator (a 401 says why).
+      const header = operation.parameters.find((p: Json) => p.name === "x-attempt-secret");
+      expect(header, step).toMatchObject({ in: "header", required: false });
     }
+    expect(
+      doc.paths["/invite/{token}/start"].post.responses["200"].content["application/json"].schema.$ref,
+    ).toBe("#/components/schemas/InviteStart");
+    expect(doc.components.schemas.InviteStart.required).toEqual(["invitation", "attemptSecret"]);
     const fail = doc.components.schemas.InviteFailRequest;
     expect(fail.properties.reason.enum.sort()).toEqual(
       ["fb_cancelled", "fb_not_authorized", "internal_error", "signup_abandoned"].sort(),

@@ -131,6 +131,7 @@ describe("the page in English, Spanish and Portuguese", () => {
         ...table.script,
         failedHeading: table.page.failedHeading,
         testReady: table.page.testExplain,
+        unavailable: table.page.unavailable,
       });
       expect(data.reasons).toEqual(table.reasons);
     },

@@ -162,9 +162,11 @@ describe("the Graph module against the fake of Meta", () => {
     await h.ok(inv.token, "start", {});
     const theCode = code();
     await h.ok(inv.token, "complete", { code: theCode });
+    // Another Meta, where the number is not registered yet: register is called, and refused.
+    const other = harness();
     const failing = await newInvitation(project.apiKey);
-    await h.ok(failing.token, "start", {});
-    await h.ok(failing.token, "complete", { code: code("register_limit") });
+    await other.ok(failing.token, "start", {});
+    await other.ok(failing.token, "complete", { code: code("register_limit") });
     const pin = h.fake.registeredPin(FAKE_PHONE_NUMBER_ID) ?? "";
     expect(lines.some((l) => l.includes('"event":"graph"'))).toBe(true);
     expect(lines.some((l) => l.includes('"code":133016'))).toBe(true);

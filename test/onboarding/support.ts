@@ -30,7 +30,18 @@ export interface Harness {
   fake: FakeMeta;
   /** Requests to the app (its own fake of Meta for test mode, and `env` overrides). */
   call: (path: string, init?: RequestInit & { apiKey?: string }) => Promise<Response>;
-  post: (token: string, step: string, body?: unknown) => Promise<Response>;
+  /**
+   * POST a flow step. It sends the X-Attempt-Secret of the last `start` on `token` through this
+   * harness (a browser's sessionStorage), unless `secret` says otherwise (null: none).
+   */
+  post: (
+    token: string,
+    step: string,
+    body?: unknown,
+    options?: { secret?: string | null },
+  ) => Promise<Response>;
+  /** The attempt secret of the last successful `start` per token (the harness's "browser"). */
+  secrets: Map<string, string>;
   /** POST and expect 200: the JSON body. */
   ok: <T = View>(token: string, step: string, body?: unknown) => Promise<T>;
 }
@@ -60,19 +71,29 @@ export function harness(
     await waitOnExecutionContext(ctx);
     return res;
   };
-  const post: Harness["post"] = (token, step, body) =>
-    call(`/invite/${token}/${step}`, {
+  const secrets = new Map<string, string>();
+  const post: Harness["post"] = async (token, step, body, options = {}) => {
+    const headers: Record<string, string> = body === undefined ? {} : { "Content-Type": "application/json" };
+    const secret = options.secret === undefined ? secrets.get(token) : options.secret;
+    if (secret != null) headers["X-Attempt-Secret"] = secret;
+    const res = await call(`/invite/${token}/${step}`, {
       method: "POST",
-      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+    if (step === "start" && res.status === 200) {
+      const started = (await res.clone().json()) as { attemptSecret?: string };
+      if (started.attemptSecret) secrets.set(token, started.attemptSecret);
+    }
+    return res;
+  };
   const ok: Harness["ok"] = async (token, step, body) => {
     const res = await post(token, step, body);
     const text = await res.text();
     if (res.status !== 200) throw new Error(`${step}: expected 200, got ${res.status}: ${text}`);
     return JSON.parse(text);
   };
-  return { fake, call, post, ok };
+  return { fake, call, post, ok, secrets };
 }
 
 let nonce = 0;

@@ -47,6 +47,7 @@ describe("WhatsApp through the flow endpoints (test mode)", () => {
       "GET /oauth/access_token",
       "GET /debug_token",
       `GET /${FAKE_WABA_ID}/phone_numbers`,
+      `GET /${FAKE_WABA_ID}`,
       `POST /${FAKE_WABA_ID}/subscribed_apps`,
       `POST /${FAKE_PHONE_NUMBER_ID}/register`,
     ]);

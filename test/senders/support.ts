@@ -9,17 +9,25 @@ export async function connect(
   options: { number?: string; messenger?: boolean } = {},
 ): Promise<{ invitationId: string }> {
   const inv = await createInvitation(apiKey, options.messenger ? { connectionType: "messenger" } : {});
+  // The attempt's secret from start, sent on the later steps as the page does.
+  let secret = "";
   const post = async (step: string, body: unknown) => {
     const res = await exports.default.fetch(
       new Request(`${BASE}/invite/${inv.token}/${step}`, {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
+        headers: { "Content-Type": "application/json", "X-Attempt-Secret": secret },
         body: JSON.stringify(body),
       }),
     );
     const text = await res.text();
     if (res.status !== 200) throw new Error(`${step}: ${res.status} ${text}`);
-    return JSON.parse(text) as { invitation: { status: string }; pages?: { id: string }[] };
+    const json = JSON.parse(text) as {
+      invitation: { status: string };
+      pages?: { id: string }[];
+      attemptSecret?: string;
+    };
+    if (json.attemptSecret) secret = json.attemptSecret;
+    return json;
   };
   nonce += 1;
   const scenario = options.number ? `number_${options.number.replace("+", "")}` : "ok";

@@ -10,12 +10,19 @@ import { configureWebhook, eventOf, nth, Receiver } from "./support/webhooks";
 // reaches the partner's receiver through the real Worker entry (its waitUntil dispatch, the
 // queue, the consumer) as one signed event, in order, with the data of that moment.
 
-function flow(token: string, step: string, body: unknown = {}) {
-  return call(`/invite/${token}/${step}`, {
+// The attempt secret of each token's last start, sent on the later steps as the page does.
+const secrets = new Map<string, string>();
+async function flow(token: string, step: string, body: unknown = {}) {
+  const res = await call(`/invite/${token}/${step}`, {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: { "Content-Type": "application/json", "X-Attempt-Secret": secrets.get(token) ?? "" },
     body: JSON.stringify(body),
   });
+  if (step === "start" && res.status === 200) {
+    const { attemptSecret } = (await res.clone().json()) as { attemptSecret: string };
+    secrets.set(token, attemptSecret);
+  }
+  return res;
 }
 
 async function expectStatus(res: Response, status: string) {

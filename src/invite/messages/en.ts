@@ -22,6 +22,8 @@ export const en = {
       "Meta opens a window where you sign in with Facebook and allow access to the Page to connect.",
     actionWhatsapp: "Connect WhatsApp",
     actionMessenger: "Connect Facebook Page",
+    unavailable:
+      "Connecting accounts is not available on this service yet. Please tell the sender of this link.",
     resume: "A connection was started from this link and not finished. You can continue it.",
     failedHeading: "The connection did not work",
     noscript: "This page needs JavaScript to connect your account.",
@@ -65,6 +67,11 @@ export const en = {
     pickNone: "Choose a Page first.",
     retryHint: "You can try again.",
     errorNetwork: "The server could not be reached. Check your connection and try again.",
+    errorBusy:
+      "Connecting was started from this link in another browser or tab a moment ago. Finish it there, or try again in a few minutes.",
+    errorOtherBrowser:
+      "This connection was started in another browser or tab. Press the button to start again.",
+    errorTooMany: "Too many attempts with this link. Try again later, or ask the sender for help.",
     errorRateLimited: "Too many attempts. Wait a minute, then try again.",
     errorGone: "This link no longer works. Reload the page to see why.",
     errorNotFound: "This invitation does not exist.",
@@ -86,6 +93,8 @@ export const en = {
     meta_permission_missing:
       "Access to a WhatsApp Business account, or another permission, was not granted. Start again and allow it.",
     meta_token_invalid: "Meta's access expired or was revoked. Start again.",
+    meta_waba_ambiguous:
+      "You gave access to several WhatsApp Business accounts. Try again and choose one in Meta's window.",
     meta_no_phone_number: "The WhatsApp Business account has no phone number. Add one in Meta's window.",
     meta_register_limit:
       "Meta blocked new registrations of this number for 72 hours, after too many attempts. Try again later.",

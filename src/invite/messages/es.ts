@@ -17,6 +17,7 @@ export const es: Messages = {
       "Meta abre una ventana donde inicias sesión con Facebook y das acceso a la página que quieres conectar.",
     actionWhatsapp: "Conectar WhatsApp",
     actionMessenger: "Conectar página de Facebook",
+    unavailable: "Este servicio todavía no permite conectar cuentas. Avisa a quien te envió este enlace.",
     resume: "Se empezó una conexión desde este enlace y no se terminó. Puedes continuarla.",
     failedHeading: "La conexión no se completó",
     noscript: "Esta página necesita JavaScript para conectar tu cuenta.",
@@ -58,6 +59,12 @@ export const es: Messages = {
     pickNone: "Primero elige una página.",
     retryHint: "Puedes intentarlo de nuevo.",
     errorNetwork: "No se pudo contactar con el servidor. Revisa tu conexión e inténtalo de nuevo.",
+    errorBusy:
+      "La conexión se empezó desde este enlace en otro navegador o pestaña hace un momento. Termínala allí o inténtalo de nuevo en unos minutos.",
+    errorOtherBrowser:
+      "Esta conexión se empezó en otro navegador o pestaña. Pulsa el botón para empezar de nuevo.",
+    errorTooMany:
+      "Demasiados intentos con este enlace. Inténtalo más tarde o pide ayuda a quien te lo envió.",
     errorRateLimited: "Demasiados intentos. Espera un minuto e inténtalo de nuevo.",
     errorGone: "Este enlace ya no funciona. Vuelve a cargar la página para ver por qué.",
     errorNotFound: "Esta invitación no existe.",
@@ -79,6 +86,8 @@ export const es: Messages = {
     meta_permission_missing:
       "No se concedió acceso a una cuenta de WhatsApp Business u otro permiso. Empieza de nuevo y permítelo.",
     meta_token_invalid: "El acceso de Meta venció o se revocó. Empieza de nuevo.",
+    meta_waba_ambiguous:
+      "Diste acceso a varias cuentas de WhatsApp Business. Inténtalo de nuevo y elige una en la ventana de Meta.",
     meta_no_phone_number:
       "La cuenta de WhatsApp Business no tiene número de teléfono. Agrega uno en la ventana de Meta.",
     meta_register_limit:

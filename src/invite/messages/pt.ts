@@ -17,6 +17,7 @@ export const pt: Messages = {
       "A Meta abre uma janela onde você entra com o Facebook e autoriza o acesso à página a conectar.",
     actionWhatsapp: "Conectar WhatsApp",
     actionMessenger: "Conectar página do Facebook",
+    unavailable: "Este serviço ainda não permite conectar contas. Avise quem enviou este link.",
     resume: "Uma conexão foi iniciada por este link e não foi concluída. Você pode continuá-la.",
     failedHeading: "A conexão não foi concluída",
     noscript: "Esta página precisa de JavaScript para conectar sua conta.",
@@ -58,6 +59,11 @@ export const pt: Messages = {
     pickNone: "Escolha uma página primeiro.",
     retryHint: "Você pode tentar de novo.",
     errorNetwork: "Não foi possível falar com o servidor. Verifique sua conexão e tente de novo.",
+    errorBusy:
+      "A conexão foi iniciada por este link em outro navegador ou aba há pouco. Termine-a lá ou tente de novo em alguns minutos.",
+    errorOtherBrowser:
+      "Esta conexão foi iniciada em outro navegador ou aba. Pressione o botão para começar de novo.",
+    errorTooMany: "Tentativas demais com este link. Tente mais tarde ou peça ajuda a quem o enviou.",
     errorRateLimited: "Tentativas demais. Aguarde um minuto e tente de novo.",
     errorGone: "Este link não funciona mais. Recarregue a página para ver o motivo.",
     errorNotFound: "Este convite não existe.",
@@ -79,6 +85,8 @@ export const pt: Messages = {
     meta_permission_missing:
       "O acesso a uma conta do WhatsApp Business, ou outra permissão, não foi concedido. Comece de novo e autorize.",
     meta_token_invalid: "O acesso da Meta expirou ou foi revogado. Comece de novo.",
+    meta_waba_ambiguous:
+      "Você deu acesso a várias contas do WhatsApp Business. Tente de novo e escolha uma na janela da Meta.",
     meta_no_phone_number:
       "A conta do WhatsApp Business não tem número de telefone. Adicione um na janela da Meta.",
     meta_register_limit:

@@ -166,6 +166,9 @@ async function main(): Promise<void> {
     console.error(`deploy: ${env} has ${REQUIRED_SECRETS.join(", ")}`);
     return;
   }
+  // A deployed Worker that says it is `local` would simulate Meta for live keys (src/meta/config.ts).
+  const declared = String(unstable_readConfig({ config: "wrangler.toml", env }).vars.ENVIRONMENT ?? "");
+  if (declared !== env) fail(`env.${env}: vars.ENVIRONMENT must be "${env}", not "${declared}"`);
   const queueProblems = queueNameMismatches(env);
   if (queueProblems.length > 0) fail(`the webhook queue names disagree:\n  ${queueProblems.join("\n  ")}`);
   const dryRun = values["dry-run"] ?? false;

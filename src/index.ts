@@ -40,9 +40,10 @@ export default {
       purgeExpiredIdempotencyKeys(db, controller.scheduledTime).then((purged) =>
         logEvent("info", "idempotency_purge", { purged }),
       ),
-      purgeOldRecords(db, controller.scheduledTime, retentionDays(env)).then((purged) =>
-        logEvent("info", "retention_purge", purged),
-      ),
+      // After the sweeps, so an attempt they end is purged by the same rule as any ended one.
+      sweeps
+        .then(() => purgeOldRecords(db, controller.scheduledTime, retentionDays(env)))
+        .then((purged) => logEvent("info", "retention_purge", purged)),
     ]);
     const failed = results.filter((r) => r.status === "rejected");
     for (const failure of failed)

@@ -3,11 +3,19 @@ import { decodeCursor, encodeCursor } from "../invitations/cursor";
 import { readConfig } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
+import { logEvent } from "../lib/log";
 import { createRouter } from "../lib/openapi";
 import { tenantOf } from "../projects/tenant";
-import { findSender, listSendersQuery } from "./senders.repository";
+import { accessGone, apiErrorFromGraph, metaOf } from "./senders.meta";
+import {
+  deleteSender,
+  findSender,
+  listSendersQuery,
+  sharedAccount,
+  updateSender,
+} from "./senders.repository";
 import * as routes from "./senders.routes";
-import { serializeSender } from "./senders.schemas";
+import { refusedUpdateFields, serializeSender } from "./senders.schemas";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 
@@ -36,6 +44,67 @@ const listSenders: Handler<typeof routes.listSenders> = async (c) => {
   return c.json({ items: page.map(serializeSender), nextCursor }, 200);
 };
 
+const notFound = () => new ApiError("not_found", "No sender with this id");
+
+const update: Handler<typeof routes.updateSender> = async (c) => {
+  const tenant = tenantOf(c);
+  const id = c.req.valid("param").senderId;
+  const body = c.req.valid("json");
+  const refused = refusedUpdateFields(body);
+  if (Object.keys(refused).length > 0) {
+    const list = Object.entries(refused).map(([field, why]) => `${field} (${why})`);
+    throw new ApiError(
+      "invalid_request",
+      `Only name and setAsDefault can be changed here; refused: ${list.join("; ")}`,
+      { details: { fields: refused } },
+    );
+  }
+  const row = await findSender(c.get("db"), tenant, id);
+  if (!row) throw notFound();
+  if (body.setAsDefault === false && row.isDefault) {
+    throw new ApiError(
+      "invalid_request",
+      "This sender is the project's default, and a project with senders always has one: set another sender as default instead",
+      { details: { fields: { setAsDefault: "Set another sender as default instead" } } },
+    );
+  }
+  const updated = await updateSender(
+    c.get("db"),
+    tenant,
+    id,
+    { customName: body.name, setAsDefault: body.setAsDefault === true },
+    c.get("now")(),
+  );
+  if (!updated) throw notFound();
+  return c.json(serializeSender(updated), 200);
+};
+
+/**
+ * Stops this app's access, then forgets the sender. Access already gone (revoked token) is no
+ * reason to keep it; Meta unreachable is: nothing is deleted and a retry finishes the job.
+ */
+const remove: Handler<typeof routes.deleteSender> = async (c) => {
+  const tenant = tenantOf(c);
+  const id = c.req.valid("param").senderId;
+  const db = c.get("db");
+  const row = await findSender(db, tenant, id);
+  if (!row) throw notFound();
+  if (!(await sharedAccount(db, row))) {
+    const { graph, token } = await metaOf(c, row);
+    try {
+      if (row.channel === "messenger") await graph.unsubscribePage(token, row.providerAccountId);
+      else if (row.wabaId) await graph.unsubscribeWaba(token, row.wabaId);
+    } catch (error) {
+      if (!accessGone(error)) throw apiErrorFromGraph(error);
+      logEvent("info", "sender_access_already_gone", { requestId: c.get("requestId"), senderId: row.id });
+    }
+  }
+  if (!(await deleteSender(db, tenant, id, c.get("now")()))) throw notFound();
+  return c.json({ id, deleted: true as const }, 200);
+};
+
 export const sendersRouter = createRouter()
+  .openapi(routes.updateSender, update)
+  .openapi(routes.deleteSender, remove)
   .openapi(routes.listSenders, listSenders)
   .openapi(routes.getSender, getSender);

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses, jsonResponse, pageQuery } from "../lib/openapi";
-import { SenderListSchema, SenderSchema } from "./senders.schemas";
+import { SenderDeletedSchema, SenderListSchema, SenderSchema, SenderUpdateSchema } from "./senders.schemas";
 
 const tags = ["Senders"];
 const security = [{ bearerAuth: [] }];
@@ -27,6 +27,10 @@ export const listSenders = createRoute({
   },
 });
 
+const senderParams = z.object({
+  senderId: z.string().openapi({ param: { name: "senderId", in: "path" }, example: "snd_abc123" }),
+});
+
 export const getSender = createRoute({
   method: "get",
   path: "/v1/senders/{senderId}",
@@ -36,14 +40,55 @@ export const getSender = createRoute({
   tags,
   security,
   request: {
-    params: z.object({
-      senderId: z.string().openapi({ param: { name: "senderId", in: "path" }, example: "snd_abc123" }),
-    }),
+    params: senderParams,
   },
   responses: {
     200: jsonResponse(SenderSchema, "Sender details."),
     401: errorResponses[401],
     404: errorResponses[404],
     429: errorResponses[429],
+  },
+});
+
+export const updateSender = createRoute({
+  method: "patch",
+  path: "/v1/senders/{senderId}",
+  operationId: "updateSender",
+  summary: "Update sender",
+  description:
+    "Renames the sender and/or makes it the project's default (`setAsDefault: true`; the previous default stops being it, in the same transaction). Answers the sender. Email, SMS, voice and per-sender webhook fields are refused (400).",
+  tags,
+  security,
+  request: {
+    params: senderParams,
+    body: { required: true, content: { "application/json": { schema: SenderUpdateSchema } } },
+  },
+  responses: {
+    200: jsonResponse(SenderSchema, "The updated sender."),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    404: errorResponses[404],
+    413: errorResponses[413],
+    415: errorResponses[415],
+    429: errorResponses[429],
+  },
+});
+
+export const deleteSender = createRoute({
+  method: "delete",
+  path: "/v1/senders/{senderId}",
+  operationId: "deleteSender",
+  summary: "Delete sender",
+  description:
+    "Removes the sender from the project and stops this app's access: the app is unsubscribed from the WhatsApp Business Account (unless another sender here uses it) or from the Page, and the sender's tokens are forgotten. The number stays registered on WhatsApp (it is never deregistered) and its registration PIN is kept for a reconnect. A deleted default is replaced by the oldest remaining sender.",
+  tags,
+  security,
+  request: { params: senderParams },
+  responses: {
+    200: jsonResponse(SenderDeletedSchema, "Deleted."),
+    401: errorResponses[401],
+    404: errorResponses[404],
+    429: errorResponses[429],
+    500: errorResponses[500],
   },
 });

@@ -357,6 +357,7 @@ describe("GET /openapi.json against the seed (POST /v1/invitations)", () => {
     }
     expect(seen.filter((o) => o.includes(" /v1/")).sort()).toEqual([
       "delete /v1/invitations/webhook",
+      "delete /v1/senders/{senderId}",
       "get /v1/invitations",
       "get /v1/invitations/webhook",
       "get /v1/invitations/webhook/deliveries",
@@ -364,6 +365,7 @@ describe("GET /openapi.json against the seed (POST /v1/invitations)", () => {
       "get /v1/senders",
       "get /v1/senders/{senderId}",
       "patch /v1/invitations/webhook",
+      "patch /v1/senders/{senderId}",
       "post /v1/invitations",
       "post /v1/invitations/webhook",
       "post /v1/invitations/webhook/events/{eventId}/resend",

@@ -6,7 +6,9 @@ import { ApiError } from "../lib/errors";
 import { logEvent } from "../lib/log";
 import { createRouter } from "../lib/openapi";
 import { tenantOf } from "../projects/tenant";
-import { accessGone, apiErrorFromGraph, metaOf } from "./senders.meta";
+import { webhookSettings } from "../webhooks/settings";
+import { fetchPicture } from "./picture";
+import { accessGone, apiErrorFromGraph, metaOf, requireWhatsapp } from "./senders.meta";
 import {
   deleteSender,
   findSender,
@@ -103,7 +105,54 @@ const remove: Handler<typeof routes.deleteSender> = async (c) => {
   return c.json({ id, deleted: true as const }, 200);
 };
 
+/** The tenant's WhatsApp sender, or the 404 / 400 that stops before Meta is called. */
+async function whatsappSender(c: Parameters<Handler<typeof routes.getSenderProfile>>[0], id: string) {
+  const row = await findSender(c.get("db"), tenantOf(c), id);
+  if (!row) throw notFound();
+  requireWhatsapp(row);
+  return row;
+}
+
+const getProfile: Handler<typeof routes.getSenderProfile> = async (c) => {
+  const row = await whatsappSender(c, c.req.valid("param").senderId);
+  const { graph, token } = await metaOf(c, row);
+  try {
+    return c.json({ profile: await graph.businessProfile(token, row.providerAccountId) }, 200);
+  } catch (error) {
+    throw apiErrorFromGraph(error);
+  }
+};
+
+const updateProfile: Handler<typeof routes.updateSenderProfile> = async (c) => {
+  const changes = c.req.valid("json");
+  const row = await whatsappSender(c, c.req.valid("param").senderId);
+  const { graph, token } = await metaOf(c, row);
+  try {
+    await graph.updateBusinessProfile(token, row.providerAccountId, changes);
+    return c.json({ success: true, profile: await graph.businessProfile(token, row.providerAccountId) }, 200);
+  } catch (error) {
+    throw apiErrorFromGraph(error);
+  }
+};
+
+const uploadProfilePicture: Handler<typeof routes.uploadSenderProfilePicture> = async (c) => {
+  const { imageUrl, mimeType } = c.req.valid("json");
+  const row = await whatsappSender(c, c.req.valid("param").senderId);
+  const bytes = await fetchPicture(imageUrl, mimeType, { allowLocal: webhookSettings(c.env).allowLocalUrls });
+  const { graph, token } = await metaOf(c, row);
+  try {
+    const handle = await graph.uploadFile(token, bytes, mimeType);
+    await graph.updateBusinessProfile(token, row.providerAccountId, { profilePictureHandle: handle });
+    return c.json({ success: true, profile: await graph.businessProfile(token, row.providerAccountId) }, 200);
+  } catch (error) {
+    throw apiErrorFromGraph(error);
+  }
+};
+
 export const sendersRouter = createRouter()
+  .openapi(routes.getSenderProfile, getProfile)
+  .openapi(routes.updateSenderProfile, updateProfile)
+  .openapi(routes.uploadSenderProfilePicture, uploadProfilePicture)
   .openapi(routes.updateSender, update)
   .openapi(routes.deleteSender, remove)
   .openapi(routes.listSenders, listSenders)

@@ -1,6 +1,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, jsonResponse, pageQuery } from "../lib/openapi";
-import { SenderDeletedSchema, SenderListSchema, SenderSchema, SenderUpdateSchema } from "./senders.schemas";
+import { errorResponses, IdempotencyKeyHeader, jsonResponse, pageQuery } from "../lib/openapi";
+import {
+  ProfilePictureSchema,
+  ProfileUpdatedResponseSchema,
+  ProfileUpdateSchema,
+  SenderDeletedSchema,
+  SenderListSchema,
+  SenderSchema,
+  SenderUpdateSchema,
+  WhatsappBusinessProfileResponseSchema,
+} from "./senders.schemas";
 
 const tags = ["Senders"];
 const security = [{ bearerAuth: [] }];
@@ -90,5 +99,80 @@ export const deleteSender = createRoute({
     404: errorResponses[404],
     429: errorResponses[429],
     500: errorResponses[500],
+  },
+});
+
+const metaErrors = {
+  429: errorResponses[429],
+  500: errorResponses[500],
+};
+
+export const getSenderProfile = createRoute({
+  method: "get",
+  path: "/v1/senders/{senderId}/profile",
+  operationId: "getSenderProfile",
+  summary: "Get the WhatsApp Business profile",
+  description:
+    "The number's WhatsApp Business profile, read from Meta. A Messenger sender has none: 400. A sender whose access Meta revoked: 400 `invalid_state`.",
+  tags,
+  security,
+  request: { params: senderParams },
+  responses: {
+    200: jsonResponse(WhatsappBusinessProfileResponseSchema, "The profile."),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    404: errorResponses[404],
+    ...metaErrors,
+  },
+});
+
+export const updateSenderProfile = createRoute({
+  method: "patch",
+  path: "/v1/senders/{senderId}/profile",
+  operationId: "updateSenderProfile",
+  summary: "Update the WhatsApp Business profile",
+  description:
+    "Sets the given fields of the number's WhatsApp Business profile on Meta (the others stay) and answers the profile. The limits (about 1-139 characters, address 256, description 512, email 128, vertical one of the SDK's, at most 2 http(s) websites) are checked before Meta is called.",
+  tags,
+  security,
+  request: {
+    params: senderParams,
+    body: { required: true, content: { "application/json": { schema: ProfileUpdateSchema } } },
+  },
+  responses: {
+    200: jsonResponse(ProfileUpdatedResponseSchema, "Updated: the profile as Meta now has it."),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    404: errorResponses[404],
+    413: errorResponses[413],
+    415: errorResponses[415],
+    ...metaErrors,
+  },
+});
+
+export const uploadSenderProfilePicture = createRoute({
+  method: "post",
+  path: "/v1/senders/{senderId}/profile/picture",
+  operationId: "uploadSenderProfilePicture",
+  summary: "Upload the profile picture",
+  description:
+    "Fetches the image at `imageUrl` (https on a public host, no redirects, at most 5 MiB, bytes matching `mimeType`), uploads it to Meta (resumable upload) and sets it as the WhatsApp Business profile picture. Answers the profile.",
+  tags,
+  security,
+  request: {
+    params: senderParams,
+    headers: IdempotencyKeyHeader,
+    body: { required: true, content: { "application/json": { schema: ProfilePictureSchema } } },
+  },
+  responses: {
+    200: jsonResponse(ProfileUpdatedResponseSchema, "Set: the profile with its new picture."),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    404: errorResponses[404],
+    409: errorResponses[409],
+    413: errorResponses[413],
+    415: errorResponses[415],
+    422: errorResponses[422],
+    ...metaErrors,
   },
 });

@@ -119,3 +119,85 @@ export const SenderDeletedSchema = z
     deleted: z.literal(true),
   })
   .openapi("SenderDeleted");
+
+// The WhatsApp Business profile, as `@zavudev/sdk` 0.57.0 has it (`WhatsappBusinessProfile`),
+// with its limits (and Meta's: email at most 128 characters, a website http(s) and at most 256).
+
+export const PROFILE_VERTICALS = [
+  "UNDEFINED",
+  "OTHER",
+  "AUTO",
+  "BEAUTY",
+  "APPAREL",
+  "EDU",
+  "ENTERTAIN",
+  "EVENT_PLAN",
+  "FINANCE",
+  "GROCERY",
+  "GOVT",
+  "HOTEL",
+  "HEALTH",
+  "NONPROFIT",
+  "PROF_SERVICES",
+  "RETAIL",
+  "TRAVEL",
+  "RESTAURANT",
+  "NOT_A_BIZ",
+] as const;
+
+export const WhatsappBusinessProfileSchema = z
+  .object({
+    about: z.string().optional().openapi({ description: "Short description (at most 139 characters)." }),
+    address: z.string().optional().openapi({ description: "At most 256 characters." }),
+    description: z.string().optional().openapi({ description: "At most 512 characters." }),
+    email: z.string().optional(),
+    profilePictureUrl: z.string().optional().openapi({ description: "Meta's URL of the profile picture." }),
+    vertical: z
+      .string()
+      .optional()
+      .openapi({
+        description: `Business category: ${PROFILE_VERTICALS.join(", ")} (Meta may report others).`,
+      }),
+    websites: z.array(z.string()).optional().openapi({ description: "At most 2." }),
+  })
+  .openapi("WhatsappBusinessProfile");
+
+export const WhatsappBusinessProfileResponseSchema = z
+  .object({ profile: WhatsappBusinessProfileSchema })
+  .openapi("WhatsappBusinessProfileResponse");
+
+export const ProfileUpdatedResponseSchema = z
+  .object({ success: z.boolean(), profile: WhatsappBusinessProfileSchema })
+  .openapi("SenderProfileUpdated");
+
+const website = z
+  .string()
+  .max(256, "Must be at most 256 characters")
+  .regex(/^https?:\/\/[^\s/$.?#][^\s]*$/i, "Must be an http:// or https:// URL");
+
+export const ProfileUpdateSchema = z
+  .object({
+    about: z.string().min(1, "Must not be empty").max(139, "Must be at most 139 characters").optional(),
+    address: z.string().max(256, "Must be at most 256 characters").optional(),
+    description: z.string().max(512, "Must be at most 512 characters").optional(),
+    email: z.email("Must be an email address").max(128, "Must be at most 128 characters").optional(),
+    vertical: z.enum(PROFILE_VERTICALS).optional(),
+    websites: z.array(website).max(2, "At most 2 websites").optional(),
+  })
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, { message: "Give at least one field to change" })
+  .openapi("SenderProfileUpdate");
+
+export const PICTURE_MIME_TYPES = ["image/jpeg", "image/png"] as const;
+
+export const ProfilePictureSchema = z
+  .object({
+    imageUrl: z.string().min(1).openapi({
+      description:
+        "An https URL of the image, on a public host (the rules of webhook URLs); fetched once, without following redirects, at most 5 MiB.",
+      example: "https://example.com/profile.jpg",
+    }),
+    mimeType: z.enum(PICTURE_MIME_TYPES).openapi({ description: "Checked against the image's bytes." }),
+  })
+  .strict()
+  .openapi("SenderProfilePicture");

@@ -70,6 +70,8 @@ const update: Handler<typeof routes.updateSender> = async (c) => {
       { details: { fields: { setAsDefault: "Set another sender as default instead" } } },
     );
   }
+  // Nothing to change (`{}`, or setAsDefault false on a non-default): answered as is, untouched.
+  if (body.name === undefined && body.setAsDefault !== true) return c.json(serializeSender(row), 200);
   const updated = await updateSender(
     c.get("db"),
     tenant,

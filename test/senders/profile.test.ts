@@ -301,4 +301,24 @@ describe("POST /v1/senders/{senderId}/profile/picture", () => {
     expect(await imageHits("/png")).toBe(hits);
     expect(metaCallsSince(fake, since)).toEqual([]);
   });
+
+  it("a retry with the same Idempotency-Key replays the answer without fetching or uploading again", async () => {
+    const { app, fake } = withFake();
+    const { project, row } = await whatsappSender(app, "+14155550511");
+    const hits = await imageHits("/jpeg");
+    const send = () =>
+      app(picturePath(row.id), {
+        method: "POST",
+        apiKey: project.apiKey,
+        headers: { "Content-Type": "application/json", "Idempotency-Key": `pic-${row.id}` },
+        body: JSON.stringify({ imageUrl: `${images}/jpeg`, mimeType: "image/jpeg" }),
+      });
+    const first = await send();
+    expect(first.status).toBe(200);
+    const second = await send();
+    expect(second.status).toBe(200);
+    expect(await second.json()).toEqual(await first.json());
+    expect(await imageHits("/jpeg")).toBe(hits + 1);
+    expect(fake.count(`POST /${FAKE_APP_ID}/uploads`)).toBe(1);
+  });
 });

@@ -61,6 +61,8 @@ describe("PATCH /v1/senders/{senderId}: name and default", () => {
     const ok = await patch(app, project.apiKey, second.id, { setAsDefault: false });
     expect(ok.status).toBe(200);
     expect(((await ok.json()) as Sender).isDefault).toBe(false);
+    expect((await patch(app, project.apiKey, second.id, {})).status).toBe(200);
+    expect(await rowsOf(project.projectId)).toEqual([first, second]);
     expect(defaults(await rowsOf(project.projectId))).toEqual([first.id]);
   });
 

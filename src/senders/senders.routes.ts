@@ -95,6 +95,7 @@ export const deleteSender = createRoute({
   request: { params: senderParams },
   responses: {
     200: jsonResponse(SenderDeletedSchema, "Deleted."),
+    400: errorResponses[400],
     401: errorResponses[401],
     404: errorResponses[404],
     429: errorResponses[429],

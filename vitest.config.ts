@@ -61,7 +61,11 @@ export default defineConfig(async () => {
     test: {
       setupFiles: ["./test/setup.ts"],
       // The webhook receiver: a real HTTP server on loopback (test/webhooks).
-      globalSetup: ["./test/webhooks/receiver.global-setup.ts"],
+      // Images for the profile picture upload: another loopback server (test/senders).
+      globalSetup: [
+        "./test/webhooks/receiver.global-setup.ts",
+        "./test/senders/image-server.global-setup.ts",
+      ],
       include: ["test/**/*.test.ts"],
       exclude: [...configDefaults.exclude, "test/browser/**"],
       // The Worker logs one JSON line per request; keep test output readable. Tests that

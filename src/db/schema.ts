@@ -305,10 +305,15 @@ export const senders = sqliteTable(
     accessTokenCiphertext: text("access_token_ciphertext").notNull(),
     // When the number was registered for Cloud API; null for a Page or a coexistence number.
     registeredAt: integer("registered_at"),
+    // The partner's name for the sender (PATCH /v1/senders/{id}); a reconnect keeps it.
+    customName: text("custom_name"),
+    // The project's default sender of this mode: exactly one while the project has senders.
+    isDefault: integer("is_default", { mode: "boolean" }).notNull().default(false),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
   (t) => [
+    uniqueIndex("senders_project_mode_default_unique").on(t.projectId, t.mode).where(sql`is_default = 1`),
     uniqueIndex("senders_project_mode_account_unique").on(
       t.projectId,
       t.mode,

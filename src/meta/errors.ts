@@ -21,7 +21,13 @@ export type GraphOperation =
   | "subscribe_waba"
   | "register"
   | "pages"
-  | "subscribe_page";
+  | "subscribe_page"
+  | "unsubscribe_waba"
+  | "unsubscribe_page"
+  | "business_profile"
+  | "update_business_profile"
+  | "upload_session"
+  | "upload_file";
 
 /** A failed Graph call, already mapped to the invitation's failure reason. */
 export class GraphError extends Error {

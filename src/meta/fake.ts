@@ -266,6 +266,8 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
     const [id, edge] = segments;
     if (!id || segments.length > 2)
       return graphError(400, 2500, "Unknown path components", { type: "OAuthException" });
+    const senderCall = await handleSenderCall(request, url, method, id, edge);
+    if (senderCall) return senderCall;
 
     if (edge === "subscribed_apps" && method === "POST" && pageTokens.has(bearer(request, url) ?? "")) {
       if (pageTokens.get(bearer(request, url) ?? "") !== id) {
@@ -367,6 +369,146 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
     });
   }
 
+  // What a connected sender does later: the business profile, a picture upload, unsubscribing.
+  const profiles = new Map<string, Record<string, unknown>>();
+  const uploadSessions = new Map<string, { length: number; type: string }>();
+  const uploads = new Map<string, { type: string; bytes: Uint8Array }>();
+  const profilePictures = new Map<string, { type: string; bytes: Uint8Array }>();
+
+  function profileOf(phoneNumberId: string): Record<string, unknown> {
+    let profile = profiles.get(phoneNumberId);
+    if (!profile) {
+      profile = { about: "Hey there! I am using WhatsApp.", vertical: "UNDEFINED", websites: [] };
+      profiles.set(phoneNumberId, profile);
+    }
+    return profile;
+  }
+
+  /** Meta's own checks on a profile update (its documented limits). */
+  function profileProblem(body: Record<string, unknown>): string | null {
+    const text = (key: string, max: number) => {
+      const value = body[key];
+      return value !== undefined && (typeof value !== "string" || value.length > max) ? key : null;
+    };
+    const bad =
+      text("about", 139) ??
+      text("address", 256) ??
+      text("description", 512) ??
+      text("email", 128) ??
+      text("vertical", 40) ??
+      text("profile_picture_handle", 4096);
+    if (bad) return `Param ${bad} is invalid`;
+    if (body.about === "") return "Param about must be at least 1 character";
+    const websites = body.websites;
+    if (
+      websites !== undefined &&
+      (!Array.isArray(websites) ||
+        websites.length > 2 ||
+        !websites.every((w) => typeof w === "string" && /^https?:\/\//.test(w) && w.length <= 256))
+    ) {
+      return "Param websites is invalid";
+    }
+    if (typeof body.profile_picture_handle === "string" && !uploads.has(body.profile_picture_handle)) {
+      return "Param profile_picture_handle is invalid";
+    }
+    return null;
+  }
+
+  async function handleSenderCall(
+    request: Request,
+    url: URL,
+    method: string,
+    id: string,
+    edge: string | undefined,
+  ): Promise<Response | null> {
+    const token = bearer(request, url) ?? "";
+    if (edge === "subscribed_apps" && method === "DELETE") {
+      if (pageTokens.has(token)) {
+        if (pageTokens.get(token) !== id) {
+          return graphError(403, 210, "(#210) A page access token is required to request this resource.");
+        }
+        subscribedPages.delete(id);
+        return Response.json({ success: true });
+      }
+      const grant = businessGrant(request, url);
+      if (grant instanceof Response) return grant;
+      if (id !== FAKE_WABA_ID) return graphError(403, 200, "(#200) Permissions error");
+      subscribedWabas.delete(id);
+      return Response.json({ success: true });
+    }
+    if (edge === "whatsapp_business_profile" && (method === "GET" || method === "POST")) {
+      if (pageTokens.has(token)) return graphError(403, 200, "(#200) Permissions error");
+      const grant = businessGrant(request, url);
+      if (grant instanceof Response) return grant;
+      if (id !== numberFor(grant.scenario).id) {
+        return graphError(
+          400,
+          100,
+          `Unsupported ${method.toLowerCase()} request. Object with ID '${id}' does not exist`,
+          {
+            subcode: 33,
+          },
+        );
+      }
+      const profile = profileOf(id);
+      if (method === "GET") {
+        const fields = (url.searchParams.get("fields") ?? "").split(",").filter(Boolean);
+        const answer: Record<string, unknown> = { messaging_product: "whatsapp" };
+        for (const field of fields) if (profile[field] !== undefined) answer[field] = profile[field];
+        return Response.json({ data: [answer] });
+      }
+      const body = (await request.json().catch(() => null)) as Record<string, unknown> | null;
+      if (body?.messaging_product !== "whatsapp") {
+        return graphError(400, 100, "(#100) The parameter messaging_product is required.", {
+          whatsapp: true,
+        });
+      }
+      const problem = profileProblem(body);
+      if (problem) return graphError(400, 100, `(#100) ${problem}`, { whatsapp: true });
+      for (const key of ["about", "address", "description", "email", "vertical", "websites"]) {
+        if (body[key] !== undefined) profile[key] = body[key];
+      }
+      const handle = body.profile_picture_handle;
+      if (typeof handle === "string") {
+        const file = uploads.get(handle);
+        if (file) profilePictures.set(id, file);
+        profile.profile_picture_url = `https://pps.whatsapp.net/v/fake/${id}/${mint("p")}.jpg`;
+      }
+      return Response.json({ success: true });
+    }
+    if (edge === "uploads" && method === "POST" && id === appId) {
+      if (!tokens.has(token)) return invalidToken();
+      const length = Number(url.searchParams.get("file_length"));
+      const type = url.searchParams.get("file_type") ?? "";
+      if (
+        !Number.isSafeInteger(length) ||
+        length <= 0 ||
+        !/^(image\/(jpeg|png)|video\/mp4|application\/pdf)$/.test(type)
+      ) {
+        return graphError(400, 100, "(#100) Invalid parameter");
+      }
+      const session = `upload:${mint("s")}`;
+      uploadSessions.set(session, { length, type });
+      return Response.json({ id: session });
+    }
+    if (edge === undefined && method === "POST" && id.startsWith("upload:")) {
+      const header = request.headers.get("Authorization") ?? "";
+      const oauth = /^OAuth (.+)$/.exec(header)?.[1];
+      if (!oauth || !tokens.has(oauth)) return invalidToken();
+      const session = uploadSessions.get(id);
+      if (!session) return graphError(400, 100, "(#100) Invalid upload session");
+      if (request.headers.get("file_offset") !== "0")
+        return graphError(400, 100, "(#100) Invalid file_offset");
+      const bytes = new Uint8Array(await request.arrayBuffer());
+      if (bytes.byteLength !== session.length) return graphError(400, 100, "(#100) File length mismatch");
+      uploadSessions.delete(id);
+      const handle = `4::${btoa(mint("h"))}`;
+      uploads.set(handle, { type: session.type, bytes });
+      return Response.json({ h: handle });
+    }
+    return null;
+  }
+
   return {
     fetch: handle,
     appId,
@@ -396,6 +538,10 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
     },
     isWabaSubscribed: (wabaId: string) => subscribedWabas.has(wabaId),
     pageSubscribedFields: (pageId: string) => subscribedPages.get(pageId),
+    /** The number's business profile as Meta stores it (snake_case). */
+    businessProfile: (phoneNumberId: string) => ({ ...profileOf(phoneNumberId) }),
+    /** The picture last set on the number's profile: its type and bytes. */
+    profilePicture: (phoneNumberId: string) => profilePictures.get(phoneNumberId),
   };
 }
 

@@ -87,14 +87,23 @@ export function createGraph(options: GraphOptions) {
 
   async function call(
     operation: GraphOperation,
-    method: "GET" | "POST",
+    method: "GET" | "POST" | "DELETE",
     path: string,
-    init: { query?: Record<string, string>; token?: string; json?: Json } = {},
+    init: {
+      query?: Record<string, string>;
+      token?: string;
+      json?: Json;
+      /** Raw bytes (a resumable upload), sent with `headers`. */
+      bytes?: Uint8Array;
+      headers?: Record<string, string>;
+      /** Meta's upload endpoint wants `OAuth <token>`, not `Bearer`. */
+      scheme?: "Bearer" | "OAuth";
+    } = {},
   ): Promise<Json> {
     const url = new URL(`${base}${path}`);
     for (const [key, value] of Object.entries(init.query ?? {})) url.searchParams.set(key, value);
-    const headers = new Headers({ Accept: "application/json" });
-    if (init.token) headers.set("Authorization", `Bearer ${init.token}`);
+    const headers = new Headers({ Accept: "application/json", ...init.headers });
+    if (init.token) headers.set("Authorization", `${init.scheme ?? "Bearer"} ${init.token}`);
     if (init.json) headers.set("Content-Type", "application/json");
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), options.timeoutMs);
@@ -120,7 +129,7 @@ export function createGraph(options: GraphOptions) {
         new Request(url, {
           method,
           headers,
-          body: init.json ? JSON.stringify(init.json) : undefined,
+          body: init.json ? JSON.stringify(init.json) : init.bytes,
           signal: controller.signal,
         }),
       );
@@ -261,7 +270,102 @@ export function createGraph(options: GraphOptions) {
         token: pageToken,
       });
     },
+
+    /** Stops the app's webhooks and access on the WABA (deleting a sender). */
+    async unsubscribeWaba(token: string, wabaId: string): Promise<void> {
+      await call("unsubscribe_waba", "DELETE", `/${encodeURIComponent(wabaId)}/subscribed_apps`, { token });
+    },
+
+    async unsubscribePage(pageToken: string, pageId: string): Promise<void> {
+      await call("unsubscribe_page", "DELETE", `/${encodeURIComponent(pageId)}/subscribed_apps`, {
+        token: pageToken,
+      });
+    },
+
+    /** The number's WhatsApp Business profile (Meta answers `{ data: [profile] }`). */
+    async businessProfile(token: string, phoneNumberId: string): Promise<GraphBusinessProfile> {
+      const body = await call(
+        "business_profile",
+        "GET",
+        `/${encodeURIComponent(phoneNumberId)}/whatsapp_business_profile`,
+        { query: { fields: BUSINESS_PROFILE_FIELDS }, token },
+      );
+      const [profile] = Array.isArray(body.data) ? (body.data as Json[]) : [];
+      if (!profile) throw unexpected("business_profile", "data");
+      return businessProfileFrom(profile);
+    },
+
+    /** Sets the given fields of the profile; the others stay as they are. */
+    async updateBusinessProfile(
+      token: string,
+      phoneNumberId: string,
+      fields: Partial<Omit<GraphBusinessProfile, "profilePictureUrl">> & { profilePictureHandle?: string },
+    ): Promise<void> {
+      const json: Json = { messaging_product: "whatsapp" };
+      for (const [key, value] of Object.entries(fields)) {
+        if (value !== undefined)
+          json[key === "profilePictureHandle" ? "profile_picture_handle" : key] = value;
+      }
+      await call(
+        "update_business_profile",
+        "POST",
+        `/${encodeURIComponent(phoneNumberId)}/whatsapp_business_profile`,
+        {
+          token,
+          json,
+        },
+      );
+    },
+
+    /**
+     * Meta's resumable upload in one piece: a session on the app, then the bytes at offset 0.
+     * Returns the file handle (`h`) a profile picture is set with.
+     */
+    async uploadFile(token: string, bytes: Uint8Array, fileType: string): Promise<string> {
+      const session = await call("upload_session", "POST", `/${encodeURIComponent(options.appId)}/uploads`, {
+        query: { file_length: String(bytes.byteLength), file_type: fileType },
+        token,
+      });
+      const uploadId = str(session.id);
+      if (!uploadId?.startsWith("upload:")) throw unexpected("upload_session", "id");
+      const uploaded = await call("upload_file", "POST", `/${uploadId}`, {
+        token,
+        scheme: "OAuth",
+        bytes,
+        headers: { file_offset: "0", "Content-Type": "application/octet-stream" },
+      });
+      const handle = str(uploaded.h);
+      if (!handle) throw unexpected("upload_file", "h");
+      return handle;
+    },
   };
 }
 
 export type Graph = ReturnType<typeof createGraph>;
+
+/** The WhatsApp Business profile fields this service reads and writes. */
+export interface GraphBusinessProfile {
+  about?: string;
+  address?: string;
+  description?: string;
+  email?: string;
+  profilePictureUrl?: string;
+  vertical?: string;
+  websites?: string[];
+}
+
+const BUSINESS_PROFILE_FIELDS = "about,address,description,email,profile_picture_url,websites,vertical";
+
+function businessProfileFrom(row: Json): GraphBusinessProfile {
+  const profile: GraphBusinessProfile = {};
+  for (const key of ["about", "address", "description", "email", "vertical"] as const) {
+    const value = str(row[key]);
+    if (value !== null) profile[key] = value;
+  }
+  const picture = str(row.profile_picture_url);
+  if (picture !== null) profile.profilePictureUrl = picture;
+  if (Array.isArray(row.websites)) {
+    profile.websites = row.websites.filter((w): w is string => typeof w === "string" && w.length > 0);
+  }
+  return profile;
+}

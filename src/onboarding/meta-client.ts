@@ -28,7 +28,7 @@ const FAKE_GRAPH_URL = "https://graph.test-mode.invalid";
  */
 export function graphFor(
   env: Env,
-  invitation: InvitationRow,
+  invitation: Pick<InvitationRow, "mode">,
   options: MetaOptions,
   requestId: string,
 ): Graph {

@@ -3,11 +3,21 @@ import { decodeCursor, encodeCursor } from "../invitations/cursor";
 import { readConfig } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
+import { logEvent } from "../lib/log";
 import { createRouter } from "../lib/openapi";
 import { tenantOf } from "../projects/tenant";
-import { findSender, listSendersQuery } from "./senders.repository";
+import { webhookSettings } from "../webhooks/settings";
+import { fetchPicture } from "./picture";
+import { accessGone, apiErrorFromGraph, metaOf, requireWhatsapp } from "./senders.meta";
+import {
+  deleteSender,
+  findSender,
+  listSendersQuery,
+  sharedAccount,
+  updateSender,
+} from "./senders.repository";
 import * as routes from "./senders.routes";
-import { serializeSender } from "./senders.schemas";
+import { refusedUpdateFields, serializeSender } from "./senders.schemas";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 
@@ -36,6 +46,116 @@ const listSenders: Handler<typeof routes.listSenders> = async (c) => {
   return c.json({ items: page.map(serializeSender), nextCursor }, 200);
 };
 
+const notFound = () => new ApiError("not_found", "No sender with this id");
+
+const update: Handler<typeof routes.updateSender> = async (c) => {
+  const tenant = tenantOf(c);
+  const id = c.req.valid("param").senderId;
+  const body = c.req.valid("json");
+  const refused = refusedUpdateFields(body);
+  if (Object.keys(refused).length > 0) {
+    const list = Object.entries(refused).map(([field, why]) => `${field} (${why})`);
+    throw new ApiError(
+      "invalid_request",
+      `Only name and setAsDefault can be changed here; refused: ${list.join("; ")}`,
+      { details: { fields: refused } },
+    );
+  }
+  const row = await findSender(c.get("db"), tenant, id);
+  if (!row) throw notFound();
+  if (body.setAsDefault === false && row.isDefault) {
+    throw new ApiError(
+      "invalid_request",
+      "This sender is the project's default, and a project with senders always has one: set another sender as default instead",
+      { details: { fields: { setAsDefault: "Set another sender as default instead" } } },
+    );
+  }
+  // Nothing to change (`{}`, or setAsDefault false on a non-default): answered as is, untouched.
+  if (body.name === undefined && body.setAsDefault !== true) return c.json(serializeSender(row), 200);
+  const updated = await updateSender(
+    c.get("db"),
+    tenant,
+    id,
+    { customName: body.name, setAsDefault: body.setAsDefault === true },
+    c.get("now")(),
+  );
+  if (!updated) throw notFound();
+  return c.json(serializeSender(updated), 200);
+};
+
+/**
+ * Stops this app's access, then forgets the sender. Access already gone (revoked token) is no
+ * reason to keep it; Meta unreachable is: nothing is deleted and a retry finishes the job.
+ */
+const remove: Handler<typeof routes.deleteSender> = async (c) => {
+  const tenant = tenantOf(c);
+  const id = c.req.valid("param").senderId;
+  const db = c.get("db");
+  const row = await findSender(db, tenant, id);
+  if (!row) throw notFound();
+  if (!(await sharedAccount(db, row))) {
+    const { graph, token } = await metaOf(c, row);
+    try {
+      if (row.channel === "messenger") await graph.unsubscribePage(token, row.providerAccountId);
+      else if (row.wabaId) await graph.unsubscribeWaba(token, row.wabaId);
+    } catch (error) {
+      if (!accessGone(error)) throw apiErrorFromGraph(error);
+      logEvent("info", "sender_access_already_gone", { requestId: c.get("requestId"), senderId: row.id });
+    }
+  }
+  if (!(await deleteSender(db, tenant, id, c.get("now")()))) throw notFound();
+  return c.json({ id, deleted: true as const }, 200);
+};
+
+/** The tenant's WhatsApp sender, or the 404 / 400 that stops before Meta is called. */
+async function whatsappSender(c: Parameters<Handler<typeof routes.getSenderProfile>>[0], id: string) {
+  const row = await findSender(c.get("db"), tenantOf(c), id);
+  if (!row) throw notFound();
+  requireWhatsapp(row);
+  return row;
+}
+
+const getProfile: Handler<typeof routes.getSenderProfile> = async (c) => {
+  const row = await whatsappSender(c, c.req.valid("param").senderId);
+  const { graph, token } = await metaOf(c, row);
+  try {
+    return c.json({ profile: await graph.businessProfile(token, row.providerAccountId) }, 200);
+  } catch (error) {
+    throw apiErrorFromGraph(error);
+  }
+};
+
+const updateProfile: Handler<typeof routes.updateSenderProfile> = async (c) => {
+  const changes = c.req.valid("json");
+  const row = await whatsappSender(c, c.req.valid("param").senderId);
+  const { graph, token } = await metaOf(c, row);
+  try {
+    await graph.updateBusinessProfile(token, row.providerAccountId, changes);
+    return c.json({ success: true, profile: await graph.businessProfile(token, row.providerAccountId) }, 200);
+  } catch (error) {
+    throw apiErrorFromGraph(error);
+  }
+};
+
+const uploadProfilePicture: Handler<typeof routes.uploadSenderProfilePicture> = async (c) => {
+  const { imageUrl, mimeType } = c.req.valid("json");
+  const row = await whatsappSender(c, c.req.valid("param").senderId);
+  const bytes = await fetchPicture(imageUrl, mimeType, { allowLocal: webhookSettings(c.env).allowLocalUrls });
+  const { graph, token } = await metaOf(c, row);
+  try {
+    const handle = await graph.uploadFile(token, bytes, mimeType);
+    await graph.updateBusinessProfile(token, row.providerAccountId, { profilePictureHandle: handle });
+    return c.json({ success: true, profile: await graph.businessProfile(token, row.providerAccountId) }, 200);
+  } catch (error) {
+    throw apiErrorFromGraph(error);
+  }
+};
+
 export const sendersRouter = createRouter()
+  .openapi(routes.getSenderProfile, getProfile)
+  .openapi(routes.updateSenderProfile, updateProfile)
+  .openapi(routes.uploadSenderProfilePicture, uploadProfilePicture)
+  .openapi(routes.updateSender, update)
+  .openapi(routes.deleteSender, remove)
   .openapi(routes.listSenders, listSenders)
   .openapi(routes.getSender, getSender);

@@ -32,7 +32,8 @@ export interface AttemptGuard {
  * Creates the sender, or updates the one this project already has for the same number or Page
  * (a reconnect reuses it, even when two connect at once: the unique index decides). Written only
  * while the invitation is still `in_progress` on the same attempt, so that a connection finishing
- * after a cancel leaves nothing behind. A D1 statement (drizzle cannot batch a raw query with
+ * after a cancel leaves nothing behind. The project's first sender of a mode becomes its default;
+ * a reconnect keeps the partner's name and the default as they are. A D1 statement (drizzle cannot batch a raw query with
  * parameters), run in one `DB.batch` before the `complete` transition.
  */
 export function upsertSenderStatement(
@@ -45,8 +46,10 @@ export function upsertSenderStatement(
     .prepare(
       `INSERT INTO senders (id, project_id, channel, provider_account_id, waba_id, business_id,
         phone_number, display_phone_number, name, mode, invitation_id, access_token_ciphertext,
-        registered_at, created_at, updated_at)
-      SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14
+        registered_at, is_default, created_at, updated_at)
+      SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
+        NOT EXISTS (SELECT 1 FROM senders WHERE project_id = ?2 AND mode = ?10 AND is_default = 1),
+        ?14, ?14
       WHERE EXISTS (SELECT 1 FROM invitations WHERE id = ?11
         AND status = 'in_progress' AND started_at = ?15 AND expires_at > ?14)
       ON CONFLICT (project_id, mode, channel, provider_account_id) DO UPDATE SET
@@ -109,4 +112,85 @@ export function listSendersQuery(db: Db, options: Tenant & { after?: CursorPosit
     )
     .orderBy(desc(senders.createdAt), desc(senders.id))
     .limit(options.limit + 1);
+}
+
+const inTenant = (tenant: Tenant) =>
+  and(eq(senders.projectId, tenant.projectId), eq(senders.mode, tenant.mode));
+
+/**
+ * Renames the sender and/or makes it the default, in one batch (one transaction): the previous
+ * default is unset only while the sender still exists, so a sender deleted meanwhile leaves the
+ * default where it was. The partial unique index keeps one default per project and mode.
+ */
+export async function updateSender(
+  db: Db,
+  tenant: Tenant,
+  id: string,
+  change: { customName?: string; setAsDefault: boolean },
+  now: number,
+): Promise<SenderRow | undefined> {
+  const target = and(eq(senders.id, id), inTenant(tenant));
+  const stillThere = sql`EXISTS (SELECT 1 FROM ${senders} WHERE ${target})`;
+  const [, , rows] = await db.batch([
+    db
+      .update(senders)
+      .set({ isDefault: false, updatedAt: now })
+      .where(
+        change.setAsDefault
+          ? and(inTenant(tenant), eq(senders.isDefault, true), sql`${senders.id} <> ${id}`, stillThere)
+          : sql`0`,
+      ),
+    db
+      .update(senders)
+      .set({
+        updatedAt: now,
+        ...(change.customName === undefined ? {} : { customName: change.customName }),
+        ...(change.setAsDefault ? { isDefault: true } : {}),
+      })
+      .where(target),
+    db.select().from(senders).where(target).limit(1),
+  ]);
+  return rows[0];
+}
+
+/**
+ * Deletes the sender (its sealed token with it) and, when it was the default, makes the oldest
+ * remaining sender of the project and mode the default: one batch. The number's PIN is kept.
+ * Returns whether a row was deleted.
+ */
+export async function deleteSender(db: Db, tenant: Tenant, id: string, now: number): Promise<boolean> {
+  const [deleted] = await db.batch([
+    db
+      .delete(senders)
+      .where(and(eq(senders.id, id), inTenant(tenant)))
+      .returning({ id: senders.id }),
+    db
+      .update(senders)
+      .set({ isDefault: true, updatedAt: now })
+      .where(
+        and(
+          sql`${senders.id} = (SELECT s.id FROM ${senders} s WHERE s.project_id = ${tenant.projectId} AND s.mode = ${tenant.mode} ORDER BY s.created_at, s.id LIMIT 1)`,
+          sql`NOT EXISTS (SELECT 1 FROM ${senders} s WHERE s.project_id = ${tenant.projectId} AND s.mode = ${tenant.mode} AND s.is_default = 1)`,
+        ),
+      ),
+  ]);
+  return deleted.length > 0;
+}
+
+/**
+ * Whether another sender of the same mode (any project) uses the same WABA or Page: the app's
+ * subscription is one per WABA or Page, so unsubscribing would cut that sender off too. Test
+ * and live senders reach different Metas (the fake, the real one).
+ */
+export async function sharedAccount(db: Db, row: SenderRow): Promise<boolean> {
+  const same =
+    row.channel === "whatsapp" && row.wabaId
+      ? eq(senders.wabaId, row.wabaId)
+      : and(eq(senders.channel, row.channel), eq(senders.providerAccountId, row.providerAccountId));
+  const [other] = await db
+    .select({ id: senders.id })
+    .from(senders)
+    .where(and(same, eq(senders.mode, row.mode), sql`${senders.id} <> ${row.id}`))
+    .limit(1);
+  return other !== undefined;
 }

@@ -1,6 +1,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, jsonResponse, pageQuery } from "../lib/openapi";
-import { SenderListSchema, SenderSchema } from "./senders.schemas";
+import { errorResponses, IdempotencyKeyHeader, jsonResponse, pageQuery } from "../lib/openapi";
+import {
+  ProfilePictureSchema,
+  ProfileUpdatedResponseSchema,
+  ProfileUpdateSchema,
+  SenderDeletedSchema,
+  SenderListSchema,
+  SenderSchema,
+  SenderUpdateSchema,
+  WhatsappBusinessProfileResponseSchema,
+} from "./senders.schemas";
 
 const tags = ["Senders"];
 const security = [{ bearerAuth: [] }];
@@ -27,6 +36,10 @@ export const listSenders = createRoute({
   },
 });
 
+const senderParams = z.object({
+  senderId: z.string().openapi({ param: { name: "senderId", in: "path" }, example: "snd_abc123" }),
+});
+
 export const getSender = createRoute({
   method: "get",
   path: "/v1/senders/{senderId}",
@@ -36,14 +49,131 @@ export const getSender = createRoute({
   tags,
   security,
   request: {
-    params: z.object({
-      senderId: z.string().openapi({ param: { name: "senderId", in: "path" }, example: "snd_abc123" }),
-    }),
+    params: senderParams,
   },
   responses: {
     200: jsonResponse(SenderSchema, "Sender details."),
     401: errorResponses[401],
     404: errorResponses[404],
     429: errorResponses[429],
+  },
+});
+
+export const updateSender = createRoute({
+  method: "patch",
+  path: "/v1/senders/{senderId}",
+  operationId: "updateSender",
+  summary: "Update sender",
+  description:
+    "Renames the sender and/or makes it the project's default (`setAsDefault: true`; the previous default stops being it, in the same transaction). Answers the sender. Email, SMS, voice and per-sender webhook fields are refused (400).",
+  tags,
+  security,
+  request: {
+    params: senderParams,
+    body: { required: true, content: { "application/json": { schema: SenderUpdateSchema } } },
+  },
+  responses: {
+    200: jsonResponse(SenderSchema, "The updated sender."),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    404: errorResponses[404],
+    413: errorResponses[413],
+    415: errorResponses[415],
+    429: errorResponses[429],
+  },
+});
+
+export const deleteSender = createRoute({
+  method: "delete",
+  path: "/v1/senders/{senderId}",
+  operationId: "deleteSender",
+  summary: "Delete sender",
+  description:
+    "Removes the sender from the project and stops this app's access: the app is unsubscribed from the WhatsApp Business Account (unless another sender here uses it) or from the Page, and the sender's tokens are forgotten. The number stays registered on WhatsApp (it is never deregistered) and its registration PIN is kept for a reconnect. A deleted default is replaced by the oldest remaining sender.",
+  tags,
+  security,
+  request: { params: senderParams },
+  responses: {
+    200: jsonResponse(SenderDeletedSchema, "Deleted."),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    404: errorResponses[404],
+    429: errorResponses[429],
+    500: errorResponses[500],
+  },
+});
+
+const metaErrors = {
+  429: errorResponses[429],
+  500: errorResponses[500],
+};
+
+export const getSenderProfile = createRoute({
+  method: "get",
+  path: "/v1/senders/{senderId}/profile",
+  operationId: "getSenderProfile",
+  summary: "Get the WhatsApp Business profile",
+  description:
+    "The number's WhatsApp Business profile, read from Meta. A Messenger sender has none: 400. A sender whose access Meta revoked: 400 `invalid_state`.",
+  tags,
+  security,
+  request: { params: senderParams },
+  responses: {
+    200: jsonResponse(WhatsappBusinessProfileResponseSchema, "The profile."),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    404: errorResponses[404],
+    ...metaErrors,
+  },
+});
+
+export const updateSenderProfile = createRoute({
+  method: "patch",
+  path: "/v1/senders/{senderId}/profile",
+  operationId: "updateSenderProfile",
+  summary: "Update the WhatsApp Business profile",
+  description:
+    "Sets the given fields of the number's WhatsApp Business profile on Meta (the others stay) and answers the profile. The limits (about 1-139 characters, address 256, description 512, email 128, vertical one of the SDK's, at most 2 http(s) websites) are checked before Meta is called.",
+  tags,
+  security,
+  request: {
+    params: senderParams,
+    body: { required: true, content: { "application/json": { schema: ProfileUpdateSchema } } },
+  },
+  responses: {
+    200: jsonResponse(ProfileUpdatedResponseSchema, "Updated: the profile as Meta now has it."),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    404: errorResponses[404],
+    413: errorResponses[413],
+    415: errorResponses[415],
+    ...metaErrors,
+  },
+});
+
+export const uploadSenderProfilePicture = createRoute({
+  method: "post",
+  path: "/v1/senders/{senderId}/profile/picture",
+  operationId: "uploadSenderProfilePicture",
+  summary: "Upload the profile picture",
+  description:
+    "Fetches the image at `imageUrl` (https on a public host, no redirects, at most 5 MiB, bytes matching `mimeType`), uploads it to Meta (resumable upload) and sets it as the WhatsApp Business profile picture. Answers the profile.",
+  tags,
+  security,
+  request: {
+    params: senderParams,
+    headers: IdempotencyKeyHeader,
+    body: { required: true, content: { "application/json": { schema: ProfilePictureSchema } } },
+  },
+  responses: {
+    200: jsonResponse(ProfileUpdatedResponseSchema, "Set: the profile with its new picture."),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    404: errorResponses[404],
+    409: errorResponses[409],
+    413: errorResponses[413],
+    415: errorResponses[415],
+    422: errorResponses[422],
+    ...metaErrors,
   },
 });

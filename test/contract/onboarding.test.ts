@@ -25,10 +25,10 @@ describe("GET /openapi.json: senders and the invite flow", () => {
   it("Sender has the SDK's fields for a connected number or Page, and no secret", () => {
     const sender = doc.components.schemas.Sender;
     expect(Object.keys(sender.properties).sort()).toEqual(
-      ["channels", "createdAt", "id", "name", "phoneNumber", "updatedAt", "whatsapp"].sort(),
+      ["channels", "createdAt", "id", "isDefault", "name", "phoneNumber", "updatedAt", "whatsapp"].sort(),
     );
     expect(sender.required.sort()).toEqual(
-      ["channels", "createdAt", "id", "name", "phoneNumber", "updatedAt"].sort(),
+      ["channels", "createdAt", "id", "isDefault", "name", "phoneNumber", "updatedAt"].sort(),
     );
     expect(Object.keys(sender.properties.whatsapp.properties).sort()).toEqual([
       "displayPhoneNumber",

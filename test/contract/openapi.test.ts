@@ -357,18 +357,23 @@ describe("GET /openapi.json against the seed (POST /v1/invitations)", () => {
     }
     expect(seen.filter((o) => o.includes(" /v1/")).sort()).toEqual([
       "delete /v1/invitations/webhook",
+      "delete /v1/senders/{senderId}",
       "get /v1/invitations",
       "get /v1/invitations/webhook",
       "get /v1/invitations/webhook/deliveries",
       "get /v1/invitations/{invitationId}",
       "get /v1/senders",
       "get /v1/senders/{senderId}",
+      "get /v1/senders/{senderId}/profile",
       "patch /v1/invitations/webhook",
+      "patch /v1/senders/{senderId}",
+      "patch /v1/senders/{senderId}/profile",
       "post /v1/invitations",
       "post /v1/invitations/webhook",
       "post /v1/invitations/webhook/events/{eventId}/resend",
       "post /v1/invitations/webhook/secret",
       "post /v1/invitations/{invitationId}/cancel",
+      "post /v1/senders/{senderId}/profile/picture",
     ]);
     expect(seen.filter((o) => o.startsWith("post /invite/")).sort()).toEqual([
       "post /invite/{token}/complete",

@@ -45,6 +45,7 @@ describe("Messenger through the flow endpoints (test mode)", () => {
       name: FAKE_PAGE.name,
       phoneNumber: "",
       channels: ["messenger"],
+      isDefault: true,
       createdAt: new Date(sender?.createdAt ?? 0).toISOString(),
       updatedAt: new Date(sender?.updatedAt ?? 0).toISOString(),
     });

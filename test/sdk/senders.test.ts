@@ -35,6 +35,7 @@ describe("@zavudev/sdk 0.57.0: the senders an invitation makes", () => {
       name: "Test Business",
       phoneNumber: "+14155550142",
       channels: ["whatsapp"],
+      isDefault: true,
       whatsapp: { displayPhoneNumber: "+1 415-555-0142", phoneNumberId: "300014155550142" },
       createdAt: invitation.completedAt,
       updatedAt: invitation.completedAt,

@@ -33,6 +33,7 @@ describe("GET /v1/senders and /v1/senders/{senderId}", () => {
       name: "Test Business",
       phoneNumber: "+5215512345678",
       channels: ["whatsapp"],
+      isDefault: true,
       whatsapp: { displayPhoneNumber: "+52 15512345678", phoneNumberId: row.providerAccountId },
       createdAt: new Date(row.createdAt).toISOString(),
       updatedAt: new Date(row.updatedAt).toISOString(),

@@ -1,9 +1,8 @@
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { ClientView } from "../onboarding/client-view";
+import { INVITE_SCRIPT_PATH, INVITE_STYLE_PATH } from "./assets";
 import { fill, formatCountries, formatDateTime, LANGUAGES, type Language } from "./language";
-import { INVITE_SCRIPT_PATH } from "./script";
-import { INVITE_STYLE_PATH } from "./style";
 
 type View = ClientView["invitation"];
 type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;

@@ -24,48 +24,7 @@
  * browser cannot act on it.
  */
 
-/** A `fail` request's body (the test panel's are in the page data). */
-interface FailBody {
-  reason: string;
-  step?: string | undefined;
-  message?: string | undefined;
-}
-
-/** The page's `#invite-data` block, as src/invite/view.ts writes it. */
-interface PageData {
-  status: string;
-  channel: "whatsapp" | "messenger";
-  project: string;
-  test: { code: string; cancel: FailBody; error: FailBody } | null;
-  meta: { sdkUrl: string; appId: string; version: string; configId: string; extras?: unknown } | null;
-  text: Record<TextKey, string>;
-  reasons: Record<string, string>;
-}
-
-type TextKey =
-  | "loading"
-  | "sdkFailed"
-  | "opening"
-  | "starting"
-  | "finishing"
-  | "pickLegend"
-  | "pickAction"
-  | "pickNone"
-  | "connectedHeading"
-  | "connectedWhatsapp"
-  | "connectedMessenger"
-  | "retryHint"
-  | "errorNetwork"
-  | "errorGone"
-  | "errorNotFound"
-  | "errorOtherBrowser"
-  | "errorBusy"
-  | "errorTooMany"
-  | "errorRateLimited"
-  | "errorUnexpected"
-  | "failedHeading"
-  | "testReady"
-  | "unavailable";
+import type { PageData } from "./data";
 
 /** The client's view of the invitation, as the flow endpoints answer it. */
 interface Invitation {
@@ -498,5 +457,3 @@ if (D.test) {
   say(T.loading);
   document.head.append(sdk);
 }
-
-export {};

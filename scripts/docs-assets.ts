@@ -1,18 +1,19 @@
 /**
  * Generates public/, the files of wrangler.toml's [assets]: the Scalar API reference bundle for
  * /docs, copied from node_modules so that /docs needs no third-party CDN, the invite pages'
- * script and stylesheet (src/invite/script.ts, style.ts), and public/_headers, the headers
+ * script and stylesheet (built from src/invite/page/page.ts and page.css by esbuild), and
+ * public/_headers, the headers
  * Cloudflare's asset layer adds to them (nosniff, Cache-Control). All kept out of the Worker's
  * bundle (the cold start), and served without invoking the Worker. public/ is generated, never
  * committed; this runs before `wrangler dev` (scripts/dev.ts), in the test configs, in
  * `npm run deploy`, `npm run size` and `npm run bench`. `tsx scripts/docs-assets.ts` runs it alone.
  */
-import { copyFileSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { INVITE_SCRIPT, INVITE_SCRIPT_PATH } from "../src/invite/script";
-import { INVITE_STYLE, INVITE_STYLE_PATH } from "../src/invite/style";
+import { transformSync } from "esbuild";
+import { INVITE_SCRIPT_PATH, INVITE_STYLE_PATH } from "../src/invite/assets";
 import { SCALAR_BUNDLE_PATH } from "../src/lib/assets";
 
 /** Where wrangler.toml's `[assets] directory` points. */
@@ -39,11 +40,39 @@ export function assetHeaders(): string {
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
+/** The sources of the invite pages' script and stylesheet (browser code, ./tsconfig.json there). */
+export const INVITE_PAGE_SOURCES = {
+  script: path.join("src", "invite", "page", "page.ts"),
+  style: path.join("src", "invite", "page", "page.css"),
+} as const;
+
+/**
+ * The invite pages' script as served: page.ts with its types stripped, in one function (its names
+ * stay out of the page's globals), strict as it was written. Not minified: a browser's developer
+ * tools show it as written, and it is small (docs/invite-page.md).
+ */
+export function inviteScript(root: string = projectRoot): string {
+  const source = readFileSync(path.join(root, INVITE_PAGE_SOURCES.script), "utf8");
+  return transformSync(source, {
+    loader: "ts",
+    format: "iife",
+    target: "es2022",
+    banner: '"use strict";',
+    sourcefile: INVITE_PAGE_SOURCES.script,
+  }).code;
+}
+
+/** The invite pages' stylesheet as served: page.css, minified. */
+export function inviteStyle(root: string = projectRoot): string {
+  const source = readFileSync(path.join(root, INVITE_PAGE_SOURCES.style), "utf8");
+  return transformSync(source, { loader: "css", minify: true, sourcefile: INVITE_PAGE_SOURCES.style }).code;
+}
+
 /** Writes public/: the Scalar standalone bundle, the invite pages' script and stylesheet, _headers; returns the Scalar file. */
 export function buildDocsAssets(root: string = projectRoot): string {
   for (const [at, text] of [
-    [INVITE_SCRIPT_PATH, INVITE_SCRIPT],
-    [INVITE_STYLE_PATH, INVITE_STYLE],
+    [INVITE_SCRIPT_PATH, inviteScript(root)],
+    [INVITE_STYLE_PATH, inviteStyle(root)],
     ["/_headers", assetHeaders()],
   ] as const) {
     const file = path.join(root, ASSETS_DIR, ...at.split("/"));

@@ -1,3 +1,8 @@
+/**
+ * src/invite/ is the page a client's browser gets for a link (GET /invite/:token: its HTML, script,
+ * stylesheet, languages and headers); what its buttons then do on the server (the flow endpoints,
+ * the attempts, Meta) is src/onboarding/.
+ */
 import { markViewed } from "../invitations/lifecycle";
 import { readConfig } from "../lib/config";
 import { ApiError } from "../lib/errors";

@@ -1,9 +1,9 @@
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { ClientView } from "../onboarding/client-view";
+import { INVITE_SCRIPT_PATH, INVITE_STYLE_PATH } from "./assets";
 import { fill, formatCountries, formatDateTime, LANGUAGES, type Language } from "./language";
-import { INVITE_SCRIPT_PATH } from "./script";
-import { INVITE_STYLE_PATH } from "./style";
+import type { PageData } from "./page/data";
 
 type View = ClientView["invitation"];
 type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -92,7 +92,7 @@ export function invitationPage({ language, nonce, view, meta }: OpenPage) {
       unavailable: m.page.unavailable,
     },
     reasons: m.reasons,
-  };
+  } satisfies PageData;
 
   const body = html`<h1>${invites}</h1>
 <p class="muted">${fill(m.page.expires, { date: formatDateTime(language, Date.parse(view.expiresAt)) })}</p>

@@ -1,3 +1,8 @@
+/**
+ * src/onboarding/ is what the invite page's buttons do on the server (POST
+ * /invite/:token/start|pages|complete|fail: the attempts, Meta, the connection); the page itself
+ * (its HTML, script, stylesheet, languages) is src/invite/.
+ */
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";

@@ -1,7 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
-import { ASSET_CACHE_CONTROL } from "../../scripts/docs-assets";
-import { INVITE_SCRIPT, INVITE_SCRIPT_PATH } from "../../src/invite/script";
-import { INVITE_STYLE, INVITE_STYLE_PATH } from "../../src/invite/style";
+import { ASSET_CACHE_CONTROL, inviteScript, inviteStyle } from "../../scripts/docs-assets";
+import { INVITE_SCRIPT_PATH, INVITE_STYLE_PATH } from "../../src/invite/assets";
 import { ASSET_PATHS, SCALAR_BUNDLE_PATH } from "../../src/lib/assets";
 
 // The static files as a client gets them from the real `wrangler dev` of wrangler.toml (global
@@ -14,8 +13,8 @@ const get = (path: string, init?: RequestInit) => fetch(`${baseUrl}${path}`, ini
 describe("static files, served by the asset layer", () => {
   it("serves the invite pages' script and stylesheet as generated, typed, nosniff, revalidated", async () => {
     for (const [path, text, type] of [
-      [INVITE_SCRIPT_PATH, INVITE_SCRIPT, "text/javascript"],
-      [INVITE_STYLE_PATH, INVITE_STYLE, "text/css"],
+      [INVITE_SCRIPT_PATH, inviteScript(), "text/javascript"],
+      [INVITE_STYLE_PATH, inviteStyle(), "text/css"],
     ] as const) {
       const res = await get(path);
       expect(res.status, path).toBe(200);

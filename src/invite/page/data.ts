@@ -1,0 +1,48 @@
+/**
+ * The invite page's data block (`#invite-data`): what src/invite/view.ts writes (`satisfies`)
+ * and page.ts reads, so that a change on either side is a type error on the other. Types only:
+ * no code, valid both in the Worker and in the browser.
+ */
+
+/** A `fail` request's body (the test panel's are in the page data). */
+export interface FailBody {
+  reason: string;
+  step?: string | undefined;
+  message?: string | undefined;
+}
+
+/** The page's `#invite-data` block, as src/invite/view.ts writes it. */
+export interface PageData {
+  status: string;
+  channel: "whatsapp" | "messenger";
+  project: string;
+  test: { code: string; cancel: FailBody; error: FailBody } | null;
+  meta: { sdkUrl: string; appId: string; version: string; configId: string; extras?: unknown } | null;
+  text: Record<TextKey, string>;
+  reasons: Record<string, string>;
+}
+
+export type TextKey =
+  | "loading"
+  | "sdkFailed"
+  | "opening"
+  | "starting"
+  | "finishing"
+  | "pickLegend"
+  | "pickAction"
+  | "pickNone"
+  | "connectedHeading"
+  | "connectedWhatsapp"
+  | "connectedMessenger"
+  | "retryHint"
+  | "errorNetwork"
+  | "errorGone"
+  | "errorNotFound"
+  | "errorOtherBrowser"
+  | "errorBusy"
+  | "errorTooMany"
+  | "errorRateLimited"
+  | "errorUnexpected"
+  | "failedHeading"
+  | "testReady"
+  | "unavailable";

@@ -9,7 +9,7 @@ import { ApiError } from "../lib/errors";
 import { describeError, logEvent } from "../lib/log";
 import { claimOrReplay, claimsItsOwnIdempotencyKey } from "../middleware/idempotency";
 import { tenantOf } from "../projects/tenant";
-import { decodeCursor, encodeCursor } from "./cursor";
+import { paginate } from "./cursor";
 import {
   findInvitation,
   findInvitationStatement,
@@ -24,8 +24,6 @@ import { afterTransition, effectiveStatus, isOpen, transitionStatement } from ".
 import { maxOpenInvitations } from "./limits";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
-
-const DEFAULT_PAGE_SIZE = 50;
 
 function notFound(): ApiError {
   // Also for another project's invitation: its existence is not revealed.
@@ -127,18 +125,17 @@ export const getInvitation: Handler<typeof routes.getInvitation> = async (c) => 
  */
 export const listInvitations: Handler<typeof routes.listInvitations> = async (c) => {
   const config = readConfig(c.env, c.req.url);
-  const { status, limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid("query");
+  const query = c.req.valid("query");
   const tenant = tenantOf(c);
   const { projectId } = tenant;
   const now = c.get("now")();
-  const after = cursor === undefined ? undefined : await decodeCursor(config.tokenHashKey, tenant, cursor);
-  const rows = await listInvitationRows(c.get("db"), { ...tenant, status, after, limit, now });
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rows.length > limit && last
-      ? await encodeCursor(config.tokenHashKey, tenant, { createdAt: last.createdAt, id: last.id })
-      : null;
+  const { page, nextCursor } = await paginate(
+    config.tokenHashKey,
+    tenant,
+    "invitations",
+    query,
+    (after, limit) => listInvitationRows(c.get("db"), { ...tenant, status: query.status, after, limit, now }),
+  );
   const items: Invitation[] = [];
   for (const [index, result] of (
     await Promise.allSettled(page.map((row) => serializeInvitation(row, { ...config, now })))

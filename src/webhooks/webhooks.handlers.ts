@@ -1,6 +1,6 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { WebhookRow } from "../db/schema";
-import { decodeCursor, encodeCursor } from "../invitations/cursor";
+import { paginate } from "../invitations/cursor";
 import { readConfig } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { decryptSecret, encryptSecret } from "../lib/crypto";
@@ -14,8 +14,6 @@ import * as repository from "./webhooks.repository";
 import type * as routes from "./webhooks.routes";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
-
-const DEFAULT_PAGE_SIZE = 50;
 
 const noWebhook = () => new ApiError("not_found", "This project has no webhook; create one with POST");
 
@@ -142,16 +140,14 @@ export const rotateWebhookSecret: Handler<typeof routes.rotateWebhookSecret> = c
 
 export const listWebhookDeliveries: Handler<typeof routes.listWebhookDeliveries> = async (c) => {
   const { tokenHashKey } = readConfig(c.env, c.req.url);
-  const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid("query");
   const tenant = tenantOf(c);
-  const after = cursor === undefined ? undefined : await decodeCursor(tokenHashKey, tenant, cursor);
-  const rows = await repository.listDeliveries(c.get("db"), tenant, after, limit);
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rows.length > limit && last
-      ? await encodeCursor(tokenHashKey, tenant, { createdAt: last.createdAt, id: last.id })
-      : null;
+  const { page, nextCursor } = await paginate(
+    tokenHashKey,
+    tenant,
+    "deliveries",
+    c.req.valid("query"),
+    (after, limit) => repository.listDeliveries(c.get("db"), tenant, after, limit),
+  );
   const items = page.map((row) => ({
     id: row.id,
     eventId: row.eventId,

@@ -8,7 +8,13 @@ import {
   isOutboxDispatch,
   sequentialDepth,
 } from "../support/instrumented-env";
-import { cancelledEvent, configureWebhook, outboxRow, patchWebhook, Receiver } from "./support/webhooks";
+import {
+  cancelledEvent,
+  configureWebhook,
+  outboxRow,
+  patchWebhook,
+  Receiver,
+} from "../webhooks/support/webhooks";
 
 // Idempotency-Key on the three webhook POSTs (create, rotate, resend). Each claims its key with
 // its read, predicts its answer, and records it with its write (src/middleware/idempotency.ts,

@@ -116,8 +116,9 @@ const selfClaiming = new WeakSet<object>();
 
 /**
  * The route handler of a POST that answers from its write, through `answerWrite`. It claims
- * its key there, together with its reads; with `claimFirst` (a write with no reads: create),
- * the middleware claims before the input is validated, so a refused input is remembered too.
+ * its key there, together with its reads; with `claimFirst` (only for a write with no reads:
+ * create), the middleware claims before the input is validated, so a refused input is
+ * remembered too.
  */
 export function answersWithItsWrite<R extends RouteConfig>(
   handler: (c: Parameters<RouteHandler<R, AppEnv>>[0]) => Promise<AnsweredResponse>,
@@ -145,14 +146,8 @@ export async function answerWrite<R>(
   const send = (answer: JsonAnswer): AnsweredResponse =>
     answered(c.body(answer.body, answer.status, { "Content-Type": "application/json" }));
   if (!request) return send(await decide((await write([])).results));
-  // Claimed already when the middleware claimed first: the reads, if any, take their own trip.
-  const claimed =
-    request.claimedAt === null
-      ? await claimOrReplay(c, request, reads)
-      : {
-          reads:
-            reads.length > 0 ? ((await db.batch(reads as [BatchItem, ...BatchItem[]])) as unknown[][]) : [],
-        };
+  // With `claimFirst` the middleware claimed already (such a write has no reads).
+  const claimed = request.claimedAt === null ? await claimOrReplay(c, request, reads) : { reads: [] };
   if (claimed instanceof Response) return answered(claimed);
   const predicted = predict(claimed.reads);
   const answer = await decide(predicted.results);

@@ -19,7 +19,10 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** Which list a cursor belongs to: one list's cursor is refused by another. */
-export type CursorList = "invitations" | "senders";
+export type CursorList = "invitations" | "senders" | "deliveries";
+
+/** A page's size when the request names none (every list). */
+export const DEFAULT_PAGE_SIZE = 50;
 
 async function mac(key: string, tenant: Tenant, payload: string, list: CursorList): Promise<string> {
   const scope = list === "invitations" ? "cursor" : `cursor:${list}`;
@@ -33,7 +36,7 @@ export async function encodeCursor(
   key: string,
   tenant: Tenant,
   position: CursorPosition,
-  list: CursorList = "invitations",
+  list: CursorList,
 ): Promise<string> {
   const payload = bytesToBase64Url(encoder.encode(JSON.stringify([position.createdAt, position.id])));
   return `${payload}.${await mac(key, tenant, payload, list)}`;
@@ -43,7 +46,7 @@ export async function decodeCursor(
   key: string,
   tenant: Tenant,
   cursor: string,
-  list: CursorList = "invitations",
+  list: CursorList,
 ): Promise<CursorPosition> {
   const invalid = new ApiError("invalid_request", "The cursor is malformed or was not issued for this list", {
     details: { fields: { cursor: "Pass nextCursor from a previous page unchanged" } },
@@ -60,4 +63,27 @@ export async function decodeCursor(
     // fall through: a MAC-valid but unreadable payload is still the client's bad input
   }
   throw invalid;
+}
+
+/**
+ * One page of a newest-first keyset list: decodes `cursor` for `list`, asks `fetch` for the
+ * rows after it (`limit + 1` of them, the extra one telling whether more exist), and signs the
+ * next page's cursor for the same list, project and mode.
+ */
+export async function paginate<Row extends CursorPosition>(
+  key: string,
+  tenant: Tenant,
+  list: CursorList,
+  { limit = DEFAULT_PAGE_SIZE, cursor }: { limit?: number; cursor?: string },
+  fetch: (after: CursorPosition | undefined, limit: number) => Promise<Row[]>,
+): Promise<{ page: Row[]; nextCursor: string | null }> {
+  const after = cursor === undefined ? undefined : await decodeCursor(key, tenant, cursor, list);
+  const rows = await fetch(after, limit);
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const nextCursor =
+    rows.length > limit && last
+      ? await encodeCursor(key, tenant, { createdAt: last.createdAt, id: last.id }, list)
+      : null;
+  return { page, nextCursor };
 }

@@ -1,18 +1,18 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import { and, eq, exists, sql } from "drizzle-orm";
-import type { Context } from "hono";
 import type { Db } from "../db/client";
 import { invitations } from "../db/schema";
 import { readConfig } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { describeError, logEvent } from "../lib/log";
-import { claimOrReplay, claimsItsOwnIdempotencyKey } from "../middleware/idempotency";
+import { answersWithItsWrite, answerWrite, inOneBatch, inProgress } from "../middleware/idempotency";
 import { tenantOf } from "../projects/tenant";
-import { decodeCursor, encodeCursor } from "./cursor";
+import { paginate } from "./cursor";
 import {
   findInvitation,
   findInvitationStatement,
+  type InsertOutcome,
   insertInvitation,
   listInvitations as listInvitationRows,
   newInvitation,
@@ -24,8 +24,6 @@ import { afterTransition, effectiveStatus, isOpen, transitionStatement } from ".
 import { maxOpenInvitations } from "./limits";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
-
-const DEFAULT_PAGE_SIZE = 50;
 
 function notFound(): ApiError {
   // Also for another project's invitation: its existence is not revealed.
@@ -58,58 +56,49 @@ function atCapacity(maxOpen: number): ApiError {
   );
 }
 
-/** A JSON body sent as the exact text that was remembered for its Idempotency-Key. */
-function jsonText(c: Context<AppEnv>, text: string, status: 200 | 201): Response {
-  return c.body(text, status, { "Content-Type": "application/json" });
-}
-
 /**
- * One D1 round trip: the row is made in memory and inserted; with an Idempotency-Key, the
- * remembered response goes in the same batch, so a created invitation always has its replay.
+ * One D1 round trip: the row is made in memory and inserted; with an Idempotency-Key, two (the
+ * claim, made before the body is validated, then the insert with the remembered response in its
+ * batch, so a created invitation always has its replay).
  */
-export const createInvitation: Handler<typeof routes.createInvitation> = async (c) => {
-  const config = readConfig(c.env, c.req.url);
-  const now = c.get("now")();
-  const { db, idempotency } = c.var;
-  const { row, token } = await newInvitation(
-    config,
-    c.get("projectId"),
-    c.req.valid("json"),
-    now,
-    c.get("keyMode"),
-  );
-  const body = JSON.stringify({ invitation: serializeWithToken(row, token, { ...config, now }) });
-  const maxOpen = maxOpenInvitations(c.env);
-  if (!idempotency?.claimedAt) {
-    if ((await insertInvitation(db, row, { maxOpen })) === "at_capacity") throw atCapacity(maxOpen);
-    return jsonText(c, body, 201) as never;
-  }
-  const settle = await idempotency.settleStatement(
-    201,
-    body,
-    db,
-    exists(db.select({ one: sql`1` }).from(invitations).where(eq(invitations.id, row.id))),
-  );
-  const outcome = await insertInvitation(db, row, {
-    maxOpen,
-    onlyIf: idempotency.holds(db),
-    alsoWith: settle,
-  });
-  // The middleware records nothing for a 429: the claim is released, a later retry runs anew.
-  if (outcome === "at_capacity") throw atCapacity(maxOpen);
-  if (outcome === "not_held") {
-    // The claim was taken over after its lease (this request ran too long): the other one acts.
-    throw new ApiError(
-      "idempotency_key_in_progress",
-      "A request with this Idempotency-Key is still in progress",
-      {
-        headers: { "Retry-After": "1" },
-      },
+export const createInvitation = answersWithItsWrite<typeof routes.createInvitation>(
+  async (c) => {
+    const config = readConfig(c.env, c.req.url);
+    const now = c.get("now")();
+    const { db } = c.var;
+    const { row, token } = await newInvitation(
+      config,
+      c.get("projectId"),
+      c.req.valid("json"),
+      now,
+      c.get("keyMode"),
     );
-  }
-  idempotency.settled = true;
-  return jsonText(c, body, 201) as never;
-};
+    const body = JSON.stringify({ invitation: serializeWithToken(row, token, { ...config, now }) });
+    const maxOpen = maxOpenInvitations(c.env);
+    return answerWrite<InsertOutcome>(c, {
+      predict: () => ({
+        results: "inserted",
+        onlyIf: exists(db.select({ one: sql`1` }).from(invitations).where(eq(invitations.id, row.id))),
+      }),
+      write: async (alongside, claim) => {
+        // With a key, only while the claim is this request's: one taken over after its lease acts.
+        const { outcome, alsoWith } = await insertInvitation(db, row, {
+          maxOpen,
+          onlyIf: claim?.holds,
+          alsoWith: alongside,
+        });
+        return { results: outcome, alongside: alsoWith };
+      },
+      decide: async (outcome) => {
+        // A 429 is not remembered: the claim is released, a later retry runs anew.
+        if (outcome === "at_capacity") throw atCapacity(maxOpen);
+        if (outcome === "not_held") throw inProgress();
+        return { status: 201, body };
+      },
+    });
+  },
+  { claimFirst: true },
+);
 
 export const getInvitation: Handler<typeof routes.getInvitation> = async (c) => {
   const config = readConfig(c.env, c.req.url);
@@ -127,18 +116,17 @@ export const getInvitation: Handler<typeof routes.getInvitation> = async (c) => 
  */
 export const listInvitations: Handler<typeof routes.listInvitations> = async (c) => {
   const config = readConfig(c.env, c.req.url);
-  const { status, limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid("query");
+  const query = c.req.valid("query");
   const tenant = tenantOf(c);
   const { projectId } = tenant;
   const now = c.get("now")();
-  const after = cursor === undefined ? undefined : await decodeCursor(config.tokenHashKey, tenant, cursor);
-  const rows = await listInvitationRows(c.get("db"), { ...tenant, status, after, limit, now });
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rows.length > limit && last
-      ? await encodeCursor(config.tokenHashKey, tenant, { createdAt: last.createdAt, id: last.id })
-      : null;
+  const { page, nextCursor } = await paginate(
+    config.tokenHashKey,
+    tenant,
+    "invitations",
+    query,
+    (after, limit) => listInvitationRows(c.get("db"), { ...tenant, status: query.status, after, limit, now }),
+  );
   const items: Invitation[] = [];
   for (const [index, result] of (
     await Promise.allSettled(page.map((row) => serializeInvitation(row, { ...config, now })))
@@ -160,33 +148,35 @@ export const listInvitations: Handler<typeof routes.listInvitations> = async (c)
 /**
  * One round trip: the conditional UPDATE and a read of the row in one batch, so a refused
  * cancel knows why without a second read. With an Idempotency-Key: the claim and the read in
- * one round trip, then the UPDATE with its remembered response in a second.
+ * one round trip, then the UPDATE (if the row is as read) with its remembered response in a
+ * second.
  */
-export const cancelInvitation: Handler<typeof routes.cancelInvitation> = claimsItsOwnIdempotencyKey(
-  async (c) => {
-    const config = readConfig(c.env, c.req.url);
-    const { invitationId } = c.req.valid("param");
-    const { db, idempotency } = c.var;
-    const now = c.get("now")();
-    const target = { id: invitationId, ...tenantOf(c) };
-    const read = findInvitationStatement(db, target, invitationId);
-
-    if (idempotency) {
-      const claimed = await claimOrReplay(c, idempotency, [read]);
-      if (claimed instanceof Response) return claimed as never;
-      const [before] = claimed.reads[0] as (typeof invitations.$inferSelect)[];
+export const cancelInvitation = answersWithItsWrite<typeof routes.cancelInvitation>(async (c) => {
+  const config = readConfig(c.env, c.req.url);
+  const { invitationId } = c.req.valid("param");
+  const { db } = c.var;
+  const now = c.get("now")();
+  const target = { id: invitationId, ...tenantOf(c) };
+  const read = findInvitationStatement(db, target, invitationId);
+  type Row = typeof invitations.$inferSelect;
+  const cancel = (unchangedSince?: number) =>
+    transitionStatement(db, { ...target, unchangedSince }, { event: "cancel" }, now);
+  const answer = async (row: Row) => ({
+    status: 200 as const,
+    body: JSON.stringify({ invitation: await serializeInvitation(row, { ...config, now }) }),
+  });
+  return answerWrite<[Row[], Row[]]>(c, {
+    reads: [read],
+    predict: ([rows]) => {
+      const [before] = (rows ?? []) as Row[];
       if (!before) throw notFound();
       const status = effectiveStatus(before, now);
       if (!isOpen(status)) throw notCancellable(status);
-      // The response is known before the write: the row as the UPDATE will leave it, provided
-      // nothing changed it since the read (`unchangedSince`).
+      // The row as the UPDATE will leave it, provided nothing changed it since the read.
       const after = afterTransition(before, { event: "cancel" }, now);
-      const body = JSON.stringify({ invitation: await serializeInvitation(after, { ...config, now }) });
-      const settle = await idempotency.settleStatement(
-        200,
-        body,
-        db,
-        exists(
+      return {
+        results: [[after], [after]],
+        onlyIf: exists(
           db
             .select({ one: sql`1` })
             .from(invitations)
@@ -199,28 +189,22 @@ export const cancelInvitation: Handler<typeof routes.cancelInvitation> = claimsI
               ),
             ),
         ),
-      );
-      const update = transitionStatement(
-        db,
-        { ...target, unchangedSince: before.updatedAt },
-        { event: "cancel" },
-        now,
-      );
-      const [updated] = await db.batch([update, ...settle]);
-      if (updated.length > 0) {
-        idempotency.settled = true;
-        return jsonText(c, body, 200) as never;
-      }
-      // Changed in between (rare): decide on the current row; the middleware records the answer.
-    }
-
-    const [updated, [current]] = await db.batch([
-      transitionStatement(db, target, { event: "cancel" }, now),
-      read,
-    ]);
-    const [row] = updated;
-    if (row) return c.json({ invitation: await serializeInvitation(row, { ...config, now }) }, 200);
-    if (!current) throw notFound();
-    throw notCancellable(effectiveStatus(current, now));
-  },
-);
+      };
+    },
+    write: async (alongside, claim) => {
+      const [before] = (claim?.reads[0] ?? []) as Row[];
+      return inOneBatch<[Row[], Row[]]>(db, [cancel(before?.updatedAt), read])(alongside);
+    },
+    decide: async ([[row], [current]]) => {
+      if (row) return answer(row);
+      if (!current) throw notFound();
+      const status = effectiveStatus(current, now);
+      if (!isOpen(status)) throw notCancellable(status);
+      // Changed since the claim's read but still open (rare): cancel it as it is now.
+      const [[again], [latest]] = await db.batch([cancel(), read]);
+      if (again) return answer(again);
+      if (!latest) throw notFound();
+      throw notCancellable(effectiveStatus(latest, now));
+    },
+  });
+});

@@ -108,13 +108,14 @@ function belowCap(
  * while `onlyIf` holds and the project has fewer than `maxOpen` open invitations in the row's
  * mode (checked by the insert itself). With a `phoneNumberId`, the same batch checks that the
  * number is the project's and first frees it from an invitation that expired by time but was
- * not swept yet. Says whether the row went in; throws the 400 a client can fix.
+ * not swept yet. Says whether the row went in, with the results of `alsoWith`; throws the 400
+ * a client can fix.
  */
 export async function insertInvitation(
   db: Db,
   row: InvitationRow,
   options: { maxOpen: number; onlyIf?: SQL; alsoWith?: BatchItem[] },
-): Promise<InsertOutcome> {
+): Promise<{ outcome: InsertOutcome; alsoWith: unknown[] }> {
   const { phoneNumberId, projectId } = row;
   const number =
     phoneNumberId === null
@@ -136,7 +137,7 @@ export async function insertInvitation(
       });
       // Refused only by the cap: `changes` counts the triggers' writes too, and is 0 only when
       // nothing was inserted.
-      return (result as D1Result).meta.changes > 0 ? "inserted" : "at_capacity";
+      return { outcome: (result as D1Result).meta.changes > 0 ? "inserted" : "at_capacity", alsoWith: [] };
     }
     // RETURNING says whether the row went in: `meta.changes` also counts the triggers' writes.
     const insert = db
@@ -162,12 +163,12 @@ export async function insertInvitation(
     }
     throw error;
   }
-  const [found, , full, inserted] = number ? results : [undefined, undefined, ...results];
+  const [found, , full, inserted, ...alsoWith] = number ? results : [undefined, undefined, ...results];
   if (Array.isArray(found) && found.length === 0) {
     throw phoneNumberError("No phone number with this id in this project");
   }
-  if (Array.isArray(inserted) && inserted.length === 1) return "inserted";
-  return (full as { full: number }[])[0]?.full ? "at_capacity" : "not_held";
+  if (Array.isArray(inserted) && inserted.length === 1) return { outcome: "inserted", alsoWith };
+  return { outcome: (full as { full: number }[])[0]?.full ? "at_capacity" : "not_held", alsoWith };
 }
 
 function jsonOrNull(value: unknown): string | null {

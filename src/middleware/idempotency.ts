@@ -1,3 +1,4 @@
+import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import { lte, type SQL, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
@@ -21,46 +22,39 @@ export const WAIT_STEPS_MS = [50, 100, 200, 400, 800, 1000, 1000, 1000, 1000] as
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-// Route handlers that claim their key themselves (with their own reads in the claim's round
-// trip: cancel and the webhook POSTs); for every other POST (create) the middleware claims
-// before the handler runs.
-const selfClaiming = new WeakSet<object>();
-
-/** Marks `handler` as calling `claimOrReplay` itself. */
-export function claimsItsOwnIdempotencyKey<H extends object>(handler: H): H {
-  selfClaiming.add(handler);
-  return handler;
-}
 
 /**
  * Claims the key (with `reads` in the same round trip) or answers from the first request with
  * it: a replay, a 422, or after waiting with back-off, a 409. Returns the reads' results when
  * claimed, or a Response to send.
  */
-export async function claimOrReplay<R extends BatchItem[]>(
+async function claimOrReplay(
   c: Context<AppEnv>,
   request: IdempotentRequest,
-  reads: R,
-): Promise<{ reads: unknown[] } | Response> {
+  reads: BatchItem[],
+): Promise<{ reads: unknown[][] } | Response> {
   for (let attempt = 0; ; attempt++) {
     const outcome = await request.claim(c.get("db"), c.get("now")(), reads);
-    if (outcome.claimed) return { reads: outcome.reads };
+    if (outcome.claimed) return { reads: outcome.reads as unknown[][] };
     if (outcome.row) {
       const answer = await request.answerFrom(outcome.row, c.get("requestId"));
       if (answer) return answer;
     }
     const wait = WAIT_STEPS_MS[attempt];
-    if (wait === undefined) {
-      throw new ApiError(
-        "idempotency_key_in_progress",
-        "A request with this Idempotency-Key is still in progress",
-        {
-          headers: { "Retry-After": "1" },
-        },
-      );
-    }
+    if (wait === undefined) throw inProgress();
     await sleep(wait);
   }
+}
+
+/** The 409 a retry gets while the first request with its key still runs (clients retry it). */
+export function inProgress(): ApiError {
+  return new ApiError(
+    "idempotency_key_in_progress",
+    "A request with this Idempotency-Key is still in progress",
+    {
+      headers: { "Retry-After": "1" },
+    },
+  );
 }
 
 /** A JSON answer as the exact text that is sent, and remembered for an Idempotency-Key. */
@@ -69,53 +63,101 @@ export interface JsonAnswer {
   body: string;
 }
 
-export function sendJson(c: Context<AppEnv>, answer: JsonAnswer): Response {
-  return c.body(answer.body, answer.status, { "Content-Type": "application/json" });
+/** With a key: the claim's reads, and the condition that holds while the claim is this request's. */
+export interface Claim {
+  reads: unknown[][];
+  holds: SQL;
 }
 
-/** A handler's write, answered from its results, in the fewest round trips (`writeAndAnswer`). */
-export interface AnsweredWrite<R extends unknown[]> {
-  /** The statements, run in one batch; `decide` gets their results. */
-  write: BatchItem[];
-  /** The answer from the write's results, or a thrown ApiError: the same with a key or without. */
-  decide: (results: R) => Promise<JsonAnswer>;
+/** A write's results, and those of the statements run after it in its batch. */
+export interface Written<R> {
+  results: R;
+  alongside: unknown[];
+}
+
+/** A POST's write and its answer, in the fewest round trips (`answerWrite`). */
+export interface AnsweredWrite<R> {
   /** With a key: what to read in the claim's round trip to predict the write. */
-  reads: BatchItem[];
+  reads?: BatchItem[];
   /**
    * From the reads: the results `write` will give, and an SQL condition that is true right
    * after `write` only if it did (nothing changed in between). May throw a refusal.
    */
   predict: (reads: unknown[][]) => { results: R; onlyIf: SQL };
+  /**
+   * The write, in one round trip, with `alongside` (the key's remembered answer) last in its
+   * batch. `claim` is there only with a key.
+   */
+  write: (alongside: BatchItem[], claim?: Claim) => Promise<Written<R>>;
+  /** The answer from the write's results, or a thrown ApiError: the same with a key or without. */
+  decide: (results: R) => Promise<JsonAnswer>;
+}
+
+/** `write` for a handler whose write is a list of statements: one batch. */
+export function inOneBatch<R extends unknown[]>(db: Db, statements: BatchItem[]) {
+  return async (alongside: BatchItem[]): Promise<Written<R>> => {
+    const results = await db.batch([...statements, ...alongside] as [BatchItem, ...BatchItem[]]);
+    return {
+      results: results.slice(0, statements.length) as unknown as R,
+      alongside: results.slice(statements.length),
+    };
+  };
+}
+
+declare const answeredBrand: unique symbol;
+/** A response made by `answerWrite`: what a handler of `answersWithItsWrite` must return. */
+export type AnsweredResponse = Response & { readonly [answeredBrand]: true };
+
+const answered = (response: Response) => response as AnsweredResponse;
+
+// Handlers that claim their key in `answerWrite`, with their reads in the claim's round trip;
+// for every other POST the middleware claims before the route validates its input.
+const selfClaiming = new WeakSet<object>();
+
+/**
+ * The route handler of a POST that answers from its write, through `answerWrite`. It claims
+ * its key there, together with its reads; with `claimFirst` (only for a write with no reads:
+ * create), the middleware claims before the input is validated, so a refused input is
+ * remembered too.
+ */
+export function answersWithItsWrite<R extends RouteConfig>(
+  handler: (c: Parameters<RouteHandler<R, AppEnv>>[0]) => Promise<AnsweredResponse>,
+  { claimFirst = false } = {},
+): RouteHandler<R, AppEnv> {
+  if (!claimFirst) selfClaiming.add(handler);
+  // The answer is the route's JSON, sent as the exact text remembered for its key.
+  return handler as unknown as RouteHandler<R, AppEnv>;
 }
 
 /**
  * Without an Idempotency-Key, one round trip: `write`, answered by `decide`. With one, two:
- * the claim with `reads` (or a replay), then `write` and the predicted answer in one batch,
- * the answer recorded only if `onlyIf` holds right after the write; then that answer goes
- * out. If it did not hold (a concurrent change between the two round trips, rare), `decide`
- * answers from the write's actual results and the middleware records that: a third round
- * trip only in that race. A refusal thrown after the claim is recorded by the middleware too
- * (claim, record: two). The handler must be marked with `claimsItsOwnIdempotencyKey`.
+ * the claim with `reads` (or a replay), then `write` with the predicted answer in its batch,
+ * recorded only if `onlyIf` holds right after the write; then that answer goes out. If it did
+ * not hold (a concurrent change between the two round trips, rare), `decide` answers from the
+ * write's actual results and the middleware records that: a third round trip only in that
+ * race. A refusal thrown after the claim is recorded by the middleware too (claim, record: two).
  */
-export async function writeAndAnswer<R extends unknown[]>(
+export async function answerWrite<R>(
   c: Context<AppEnv>,
-  { write, decide, reads, predict }: AnsweredWrite<R>,
-): Promise<Response> {
+  { reads = [], predict, write, decide }: AnsweredWrite<R>,
+): Promise<AnsweredResponse> {
   const db = c.get("db");
   const request = c.get("idempotency");
-  const run = (statements: BatchItem[]) => db.batch(statements as [BatchItem, ...BatchItem[]]);
-  if (!request) return sendJson(c, await decide((await run(write)) as unknown as R));
-  const claimed = await claimOrReplay(c, request, reads);
-  if (claimed instanceof Response) return claimed;
-  const predicted = predict(claimed.reads as unknown[][]);
+  const send = (answer: JsonAnswer): AnsweredResponse =>
+    answered(c.body(answer.body, answer.status, { "Content-Type": "application/json" }));
+  if (!request) return send(await decide((await write([])).results));
+  // With `claimFirst` the middleware claimed already (such a write has no reads).
+  const claimed = request.claimedAt === null ? await claimOrReplay(c, request, reads) : { reads: [] };
+  if (claimed instanceof Response) return answered(claimed);
+  const predicted = predict(claimed.reads);
   const answer = await decide(predicted.results);
   const settle = await request.settleStatement(answer.status, answer.body, db, predicted.onlyIf);
-  const results = await run([...write, ...settle]);
-  if ((results.at(-1) as D1Result).meta.changes > 0) {
+  const written = await write(settle, { reads: claimed.reads, holds: request.holds(db) });
+  if ((written.alongside.at(-1) as D1Result | undefined)?.meta.changes) {
     request.settled = true;
-    return sendJson(c, answer);
+    return send(answer);
   }
-  return sendJson(c, await decide(results.slice(0, -1) as unknown as R));
+  return send(await decide(written.results));
 }
 
 /**
@@ -163,10 +205,10 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
 /**
  * Records the response of a claimed request whose handler did not record it with its write: a
  * refusal thrown after the claim (claim, record: two round trips), an answer decided after a
- * concurrent change broke a prediction (`writeAndAnswer`: three, only in that race), and the
- * generic path, claim, work, record (three). Every POST today writes its success with its work;
- * the generic path stays for a route that cannot (test/request-path/round-trips.test.ts runs
- * one), and it is one round trip over the two that issue 9 allows.
+ * concurrent change broke a prediction (`answerWrite`: three, only in that race), and the
+ * generic path, claim, work, record (three): a POST not made by `answersWithItsWrite`, such as
+ * the profile picture upload, whose work is Meta's (test/request-path/round-trips.test.ts
+ * runs one); one round trip more than a write that records its own answer.
  */
 async function settleAfter(c: Context<AppEnv>, request: IdempotentRequest): Promise<void> {
   if (request.claimedAt === null || request.settled) return;

@@ -1,5 +1,5 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
-import { decodeCursor, encodeCursor } from "../invitations/cursor";
+import { paginate } from "../invitations/cursor";
 import { readConfig } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
@@ -21,8 +21,6 @@ import { refusedUpdateFields, serializeSender } from "./senders.schemas";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 
-const DEFAULT_PAGE_SIZE = 50;
-
 const getSender: Handler<typeof routes.getSender> = async (c) => {
   const row = await findSender(c.get("db"), tenantOf(c), c.req.valid("param").senderId);
   // Also for another project's sender: its existence is not revealed.
@@ -32,17 +30,14 @@ const getSender: Handler<typeof routes.getSender> = async (c) => {
 
 const listSenders: Handler<typeof routes.listSenders> = async (c) => {
   const { tokenHashKey } = readConfig(c.env, c.req.url);
-  const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid("query");
   const tenant = tenantOf(c);
-  const after =
-    cursor === undefined ? undefined : await decodeCursor(tokenHashKey, tenant, cursor, "senders");
-  const rows = await listSendersQuery(c.get("db"), { ...tenant, after, limit });
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rows.length > limit && last
-      ? await encodeCursor(tokenHashKey, tenant, { createdAt: last.createdAt, id: last.id }, "senders")
-      : null;
+  const { page, nextCursor } = await paginate(
+    tokenHashKey,
+    tenant,
+    "senders",
+    c.req.valid("query"),
+    (after, limit) => listSendersQuery(c.get("db"), { ...tenant, after, limit }),
+  );
   return c.json({ items: page.map(serializeSender), nextCursor }, 200);
 };
 

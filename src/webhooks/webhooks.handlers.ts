@@ -1,11 +1,11 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { WebhookRow } from "../db/schema";
-import { decodeCursor, encodeCursor } from "../invitations/cursor";
+import { paginate } from "../invitations/cursor";
 import { readConfig } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { decryptSecret, encryptSecret } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
-import { claimsItsOwnIdempotencyKey, writeAndAnswer } from "../middleware/idempotency";
+import { answersWithItsWrite, answerWrite, inOneBatch } from "../middleware/idempotency";
 import { tenantOf } from "../projects/tenant";
 import { webhookSettings } from "./settings";
 import { generateWebhookSecret } from "./signature";
@@ -14,8 +14,6 @@ import * as repository from "./webhooks.repository";
 import type * as routes from "./webhooks.routes";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
-
-const DEFAULT_PAGE_SIZE = 50;
 
 const noWebhook = () => new ApiError("not_found", "This project has no webhook; create one with POST");
 
@@ -52,7 +50,7 @@ function checkUrl(env: Env, url: string | undefined): void {
  * new sealed secret) or replaced (it kept its secret). With one, two: the claim with a read of
  * the webhook, then the upsert with the answer predicted from that read.
  */
-export const createWebhook: Handler<typeof routes.createWebhook> = claimsItsOwnIdempotencyKey(async (c) => {
+export const createWebhook = answersWithItsWrite<typeof routes.createWebhook>(async (c) => {
   const input = c.req.valid("json");
   checkUrl(c.env, input.url);
   const { encryptionKeys } = readConfig(c.env, c.req.url);
@@ -60,8 +58,8 @@ export const createWebhook: Handler<typeof routes.createWebhook> = claimsItsOwnI
   const owner = tenantOf(c);
   const now = c.get("now")();
   const { secret, sealed } = await newSecret(encryptionKeys);
-  return writeAndAnswer(c, {
-    write: [repository.upsertWebhook(db, owner, input, sealed, now)],
+  return answerWrite<[WebhookRow[]]>(c, {
+    write: inOneBatch(db, [repository.upsertWebhook(db, owner, input, sealed, now)]),
     decide: async ([[row]]: [WebhookRow[]]) => {
       if (!row) throw new Error("upsert returned no row");
       const created = row.secretCiphertext === sealed;
@@ -91,7 +89,7 @@ export const createWebhook: Handler<typeof routes.createWebhook> = claimsItsOwnI
       };
       return { results: [[row]] as [WebhookRow[]], onlyIf: repository.webhookIs(db, row) };
     },
-  }) as never;
+  });
 });
 
 export const getWebhook: Handler<typeof routes.getWebhook> = async (c) => {
@@ -113,45 +111,41 @@ export const deleteWebhook: Handler<typeof routes.deleteWebhook> = async (c) => 
 };
 
 /** One round trip; with a key, two (the claim with a read of the webhook, then the UPDATE). */
-export const rotateWebhookSecret: Handler<typeof routes.rotateWebhookSecret> = claimsItsOwnIdempotencyKey(
-  async (c) => {
-    const { encryptionKeys } = readConfig(c.env, c.req.url);
-    const { db } = c.var;
-    const owner = tenantOf(c);
-    const now = c.get("now")();
-    const { secret, sealed } = await newSecret(encryptionKeys);
-    return writeAndAnswer(c, {
-      write: [repository.rotateWebhookSecret(db, owner, sealed, now)],
-      decide: async ([[row]]: [WebhookRow[]]) => {
-        if (!row) throw noWebhook();
-        return { status: 200, body: withSecret(row, secret) };
-      },
-      reads: [repository.findWebhook(db, owner)],
-      predict: ([rows]) => {
-        const [existing] = rows as WebhookRow[];
-        if (!existing) throw noWebhook();
-        const row: WebhookRow = {
-          ...existing,
-          ...repository.rotatedSecret(sealed, now, existing.secretCiphertext),
-        };
-        return { results: [[row]] as [WebhookRow[]], onlyIf: repository.webhookIs(db, row) };
-      },
-    }) as never;
-  },
-);
+export const rotateWebhookSecret = answersWithItsWrite<typeof routes.rotateWebhookSecret>(async (c) => {
+  const { encryptionKeys } = readConfig(c.env, c.req.url);
+  const { db } = c.var;
+  const owner = tenantOf(c);
+  const now = c.get("now")();
+  const { secret, sealed } = await newSecret(encryptionKeys);
+  return answerWrite<[WebhookRow[]]>(c, {
+    write: inOneBatch(db, [repository.rotateWebhookSecret(db, owner, sealed, now)]),
+    decide: async ([[row]]: [WebhookRow[]]) => {
+      if (!row) throw noWebhook();
+      return { status: 200, body: withSecret(row, secret) };
+    },
+    reads: [repository.findWebhook(db, owner)],
+    predict: ([rows]) => {
+      const [existing] = rows as WebhookRow[];
+      if (!existing) throw noWebhook();
+      const row: WebhookRow = {
+        ...existing,
+        ...repository.rotatedSecret(sealed, now, existing.secretCiphertext),
+      };
+      return { results: [[row]] as [WebhookRow[]], onlyIf: repository.webhookIs(db, row) };
+    },
+  });
+});
 
 export const listWebhookDeliveries: Handler<typeof routes.listWebhookDeliveries> = async (c) => {
   const { tokenHashKey } = readConfig(c.env, c.req.url);
-  const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid("query");
   const tenant = tenantOf(c);
-  const after = cursor === undefined ? undefined : await decodeCursor(tokenHashKey, tenant, cursor);
-  const rows = await repository.listDeliveries(c.get("db"), tenant, after, limit);
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rows.length > limit && last
-      ? await encodeCursor(tokenHashKey, tenant, { createdAt: last.createdAt, id: last.id })
-      : null;
+  const { page, nextCursor } = await paginate(
+    tokenHashKey,
+    tenant,
+    "deliveries",
+    c.req.valid("query"),
+    (after, limit) => repository.listDeliveries(c.get("db"), tenant, after, limit),
+  );
   const items = page.map((row) => ({
     id: row.id,
     eventId: row.eventId,
@@ -172,27 +166,25 @@ export const listWebhookDeliveries: Handler<typeof routes.listWebhookDeliveries>
  * when the webhook is active) in one batch, so a refused resend knows why without a second
  * read. With a key, two: the claim with the read, then both again with the remembered answer.
  */
-export const resendWebhookEvent: Handler<typeof routes.resendWebhookEvent> = claimsItsOwnIdempotencyKey(
-  async (c) => {
-    const { eventId } = c.req.valid("param");
-    const { db } = c.var;
-    const owner = tenantOf(c);
-    const check = repository.findEventForResend(db, owner, eventId);
-    return writeAndAnswer(c, {
-      write: [check, repository.requeueEvent(db, owner, eventId)],
-      decide: async ([[found], requeued]: [repository.ResendCheck[], { id: string }[]]) => {
-        if (requeued.length > 0) return { status: 202, body: JSON.stringify({ eventId, status: "queued" }) };
-        // Another project's event too: its existence is not revealed.
-        if (!found) throw new ApiError("not_found", "No event with this id");
-        throw new ApiError("invalid_state", "The webhook is missing or paused; nothing would be delivered");
-      },
-      reads: [check],
-      predict: ([rows]) => {
-        const found = rows as repository.ResendCheck[];
-        const requeued = found[0]?.webhookActive ? [{ id: eventId }] : [];
-        const results: [repository.ResendCheck[], { id: string }[]] = [found, requeued];
-        return { results, onlyIf: repository.requeueApplies(db, owner, eventId) };
-      },
-    }) as never;
-  },
-);
+export const resendWebhookEvent = answersWithItsWrite<typeof routes.resendWebhookEvent>(async (c) => {
+  const { eventId } = c.req.valid("param");
+  const { db } = c.var;
+  const owner = tenantOf(c);
+  const check = repository.findEventForResend(db, owner, eventId);
+  return answerWrite<[repository.ResendCheck[], { id: string }[]]>(c, {
+    write: inOneBatch(db, [check, repository.requeueEvent(db, owner, eventId)]),
+    decide: async ([[found], requeued]: [repository.ResendCheck[], { id: string }[]]) => {
+      if (requeued.length > 0) return { status: 202, body: JSON.stringify({ eventId, status: "queued" }) };
+      // Another project's event too: its existence is not revealed.
+      if (!found) throw new ApiError("not_found", "No event with this id");
+      throw new ApiError("invalid_state", "The webhook is missing or paused; nothing would be delivered");
+    },
+    reads: [check],
+    predict: ([rows]) => {
+      const found = rows as repository.ResendCheck[];
+      const requeued = found[0]?.webhookActive ? [{ id: eventId }] : [];
+      const results: [repository.ResendCheck[], { id: string }[]] = [found, requeued];
+      return { results, onlyIf: repository.requeueApplies(db, owner, eventId) };
+    },
+  });
+});

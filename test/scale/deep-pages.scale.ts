@@ -111,10 +111,10 @@ it(`a page ${DEPTH.toLocaleString("en")} deep costs no more than 1.5x the first,
   // pending is every sixth row: 150,000 rows down the unfiltered list is 25,000 pending deep.
   const deepPending = await positionAt(DEPTH / 6, "pending");
   const cursor = encodeURIComponent(
-    await encodeCursor(key, { projectId: project.projectId, mode: "live" }, deep),
+    await encodeCursor(key, { projectId: project.projectId, mode: "live" }, deep, "invitations"),
   );
   const pendingCursor = encodeURIComponent(
-    await encodeCursor(key, { projectId: project.projectId, mode: "live" }, deepPending),
+    await encodeCursor(key, { projectId: project.projectId, mode: "live" }, deepPending, "invitations"),
   );
 
   const reads = {

@@ -8,11 +8,17 @@ import {
   isOutboxDispatch,
   sequentialDepth,
 } from "../support/instrumented-env";
-import { cancelledEvent, configureWebhook, outboxRow, patchWebhook, Receiver } from "./support/webhooks";
+import {
+  cancelledEvent,
+  configureWebhook,
+  outboxRow,
+  patchWebhook,
+  Receiver,
+} from "../webhooks/support/webhooks";
 
 // Idempotency-Key on the three webhook POSTs (create, rotate, resend). Each claims its key with
 // its read, predicts its answer, and records it with its write (src/middleware/idempotency.ts,
-// `writeAndAnswer`). These check the answers are the ones the routes give without a key, that
+// `answerWrite`). These check the answers are the ones the routes give without a key, that
 // a retry replays them byte for byte, and that a change landing between the claim and the
 // write (forced here) yields the answer of the state the write met, remembered as such.
 

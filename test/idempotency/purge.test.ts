@@ -6,9 +6,6 @@ import worker from "../../src/index";
 import { purgeExpiredIdempotencyKeys } from "../../src/middleware/idempotency";
 import { instrumentedEnv } from "../support/instrumented-env";
 
-// The cron's purge of expired Idempotency-Keys: enough per run, and not stopped by another job's
-// failure.
-
 afterEach(() => {
   vi.restoreAllMocks();
 });

@@ -7,6 +7,7 @@ import {
   type KeyMode,
   OPEN_STATUSES,
 } from "../db/schema";
+import { mayQueueEvents } from "../db/session";
 import type { FailureReason } from "./failure-reasons";
 
 /**
@@ -134,6 +135,8 @@ export interface TransitionTarget {
 export function transitionStatement(db: Db, target: TransitionTarget, input: TransitionInput, now: number) {
   const rule = TRANSITIONS[input.event];
   const isExpire = input.event === "expire";
+  // The status trigger writes the change's event in this statement.
+  mayQueueEvents(db);
   return db
     .update(invitations)
     .set({
@@ -218,6 +221,7 @@ export function expireOverdueStatement(
     options.phoneNumberId === undefined ? undefined : eq(invitations.phoneNumberId, options.phoneNumberId),
   );
   const batch = db.select({ id: invitations.id }).from(invitations).where(overdue).limit(options.limit);
+  mayQueueEvents(db);
   return db
     .update(invitations)
     .set({ status: "expired", updatedAt: sql`${invitations.expiresAt}` })

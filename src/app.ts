@@ -92,7 +92,7 @@ export function createApp(options: AppOptions = {}) {
   app.use("*", async (c, next) => (c.req.path.startsWith("/v1/") ? next() : perAddress(c, next)));
   // Before the invitations router: /v1/invitations/webhook is not an {invitationId}.
   app.route("/", webhooksRouter);
-  app.route("/", invitationsRouter());
+  app.route("/", invitationsRouter);
   app.route("/", sendersRouter);
   app.route("/", onboardingRouter);
   app.route("/", invitePage);

@@ -31,12 +31,6 @@ import type { FailureReason } from "./failure-reasons";
  */
 
 export { OPEN_STATUSES };
-export const TERMINAL_STATUSES = [
-  "completed",
-  "cancelled",
-  "expired",
-] as const satisfies readonly InvitationStatus[];
-
 export const TRANSITIONS = {
   start: { from: ["pending", "failed"], to: "in_progress" },
   complete: { from: ["in_progress"], to: "completed" },
@@ -44,8 +38,6 @@ export const TRANSITIONS = {
   cancel: { from: OPEN_STATUSES, to: "cancelled" },
   expire: { from: OPEN_STATUSES, to: "expired" },
 } as const satisfies Record<string, { from: readonly InvitationStatus[]; to: InvitationStatus }>;
-
-export type TransitionEvent = keyof typeof TRANSITIONS;
 
 export {
   CLIENT_FAILURE_REASONS,

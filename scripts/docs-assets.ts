@@ -11,9 +11,9 @@ import { copyFileSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { SCALAR_BUNDLE_PATH } from "../src/assets";
 import { INVITE_SCRIPT, INVITE_SCRIPT_PATH } from "../src/invite/script";
 import { INVITE_STYLE, INVITE_STYLE_PATH } from "../src/invite/style";
-import { SCALAR_BUNDLE_PATH } from "../src/lib/assets";
 
 /** Where wrangler.toml's `[assets] directory` points. */
 export const ASSETS_DIR = "public";

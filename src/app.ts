@@ -1,9 +1,9 @@
 import { Scalar } from "@scalar/hono-api-reference";
+import { SCALAR_BUNDLE_PATH } from "./assets";
 import { databaseFor } from "./db/client";
 import { BOOKMARK_HEADER, openBookmark, RequestDatabase, readsReplicas, sealBookmark } from "./db/session";
 import { invitationsRouter } from "./invitations/invitations.index";
 import { invitePage } from "./invite/invite.page";
-import { SCALAR_BUNDLE_PATH } from "./lib/assets";
 import { encryptionKeysOf, readConfig } from "./lib/config";
 import { checkKeyring, decryptSecret, encryptSecret, randomToken, SEALED_COLUMNS } from "./lib/crypto";
 import { noRoute } from "./lib/errors";

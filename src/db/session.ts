@@ -218,3 +218,11 @@ export async function openBookmark(
     return null;
   }
 }
+
+declare module "../lib/context" {
+  interface AppVariables {
+    db: Db;
+    /** The request's D1 session behind `db` (replica routing, bookmarks). */
+    database: RequestDatabase;
+  }
+}

@@ -1,8 +1,8 @@
 import { describe, expect, inject, it } from "vitest";
 import { ASSET_CACHE_CONTROL } from "../../scripts/docs-assets";
+import { ASSET_PATHS, SCALAR_BUNDLE_PATH } from "../../src/assets";
 import { INVITE_SCRIPT, INVITE_SCRIPT_PATH } from "../../src/invite/script";
 import { INVITE_STYLE, INVITE_STYLE_PATH } from "../../src/invite/style";
-import { ASSET_PATHS, SCALAR_BUNDLE_PATH } from "../../src/lib/assets";
 
 // The static files as a client gets them from the real `wrangler dev` of wrangler.toml (global
 // setup): its [assets] layer answers them before the Worker runs, with public/_headers applied.

@@ -1,5 +1,5 @@
-import { INVITE_SCRIPT_PATH } from "../invite/script";
-import { INVITE_STYLE_PATH } from "../invite/style";
+import { INVITE_SCRIPT_PATH } from "./invite/script";
+import { INVITE_STYLE_PATH } from "./invite/style";
 
 /** The path the Scalar bundle is served at; src/app.ts points Scalar's `cdn` option here. */
 export const SCALAR_BUNDLE_PATH = "/docs/scalar.js";

@@ -5,7 +5,7 @@
  * latency, and workerd CPU time per request (from /proc, before and after each run). Prints
  * the medians of the per-alternation ratios and writes them to bench/results.md.
  *
- * Two baselines run in each alternation: the reference as issue 9 defines it (no log line),
+ * Two baselines run in each alternation: the reference as the performance bars define it (no log line),
  * and the same reference writing the service's one request line per request (LOG_REQUESTS).
  * The second isolates what that one console call costs under `wrangler dev` from what the
  * framework and the service's other work cost.
@@ -351,7 +351,7 @@ async function main(): Promise<void> {
       "",
       `${new Date().toISOString()}; wrangler dev (local D1), ${CONNECTIONS} connections, ${ALTERNATIONS} alternations of ${SECONDS} s runs per Worker and endpoint; medians of the per-alternation ratios (service / baseline), absolute medians beside.`,
       "",
-      "Baselines: `reference` is issue 9's framework-free Worker (no log line); `reference-log` is the same Worker writing the service's one request line per request.",
+      "Baselines: `reference` is the framework-free Worker of the performance bars (no log line); `reference-log` is the same Worker writing the service's one request line per request.",
       "",
       "| endpoint | baseline | throughput ratio | p50 ratio | p99 ratio | workerd CPU/request ratio | service req/s | baseline req/s | service p50 / p99 ms | baseline p50 / p99 ms | service CPU ms/req | baseline CPU ms/req |",
       "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",

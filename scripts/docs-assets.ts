@@ -13,8 +13,8 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { transformSync } from "esbuild";
+import { SCALAR_BUNDLE_PATH } from "../src/assets";
 import { INVITE_SCRIPT_PATH, INVITE_STYLE_PATH } from "../src/invite/assets";
-import { SCALAR_BUNDLE_PATH } from "../src/lib/assets";
 
 /** Where wrangler.toml's `[assets] directory` points. */
 export const ASSETS_DIR = "public";

@@ -1,9 +1,9 @@
 import { Scalar } from "@scalar/hono-api-reference";
+import { SCALAR_BUNDLE_PATH } from "./assets";
 import { databaseFor } from "./db/client";
 import { BOOKMARK_HEADER, openBookmark, RequestDatabase, readsReplicas, sealBookmark } from "./db/session";
 import { invitationsRouter } from "./invitations/invitations.index";
 import { invitePage } from "./invite/invite.page";
-import { SCALAR_BUNDLE_PATH } from "./lib/assets";
 import { encryptionKeysOf, readConfig } from "./lib/config";
 import { checkKeyring, decryptSecret, encryptSecret, randomToken, SEALED_COLUMNS } from "./lib/crypto";
 import { noRoute } from "./lib/errors";
@@ -92,7 +92,7 @@ export function createApp(options: AppOptions = {}) {
   app.use("*", async (c, next) => (c.req.path.startsWith("/v1/") ? next() : perAddress(c, next)));
   // Before the invitations router: /v1/invitations/webhook is not an {invitationId}.
   app.route("/", webhooksRouter);
-  app.route("/", invitationsRouter());
+  app.route("/", invitationsRouter);
   app.route("/", sendersRouter);
   app.route("/", onboardingRouter);
   app.route("/", invitePage);

@@ -1,8 +1,8 @@
 import { createApp } from "./app";
 import { createDb } from "./db/client";
+import { purgeOldRecords, retentionDays } from "./db/retention";
 import { sweepExpiredInvitations } from "./invitations/expiry";
 import { describeError, logEvent } from "./lib/log";
-import { purgeOldRecords, retentionDays } from "./lib/retention";
 import { purgeExpiredIdempotencyKeys } from "./middleware/idempotency";
 import { sweepStaleAttempts } from "./onboarding/sweep";
 import { consumeWebhookQueue } from "./webhooks/consumer";

@@ -69,9 +69,19 @@ export function recentWritesSize(): number {
 
 // A statement that may write: anything but a plain SELECT (drizzle emits lower-case `select`).
 const READ_ONLY = /^\s*select\b/i;
-// A statement that may put an event in the webhook outbox: a status change (the trigger writes
-// the event in the same statement) or an event put back to be sent (a resend).
-const OUTBOX_WRITE = /^\s*update\s+"invitation(s|_events)"/i;
+
+/** Each request's drizzle client -> its database, for `mayQueueEvents`. */
+const requestOf = new WeakMap<Db, RequestDatabase>();
+
+/**
+ * Said by the code that builds a statement which may put an event in the webhook outbox (a
+ * status change, a resend): the request it runs in then dispatches the outbox after its
+ * response. The repositories know which writes those are; this layer knows no tables. On a
+ * client outside a request (cron, scripts) it does nothing: they dispatch themselves.
+ */
+export function mayQueueEvents(db: Db): void {
+  requestOf.get(db)?.noteQueuedEvents();
+}
 
 /**
  * One request's database: a drizzle client (`db`) over a D1 session that is chosen lazily, so
@@ -89,7 +99,7 @@ export class RequestDatabase {
   private anchor: string | null;
   private checkedRecent = false;
   private wrote = false;
-  private outboxWrite = false;
+  private queuesEvents = false;
   private used = false;
   private retired: string | null = null;
 
@@ -110,16 +120,14 @@ export class RequestDatabase {
     };
     const routed = {
       prepare: (sql: string) => {
-        if (!READ_ONLY.test(sql)) {
-          this.wrote = true;
-          if (OUTBOX_WRITE.test(sql)) this.outboxWrite = true;
-        }
+        if (!READ_ONLY.test(sql)) this.wrote = true;
         return current().prepare(sql);
       },
       batch: <T>(statements: D1PreparedStatement[]) => current().batch<T>(statements),
     };
     this.raw = routed as unknown as D1Database;
     this.db = requestDb(routed as unknown as D1DatabaseSession);
+    requestOf.set(this.db, this);
   }
 
   private moveToRecentWrite(projectId: string | undefined, now: number): void {
@@ -134,11 +142,15 @@ export class RequestDatabase {
   }
 
   /**
-   * Whether this request ran a statement that may have added to the webhook outbox (a status
-   * change, a resend): only then is the outbox worth dispatching after the response.
+   * Whether this request built a statement that may have added to the webhook outbox (a status
+   * change, a resend: `mayQueueEvents`): only then is the outbox worth dispatching after the response.
    */
   get mayHaveQueuedEvents(): boolean {
-    return this.outboxWrite;
+    return this.queuesEvents;
+  }
+
+  noteQueuedEvents(): void {
+    this.queuesEvents = true;
   }
 
   /** Whether a read may have come from a replica that lags the primary. */
@@ -204,5 +216,13 @@ export async function openBookmark(
     return BOOKMARK.test(bookmark) ? bookmark : null;
   } catch {
     return null;
+  }
+}
+
+declare module "../lib/context" {
+  interface AppVariables {
+    db: Db;
+    /** The request's D1 session behind `db` (replica routing, bookmarks). */
+    database: RequestDatabase;
   }
 }

@@ -7,6 +7,7 @@ import {
   type KeyMode,
   OPEN_STATUSES,
 } from "../db/schema";
+import { mayQueueEvents } from "../db/session";
 import type { FailureReason } from "./failure-reasons";
 
 /**
@@ -30,12 +31,6 @@ import type { FailureReason } from "./failure-reasons";
  */
 
 export { OPEN_STATUSES };
-export const TERMINAL_STATUSES = [
-  "completed",
-  "cancelled",
-  "expired",
-] as const satisfies readonly InvitationStatus[];
-
 export const TRANSITIONS = {
   start: { from: ["pending", "failed"], to: "in_progress" },
   complete: { from: ["in_progress"], to: "completed" },
@@ -43,8 +38,6 @@ export const TRANSITIONS = {
   cancel: { from: OPEN_STATUSES, to: "cancelled" },
   expire: { from: OPEN_STATUSES, to: "expired" },
 } as const satisfies Record<string, { from: readonly InvitationStatus[]; to: InvitationStatus }>;
-
-export type TransitionEvent = keyof typeof TRANSITIONS;
 
 export {
   CLIENT_FAILURE_REASONS,
@@ -134,6 +127,8 @@ export interface TransitionTarget {
 export function transitionStatement(db: Db, target: TransitionTarget, input: TransitionInput, now: number) {
   const rule = TRANSITIONS[input.event];
   const isExpire = input.event === "expire";
+  // The status trigger writes the change's event in this statement.
+  mayQueueEvents(db);
   return db
     .update(invitations)
     .set({
@@ -218,6 +213,7 @@ export function expireOverdueStatement(
     options.phoneNumberId === undefined ? undefined : eq(invitations.phoneNumberId, options.phoneNumberId),
   );
   const batch = db.select({ id: invitations.id }).from(invitations).where(overdue).limit(options.limit);
+  mayQueueEvents(db);
   return db
     .update(invitations)
     .set({ status: "expired", updatedAt: sql`${invitations.expiresAt}` })

@@ -4,9 +4,6 @@ import type { InvitationRow } from "../db/schema";
 export const DEFAULT_GRAPH_VERSION = "v23.0";
 export const DEFAULT_GRAPH_URL = "https://graph.facebook.com";
 
-/** Meta's JavaScript SDK, which the invite page loads in live mode. */
-export const META_SDK_URL = "https://connect.facebook.net/en_US/sdk.js";
-
 /** The Meta app this Worker is (vars and the secret META_APP_SECRET; see docs/onboarding.md, "Meta app setup (live mode)"). */
 export interface MetaConfig {
   /** Empty: Meta is not configured, and every invitation is in test mode. */

@@ -98,3 +98,10 @@ export function requireApiKey(keys: KeyCache, views: RateLimitViews): Middleware
     await next();
   };
 }
+
+declare module "../lib/context" {
+  interface AppVariables {
+    /** The mode of the authenticated API key (set on `/v1`). */
+    keyMode: KeyMode;
+  }
+}

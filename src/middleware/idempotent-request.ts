@@ -155,3 +155,10 @@ export class IdempotentRequest {
     return null;
   }
 }
+
+declare module "../lib/context" {
+  interface AppVariables {
+    /** A POST's `Idempotency-Key` (src/middleware/idempotency.ts), when it has one. */
+    idempotency: IdempotentRequest | undefined;
+  }
+}

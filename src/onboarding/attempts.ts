@@ -1,4 +1,4 @@
-import { and, count, eq, gt, isNull, min } from "drizzle-orm";
+import { and, count, eq, gt, isNull, min, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { type InvitationRow, invitations, type OnboardingAttemptRow, onboardingAttempts } from "../db/schema";
 import { randomToken, sha256Hex, timingSafeEqual } from "../lib/crypto";
@@ -136,6 +136,31 @@ export function attemptUpdate(
   return db
     .update(onboardingAttempts)
     .set({ ...changes, updatedAt: now })
+    .where(
+      and(eq(onboardingAttempts.invitationId, invitation.id), eq(onboardingAttempts.startedAt, startedAt)),
+    );
+}
+
+/**
+ * The record of an attempt that Meta connected, for the batch that also runs the `complete`
+ * transition: `completed` only if that transition applied; an attempt that lost its race
+ * (cancel, expiry, a newer start) ended without a connection. Its Pages tokens are cleared.
+ */
+export function attemptConnected(
+  db: Db,
+  invitation: Pick<InvitationRow, "id">,
+  startedAt: number,
+  registration: OnboardingAttemptRow["registration"],
+  now: number,
+) {
+  return db
+    .update(onboardingAttempts)
+    .set({
+      outcome: sql`CASE WHEN EXISTS (SELECT 1 FROM ${invitations} WHERE ${invitations.id} = ${invitation.id} AND ${invitations.startedAt} = ${startedAt} AND ${invitations.status} = 'completed') THEN 'completed' ELSE 'failed' END`,
+      pagesCiphertext: null,
+      registration,
+      updatedAt: now,
+    })
     .where(
       and(eq(onboardingAttempts.invitationId, invitation.id), eq(onboardingAttempts.startedAt, startedAt)),
     );

@@ -1,12 +1,6 @@
-import { and, eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
-import {
-  type InvitationRow,
-  invitations,
-  type OnboardingAttemptRow,
-  onboardingAttempts,
-  senders,
-} from "../db/schema";
+import { type InvitationRow, type OnboardingAttemptRow, senders } from "../db/schema";
 import { effectiveStatus, type FailureReason, transitionStatement } from "../invitations/lifecycle";
 import { ApiError } from "../lib/errors";
 import { logEvent } from "../lib/log";
@@ -18,7 +12,7 @@ import {
   senderIdSubquery,
   upsertSenderStatement,
 } from "../senders/senders.repository";
-import { attemptUpdate, readInvitation } from "./attempts";
+import { attemptConnected, attemptUpdate, readInvitation } from "./attempts";
 import { type ClientView, clientView, type InvitationByToken } from "./client-view";
 import type { MetaOptions } from "./meta-client";
 
@@ -152,24 +146,7 @@ export async function finish(flow: Flow, startedAt: number, outcome: Outcome): P
       ),
       // Written whether or not the attempt still held the invitation: the record says what
       // Meta was asked to do (a registration stays done even if the batch lost).
-      statement(
-        db
-          .update(onboardingAttempts)
-          .set({
-            // `completed` only if the transition above applied; an attempt that lost its race
-            // (cancel, expiry, a newer start) ended without a connection.
-            outcome: sql`CASE WHEN EXISTS (SELECT 1 FROM ${invitations} WHERE ${invitations.id} = ${invitation.id} AND ${invitations.startedAt} = ${startedAt} AND ${invitations.status} = 'completed') THEN 'completed' ELSE 'failed' END`,
-            pagesCiphertext: null,
-            registration: outcome.registration ?? null,
-            updatedAt: now,
-          })
-          .where(
-            and(
-              eq(onboardingAttempts.invitationId, invitation.id),
-              eq(onboardingAttempts.startedAt, startedAt),
-            ),
-          ),
-      ),
+      statement(attemptConnected(db, invitation, startedAt, outcome.registration ?? null, now)),
     ]);
     applied = (completed?.results.length ?? 0) === 1;
     logEvent("info", "onboarding_completed", {

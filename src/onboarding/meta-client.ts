@@ -57,3 +57,10 @@ export function graphFor(
     requestId,
   });
 }
+
+declare module "../lib/context" {
+  interface AppVariables {
+    /** How the flow endpoints reach Meta (tests swap the fake or the live fetch). */
+    meta: MetaOptions;
+  }
+}

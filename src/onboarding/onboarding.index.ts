@@ -4,9 +4,8 @@
  * (its HTML, script, stylesheet, languages) is src/invite/.
  */
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
-import { type InvitationRow, onboardingAttempts } from "../db/schema";
+import type { InvitationRow } from "../db/schema";
 import { effectiveStatus, transition } from "../invitations/lifecycle";
 import { readConfig } from "../lib/config";
 import type { AppEnv } from "../lib/context";
@@ -17,6 +16,7 @@ import {
   ATTEMPT_QUIET_WINDOW_MS,
   ATTEMPT_SECRET_HEADER,
   attemptCapError,
+  attemptUpdate,
   claim,
   findAttempt,
   holdsAttempt,
@@ -159,16 +159,18 @@ const fail: Handler<typeof routes.failRoute> = async (c) => {
     throw invalidState(status, `The invitation is ${status}; only an in_progress invitation can fail`);
   }
   // What Meta's dialog said, kept for the operator (the client's view shows the reason only).
-  await flow.db
-    .update(onboardingAttempts)
-    .set({
+  await attemptUpdate(
+    flow.db,
+    row,
+    startedAt,
+    {
       outcome: "failed",
       failureStep: input.step ?? null,
       failureDetail: input.message ?? null,
       pagesCiphertext: null,
-      updatedAt: flow.now,
-    })
-    .where(and(eq(onboardingAttempts.invitationId, row.id), eq(onboardingAttempts.startedAt, startedAt)));
+    },
+    flow.now,
+  );
   return c.json(await view(flow, row), 200);
 };
 
@@ -204,12 +206,7 @@ const pages: Handler<typeof routes.pagesRoute> = async (c) => {
     const result = await fetchPages(flow, code);
     if (!result.ok) return c.json(await asAnswer(await finish(flow, startedAt, result.outcome), null), 200);
     const sealed = await sealPages(flow, result.pages);
-    await flow.db
-      .update(onboardingAttempts)
-      .set({ pagesCiphertext: sealed, updatedAt: flow.now })
-      .where(
-        and(eq(onboardingAttempts.invitationId, invitation.id), eq(onboardingAttempts.startedAt, startedAt)),
-      );
+    await attemptUpdate(flow.db, invitation, startedAt, { pagesCiphertext: sealed }, flow.now);
     return c.json(await asAnswer(await readInvitation(flow.db, invitation.id), sealed), 200);
   }
   const waited = await waitFor(

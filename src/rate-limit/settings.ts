@@ -22,3 +22,9 @@ export function rateLimitSettings(env: Env): RateLimitSettings {
     budgetMs: positiveInt(env.RATE_LIMIT_BUDGET_MS, 50),
   };
 }
+
+declare module "../lib/context" {
+  interface AppVariables {
+    rateLimits: RateLimitSettings;
+  }
+}

@@ -3,8 +3,8 @@ import { type AppEnv, waitUntilOf } from "../lib/context";
 import { dispatchPendingEvents } from "./outbox";
 
 /**
- * After a request that ran a statement that may have changed a status or put an event back in
- * the outbox (every such statement goes through the request's database, src/db/session.ts),
+ * After a request that built a statement that may have changed a status or put an event back
+ * in the outbox (each such statement says so: `mayQueueEvents`, src/db/session.ts),
  * hands the outbox to the queue in `waitUntil`: off the response path, no D1 round trip added
  * before the answer. Other requests (reads, a plain create, webhook settings) skip it. The
  * Cron Trigger catches whatever this misses.

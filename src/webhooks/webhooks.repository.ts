@@ -8,6 +8,7 @@ import {
   webhookDeliveries,
   webhooks,
 } from "../db/schema";
+import { mayQueueEvents } from "../db/session";
 import type { CursorPosition } from "../invitations/cursor";
 import type { Tenant } from "../projects/tenant";
 import { SECRET_ROTATION_OVERLAP_MS } from "./signature";
@@ -176,6 +177,7 @@ function hasActiveWebhook(db: Db, owner: Tenant): SQL {
  * (the dispatcher that runs after the request queues it): the statement, returning the id.
  */
 export function requeueEvent(db: Db, owner: Tenant, eventId: string) {
+  mayQueueEvents(db);
   return db
     .update(invitationEvents)
     .set({ deliveryState: "pending", leaseUntil: null })

@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { ASSET_CACHE_CONTROL, inviteScript, inviteStyle } from "../../scripts/docs-assets";
+import { ASSET_PATHS, SCALAR_BUNDLE_PATH } from "../../src/assets";
 import { INVITE_SCRIPT_PATH, INVITE_STYLE_PATH } from "../../src/invite/assets";
-import { ASSET_PATHS, SCALAR_BUNDLE_PATH } from "../../src/lib/assets";
 
 // The static files as a client gets them from the real `wrangler dev` of wrangler.toml (global
 // setup): its [assets] layer answers them before the Worker runs, with public/_headers applied.

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { FAILURE_REASON_MEANINGS, FAILURE_REASONS } from "../../src/invitations/lifecycle";
 import { call } from "../support/api";
 
-// The operations issue 7 adds, as /openapi.json documents them: the senders in the shape of
+// The client's onboarding operations, as /openapi.json documents them: the senders in the shape of
 // `@zavudev/sdk` 0.57.0's `Sender`, the invite link's flow endpoints, and the failure reasons.
 
 // biome-ignore lint/suspicious/noExplicitAny: walking a parsed JSON document whose shape each test asserts

@@ -241,7 +241,7 @@ describe("flow endpoints: refused requests", () => {
     const h = harness({ rateLimits: { perAddress: 3 } });
     const project = await createProject();
     // Made by the Worker with its usual limits: the small one is for the flow's own address (a
-    // key lookup is charged to the caller's address too, issue 9).
+    // key lookup is charged to the caller's address too).
     const inv = await createInvitation(project.apiKey, {});
     const address = `198.51.100.${Math.floor(Math.random() * 250) + 1}-${Date.now()}`;
     let secret = "";

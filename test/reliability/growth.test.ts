@@ -2,8 +2,8 @@ import { createExecutionContext, createScheduledController } from "cloudflare:te
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
+import { purgeOldRecords } from "../../src/db/retention";
 import worker from "../../src/index";
-import { purgeOldRecords } from "../../src/lib/retention";
 import { testKeyFor } from "../onboarding/support";
 import { addPhoneNumber, createInvitation, createProject, expectError } from "../support/api";
 import { appWith } from "../support/app";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SCALAR_BUNDLE_PATH } from "../../src/lib/assets";
+import { SCALAR_BUNDLE_PATH } from "../../src/assets";
 import { call, expectError } from "../support/api";
 
 // The static files are wrangler.toml's [assets]: Cloudflare answers them before the Worker runs

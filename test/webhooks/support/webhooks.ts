@@ -103,7 +103,7 @@ export function patchWebhook(apiKey: string, body: unknown) {
 }
 
 /**
- * A status change as the flow endpoints (issue 7) make it: through the state machine, then the
+ * A status change as the flow endpoints make it: through the state machine, then the
  * dispatch that runs after such a request.
  */
 export async function transitionAndDispatch(invitationId: string, input: TransitionInput, now = Date.now()) {

@@ -1,4 +1,4 @@
-import { INVITE_SCRIPT_PATH, INVITE_STYLE_PATH } from "../invite/assets";
+import { INVITE_SCRIPT_PATH, INVITE_STYLE_PATH } from "./invite/assets";
 
 /** The path the Scalar bundle is served at; src/app.ts points Scalar's `cdn` option here. */
 export const SCALAR_BUNDLE_PATH = "/docs/scalar.js";

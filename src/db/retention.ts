@@ -1,7 +1,7 @@
 import { and, isNotNull, lt, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import type { Db } from "../db/client";
-import { onboardingAttempts, webhookDeliveries } from "../db/schema";
+import type { Db } from "./client";
+import { onboardingAttempts, webhookDeliveries } from "./schema";
 
 const DAY_MS = 86_400_000;
 export const DEFAULT_RETENTION_DAYS = 30;

@@ -87,6 +87,12 @@ export const errorResponses = {
 } as const;
 
 /** A JSON response of `schema`, for a route's `responses`. */
+/** A required JSON request body. */
+export const jsonBody = <T>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+
 export const jsonResponse = <T>(schema: T, description: string) => ({
   description,
   content: { "application/json": { schema } },

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { ErrorSchema, errorResponses, jsonResponse } from "../lib/openapi";
+import { ErrorSchema, errorResponses, jsonBody, jsonResponse } from "../lib/openapi";
 import {
   AttemptSecretHeaders,
   CompleteRequestSchema,
@@ -15,8 +15,6 @@ import {
 const tags = ["Invite link (client)"];
 // The token in the path is the only credential: no API key.
 const security: Record<string, string[]>[] = [];
-
-const body = <T>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
 
 const errors = {
   400: {
@@ -59,7 +57,7 @@ export const startRoute = createRoute({
   request: {
     params: InviteTokenParam,
     headers: AttemptSecretHeaders,
-    body: { ...body(StartRequestSchema), required: false },
+    body: { ...jsonBody(StartRequestSchema), required: false },
   },
   responses: {
     200: jsonResponse(StartResponseSchema, "The invitation, `in_progress`, and the attempt's secret."),
@@ -76,7 +74,7 @@ export const completeRoute = createRoute({
     "WhatsApp: exchanges Meta's code and connects the number (subscribe, register, sender). Messenger: connects the chosen Page (after `pages`). Answers 200 whether it connected (`completed`) or not (`failed` with `failureReason`). Safe to repeat: a repeated or concurrent call answers the first call's outcome, also once completed; the code is exchanged once.",
   tags,
   security,
-  request: { params: InviteTokenParam, headers: AttemptSecretHeaders, body: body(CompleteRequestSchema) },
+  request: { params: InviteTokenParam, headers: AttemptSecretHeaders, body: jsonBody(CompleteRequestSchema) },
   responses: { 200: jsonResponse(InviteViewSchema, "The invitation, `completed` or `failed`."), ...errors },
 });
 
@@ -89,7 +87,7 @@ export const pagesRoute = createRoute({
     "Exchanges Meta's code and answers the Facebook Pages the client administers; Page tokens stay on the server. No Page: the invitation is `failed` with `meta_no_pages` (and `pages` is empty). Safe to repeat.",
   tags,
   security,
-  request: { params: InviteTokenParam, headers: AttemptSecretHeaders, body: body(PagesRequestSchema) },
+  request: { params: InviteTokenParam, headers: AttemptSecretHeaders, body: jsonBody(PagesRequestSchema) },
   responses: { 200: jsonResponse(PagesResponseSchema, "The Pages, and the invitation."), ...errors },
 });
 
@@ -102,6 +100,6 @@ export const failRoute = createRoute({
     "The page reports how Meta's dialog ended without a connection: `fb_cancelled`, `signup_abandoned`, `fb_not_authorized` or `internal_error`. The invitation becomes `failed` and can be retried with `start`.",
   tags,
   security,
-  request: { params: InviteTokenParam, headers: AttemptSecretHeaders, body: body(FailRequestSchema) },
+  request: { params: InviteTokenParam, headers: AttemptSecretHeaders, body: jsonBody(FailRequestSchema) },
   responses: { 200: jsonResponse(InviteViewSchema, "The invitation, `failed`."), ...errors },
 });

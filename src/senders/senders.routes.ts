@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, IdempotencyKeyHeader, jsonResponse, pageQuery } from "../lib/openapi";
+import { errorResponses, IdempotencyKeyHeader, jsonBody, jsonResponse, pageQuery } from "../lib/openapi";
 import {
   ProfilePictureSchema,
   ProfileUpdatedResponseSchema,
@@ -70,7 +70,7 @@ export const updateSender = createRoute({
   security,
   request: {
     params: senderParams,
-    body: { required: true, content: { "application/json": { schema: SenderUpdateSchema } } },
+    body: jsonBody(SenderUpdateSchema),
   },
   responses: {
     200: jsonResponse(SenderSchema, "The updated sender."),
@@ -138,7 +138,7 @@ export const updateSenderProfile = createRoute({
   security,
   request: {
     params: senderParams,
-    body: { required: true, content: { "application/json": { schema: ProfileUpdateSchema } } },
+    body: jsonBody(ProfileUpdateSchema),
   },
   responses: {
     200: jsonResponse(ProfileUpdatedResponseSchema, "Updated: the profile as Meta now has it."),
@@ -163,7 +163,7 @@ export const uploadSenderProfilePicture = createRoute({
   request: {
     params: senderParams,
     headers: IdempotencyKeyHeader,
-    body: { required: true, content: { "application/json": { schema: ProfilePictureSchema } } },
+    body: jsonBody(ProfilePictureSchema),
   },
   responses: {
     200: jsonResponse(ProfileUpdatedResponseSchema, "Set: the profile with its new picture."),

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, IdempotencyKeyHeader, jsonResponse, pageQuery } from "../lib/openapi";
+import { errorResponses, IdempotencyKeyHeader, jsonBody, jsonResponse, pageQuery } from "../lib/openapi";
 import {
   WebhookCreateRequestSchema,
   WebhookDeliveryListSchema,
@@ -16,11 +16,6 @@ import {
 const tags = ["Webhooks"];
 const security = [{ bearerAuth: [] }];
 const PATH = "/v1/invitations/webhook";
-
-const jsonBody = <T>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
 
 export const createWebhook = createRoute({
   method: "post",

@@ -75,10 +75,15 @@ done
 token="$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync("/tmp/smoke-create.json","utf8")).invitation.token)')"
 inv_id="$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync("/tmp/smoke-create.json","utf8")).invitation.id)')"
 curl -sf -H "Accept: text/html" "http://localhost:$port/invite/$token" | grep "Simulate success" >/dev/null
-flow() { curl -s -o /tmp/smoke-flow.json -w '%{http_code}' -X POST "http://localhost:$port/invite/$token/$1" -H "Content-Type: application/json" -d "$2"; }
+# The attempt's secret from start goes with every later step, as the page sends it.
+secret=""
+flow() { curl -s -o /tmp/smoke-flow.json -w '%{http_code}' -X POST "http://localhost:$port/invite/$token/$1" -H "Content-Type: application/json" -H "X-Attempt-Secret: $secret" -d "$2"; }
 for step in "start|{}" "complete|{\"code\": \"fake.ok.smoke$RANDOM\", \"event\": \"FINISH\"}"; do
   status="$(flow "${step%%|*}" "${step#*|}")"
   if [ "$status" != 200 ]; then echo "smoke: ${step%%|*} answered $status"; cat /tmp/smoke-flow.json; exit 1; fi
+  if [ -z "$secret" ]; then
+    secret="$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync("/tmp/smoke-flow.json","utf8")).attemptSecret ?? "")')"
+  fi
 done
 curl -sf "http://localhost:$port/v1/invitations/$inv_id" -H "Authorization: Bearer $key" > /tmp/smoke-done.json
 grep -q '"status":"completed"' /tmp/smoke-done.json

@@ -217,7 +217,8 @@ async function route(request: Request, env: Env): Promise<Response> {
   if (url.pathname === "/v1/invitations" && request.method === "POST") return create(request, env, url);
   if (url.pathname === "/v1/invitations" && request.method === "GET") {
     const { results } = await env.DB.prepare(
-      "SELECT * FROM invitations WHERE project_id = ? ORDER BY created_at DESC, id DESC LIMIT 51",
+      // The service's own filter (a key lists its project's rows of its mode), on the same index.
+      "SELECT * FROM invitations WHERE project_id = ? AND mode = 'live' ORDER BY created_at DESC, id DESC LIMIT 51",
     )
       .bind(env.PROJECT_ID)
       .all<Row>();

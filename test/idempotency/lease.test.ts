@@ -4,6 +4,7 @@ import { IDEMPOTENCY_LEASE_MS, WAIT_STEPS_MS } from "../../src/middleware/idempo
 import { createInvitation, createProject, expectError } from "../support/api";
 import { appWith } from "../support/app";
 import { countInvitations } from "../support/db";
+import { create, failing, LOST, logged } from "../support/faults";
 import { instrumentedApp, instrumentedEnv, isOutboxDispatch } from "../support/instrumented-env";
 
 // A claim that outlives its request (a stuck or dead request, a failed write or settle), with
@@ -12,39 +13,6 @@ import { instrumentedApp, instrumentedEnv, isOutboxDispatch } from "../support/i
 
 afterEach(() => {
   vi.restoreAllMocks();
-});
-
-function logged(spy: { mock: { calls: unknown[][] } }, event: string): Record<string, unknown>[] {
-  return spy.mock.calls
-    .map((args) => {
-      try {
-        return JSON.parse(String(args[0])) as Record<string, unknown>;
-      } catch {
-        return {};
-      }
-    })
-    .filter((line) => line.event === event);
-}
-
-/** A D1 fault: the first `times` calls whose SQL `matches` fail with `message`. */
-function failing(matches: (sql: string[]) => boolean, message: string, times = Number.POSITIVE_INFINITY) {
-  const state = { left: times, attempts: 0 };
-  const hook = ({ sql }: { sql: string[] }) => {
-    if (!matches(sql)) return undefined;
-    state.attempts++;
-    if (state.left <= 0) return undefined;
-    state.left--;
-    return Promise.reject(new Error(message));
-  };
-  return Object.assign(hook, { state });
-}
-
-const LOST = "D1_ERROR: Network connection lost.";
-
-const create = (key?: string): RequestInit => ({
-  method: "POST",
-  headers: { "Content-Type": "application/json", ...(key ? { "Idempotency-Key": key } : {}) },
-  body: JSON.stringify({ clientName: "Acme" }),
 });
 
 describe("Idempotency-Key claims have a lease", () => {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createInvitation, createProject, expectError } from "../support/api";
 import { appWith } from "../support/app";
 import { countInvitations } from "../support/db";
+import { create, failing, LOST, logged } from "../support/faults";
 import { instrumentedApp, instrumentedEnv } from "../support/instrumented-env";
 
 // Each fault injected through the wrapped env (test/support/instrumented-env.ts), against the
@@ -11,39 +12,6 @@ import { instrumentedApp, instrumentedEnv } from "../support/instrumented-env";
 
 afterEach(() => {
   vi.restoreAllMocks();
-});
-
-function logged(spy: { mock: { calls: unknown[][] } }, event: string): Record<string, unknown>[] {
-  return spy.mock.calls
-    .map((args) => {
-      try {
-        return JSON.parse(String(args[0])) as Record<string, unknown>;
-      } catch {
-        return {};
-      }
-    })
-    .filter((line) => line.event === event);
-}
-
-/** A D1 fault: the first `times` calls whose SQL `matches` fail with `message`. */
-function failing(matches: (sql: string[]) => boolean, message: string, times = Number.POSITIVE_INFINITY) {
-  const state = { left: times, attempts: 0 };
-  const hook = ({ sql }: { sql: string[] }) => {
-    if (!matches(sql)) return undefined;
-    state.attempts++;
-    if (state.left <= 0) return undefined;
-    state.left--;
-    return Promise.reject(new Error(message));
-  };
-  return Object.assign(hook, { state });
-}
-
-const LOST = "D1_ERROR: Network connection lost.";
-
-const create = (key?: string): RequestInit => ({
-  method: "POST",
-  headers: { "Content-Type": "application/json", ...(key ? { "Idempotency-Key": key } : {}) },
-  body: JSON.stringify({ clientName: "Acme" }),
 });
 
 describe("the rate limiter failing or slow", () => {

@@ -2,12 +2,7 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { BASE, call, createInvitation, createProject } from "../support/api";
 import { eventsOf, invitationRow } from "../support/db";
-import {
-  instrumentedApp,
-  instrumentedEnv,
-  isOutboxDispatch,
-  sequentialDepth,
-} from "../support/instrumented-env";
+import { withChangeBeforeTheWrite } from "./support";
 
 // A cancel with an Idempotency-Key predicts its answer from the claim's read and writes only
 // if the row is still as read. Here a change lands between the claim and the write (forced
@@ -15,29 +10,8 @@ import {
 
 // The raced app's clock: apart from the real one the competing request runs on.
 const NOW = Date.now() + 60 * 60 * 1000;
-
-/** The app, warmed up for `apiKey`, where `compete` runs just before the write with the answer. */
-async function withChangeBeforeTheWrite(apiKey: string, compete: () => Promise<void>) {
-  let armed = true;
-  const { env: racy, calls } = instrumentedEnv({
-    d1: ({ what, sql, forward }) => {
-      if (!armed || what !== "batch" || !sql.some((q) => q.startsWith('update "idempotency_keys"'))) {
-        return undefined;
-      }
-      armed = false;
-      return compete().then(forward);
-    },
-  });
-  const fetchApp = instrumentedApp({ now: () => NOW }, racy);
-  expect((await fetchApp("/v1/invitations?limit=1", { apiKey })).status).toBe(200);
-  calls.length = 0;
-  const roundTrips = () => {
-    const depth = sequentialDepth(calls.filter((c) => !isOutboxDispatch(c)));
-    calls.length = 0;
-    return depth;
-  };
-  return { fetchApp, roundTrips };
-}
+const racedAtNow = (apiKey: string, compete: () => Promise<void>) =>
+  withChangeBeforeTheWrite(apiKey, compete, { now: () => NOW });
 
 const cancelWithKey = (apiKey: string, key: string) => ({
   method: "POST",
@@ -49,7 +23,7 @@ describe("cancel: a change between the claim and the write", () => {
   it("another request cancels first: 400 invalid_state (not the predicted 200), remembered; one event", async () => {
     const { apiKey } = await createProject();
     const { id } = await createInvitation(apiKey);
-    const race = await withChangeBeforeTheWrite(apiKey, async () => {
+    const race = await racedAtNow(apiKey, async () => {
       expect((await call(`/v1/invitations/${id}/cancel`, { method: "POST", apiKey })).status).toBe(200);
     });
     const path = `/v1/invitations/${id}/cancel`;
@@ -70,7 +44,7 @@ describe("cancel: a change between the claim and the write", () => {
   it("the invitation is viewed (still open, updatedAt moved): cancelled as it is now, 200 with viewedAt, remembered", async () => {
     const { apiKey } = await createProject();
     const { id, token } = await createInvitation(apiKey);
-    const race = await withChangeBeforeTheWrite(apiKey, async () => {
+    const race = await racedAtNow(apiKey, async () => {
       const page = await exports.default.fetch(new Request(`${BASE}/invite/${token}`));
       expect(page.status).toBe(200);
       await page.arrayBuffer();

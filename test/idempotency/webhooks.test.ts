@@ -3,18 +3,13 @@ import { describe, expect, it } from "vitest";
 import { decryptSecret } from "../../src/lib/crypto";
 import { call, createProject, expectError } from "../support/api";
 import {
-  instrumentedApp,
-  instrumentedEnv,
-  isOutboxDispatch,
-  sequentialDepth,
-} from "../support/instrumented-env";
-import {
   cancelledEvent,
   configureWebhook,
   outboxRow,
   patchWebhook,
   Receiver,
 } from "../webhooks/support/webhooks";
+import { withChangeBeforeTheWrite } from "./support";
 
 // Idempotency-Key on the three webhook POSTs (create, rotate, resend). Each claims its key with
 // its read, predicts its answer, and records it with its write (src/middleware/idempotency.ts,
@@ -126,37 +121,6 @@ describe("a retry with the same key replays the first answer, byte for byte, and
     expect((await outboxRow(eventId))?.delivery_state).toBeNull();
   });
 });
-
-/**
- * The app, warmed up for `apiKey`, on an instrumented env where `compete` runs (through the real Worker, on the real
- * D1) just before the request's second round trip: its write with the remembered answer.
- */
-async function withChangeBeforeTheWrite(apiKey: string, compete: () => Promise<void>) {
-  let armed = true;
-  const { env: racy, calls } = instrumentedEnv({
-    d1: ({ what, sql, forward }) => {
-      if (!armed || what !== "batch" || !sql.some((q) => q.startsWith('update "idempotency_keys"'))) {
-        return undefined;
-      }
-      armed = false;
-      return compete().then(forward);
-    },
-  });
-  const fetchApp = instrumentedApp({}, racy);
-  // Steady state: this isolate has looked the key up and holds an allowance.
-  expect((await fetchApp("/v1/invitations?limit=1", { apiKey })).status).toBe(200);
-  calls.length = 0;
-  return {
-    fetchApp,
-    /** D1 round trips in sequence since the last call (the outbox dispatch aside). */
-    roundTrips: () => {
-      const depth = sequentialDepth(calls.filter((c) => !isOutboxDispatch(c)));
-      calls.length = 0;
-      return depth;
-    },
-    calls,
-  };
-}
 
 /**
  * The raced request answers 200 with the secret answer `expected` names (read from the text

@@ -1,35 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { eventsOf, invitationCount } from "../proof/support/db";
 import {
-  bearer,
+  cancelRequest,
+  createRequest,
   dispatch,
-  type ProofRequest,
+  errorOf,
+  invitationOf,
   type Sent,
   setupInvitation,
-  type WireInvitation,
 } from "../proof/support/http";
 import { createProject } from "../support/api";
 
 // Many requests with one key in flight at once against one local D1: exactly one acts, the
 // others replay its answer (or are refused with 422 for another body), counted in the database.
-
-const JSON_HEADER: [string, string] = ["Content-Type", "application/json"];
-
-function createRequest(apiKey: string, body: unknown, key?: string): ProofRequest {
-  const headers: [string, string][] = [bearer(apiKey), JSON_HEADER];
-  if (key !== undefined) headers.push(["Idempotency-Key", key]);
-  return { method: "POST", path: "/v1/invitations", headers, body: JSON.stringify(body) };
-}
-
-function cancelRequest(apiKey: string, id: string, key?: string): ProofRequest {
-  const headers: [string, string][] = [bearer(apiKey)];
-  if (key !== undefined) headers.push(["Idempotency-Key", key]);
-  return { method: "POST", path: `/v1/invitations/${id}/cancel`, headers };
-}
-
-const invitationOf = (sent: Sent) => (JSON.parse(sent.text) as { invitation: WireInvitation }).invitation;
-const errorOf = (sent: Sent) =>
-  JSON.parse(sent.text) as { code: string; message: string; details?: Record<string, unknown> };
 
 describe("concurrency: Idempotency-Key", () => {
   it("20 concurrent creates with one key and one body: all 201, one invitation, one row, 19 marked replays of the same body", async () => {

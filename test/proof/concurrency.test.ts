@@ -8,8 +8,11 @@ import { DAY_MS } from "./support/create-oracle";
 import { eventsOf, invitationCount, invitationRow } from "./support/db";
 import {
   BASE,
-  bearer,
+  cancelRequest,
+  createRequest,
   dispatch,
+  errorOf,
+  invitationOf,
   type ProofRequest,
   type Sent,
   setupInvitation,
@@ -21,24 +24,6 @@ import {
  * limiter per project). What must hold is counted in the database afterwards: rows, events
  * (the trigger writes one per status change) and the responses each client got.
  */
-
-const JSON_HEADER: [string, string] = ["Content-Type", "application/json"];
-
-function createRequest(apiKey: string, body: unknown, key?: string): ProofRequest {
-  const headers: [string, string][] = [bearer(apiKey), JSON_HEADER];
-  if (key !== undefined) headers.push(["Idempotency-Key", key]);
-  return { method: "POST", path: "/v1/invitations", headers, body: JSON.stringify(body) };
-}
-
-function cancelRequest(apiKey: string, id: string, key?: string): ProofRequest {
-  const headers: [string, string][] = [bearer(apiKey)];
-  if (key !== undefined) headers.push(["Idempotency-Key", key]);
-  return { method: "POST", path: `/v1/invitations/${id}/cancel`, headers };
-}
-
-const invitationOf = (sent: Sent) => (JSON.parse(sent.text) as { invitation: WireInvitation }).invitation;
-const errorOf = (sent: Sent) =>
-  JSON.parse(sent.text) as { code: string; message: string; details?: Record<string, unknown> };
 
 async function tokenHashes(projectId: string): Promise<string[]> {
   const { results } = await env.DB.prepare("SELECT token_hash FROM invitations WHERE project_id = ?")

@@ -122,3 +122,24 @@ export function describe(req: ProofRequest): string {
     (req.headers ?? []).map(([n, v]) => [n, v.length > 80 ? `${v.slice(0, 80)}…(${v.length})` : v]),
   )} body=${preview} transport=${req.transport ?? "buffer"}`;
 }
+
+const JSON_HEADER: [string, string] = ["Content-Type", "application/json"];
+
+/** A create, with an Idempotency-Key if given. */
+export function createRequest(apiKey: string, body: unknown, key?: string): ProofRequest {
+  const headers: [string, string][] = [bearer(apiKey), JSON_HEADER];
+  if (key !== undefined) headers.push(["Idempotency-Key", key]);
+  return { method: "POST", path: "/v1/invitations", headers, body: JSON.stringify(body) };
+}
+
+/** A cancel, with an Idempotency-Key if given. */
+export function cancelRequest(apiKey: string, id: string, key?: string): ProofRequest {
+  const headers: [string, string][] = [bearer(apiKey)];
+  if (key !== undefined) headers.push(["Idempotency-Key", key]);
+  return { method: "POST", path: `/v1/invitations/${id}/cancel`, headers };
+}
+
+export const invitationOf = (sent: Sent) =>
+  (JSON.parse(sent.text) as { invitation: WireInvitation }).invitation;
+export const errorOf = (sent: Sent) =>
+  JSON.parse(sent.text) as { code: string; message: string; details?: Record<string, unknown> };

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { DEVICE_CLASSES } from "../lib/user-agent";
 
 // All timestamps are Unix milliseconds (UTC) in INTEGER columns: they sort, compare and index
 // cheaply, and the API turns them into ISO 8601 at the edge.
@@ -331,6 +332,9 @@ export type SenderRow = typeof senders.$inferSelect;
  * begins a new one). Claimed by conditional writes, so that of concurrent calls exactly one
  * exchanges the code (Meta's codes are single-use) and the others wait for its outcome.
  */
+export const ATTEMPT_LAUNCHES = ["popup", "redirect"] as const;
+export type AttemptLaunch = (typeof ATTEMPT_LAUNCHES)[number];
+
 export const onboardingAttempts = sqliteTable(
   "onboarding_attempts",
   {
@@ -349,6 +353,11 @@ export const onboardingAttempts = sqliteTable(
     pagesCiphertext: text("pages_ciphertext"),
     // WhatsApp: what the attempt did about the number's Cloud API registration.
     registration: text("registration", { enum: ["registered", "already_registered", "not_needed"] }),
+    // How the client was sent to Meta: Embedded Signup's popup, or a full-page redirect to
+    // Meta's OAuth dialog (in-app browsers, blocked popups).
+    launch: text("launch", { enum: ATTEMPT_LAUNCHES }).notNull().default("popup"),
+    // desktop, mobile or in_app_browser, from the User-Agent at start (the string is not kept).
+    deviceClass: text("device_class", { enum: DEVICE_CLASSES }),
     // How the attempt ended: "completed", "failed", or null while running.
     outcome: text("outcome", { enum: ["completed", "failed"] }),
     // For the operator (never shown to the client): where it failed and what Meta or the page

@@ -110,6 +110,9 @@ export const invitations = sqliteTable(
     cancelledAt: integer("cancelled_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    // Where the page sends the client back after a success or a failure (https; drizzle/0011).
+    successRedirectUrl: text("success_redirect_url"),
+    failureRedirectUrl: text("failure_redirect_url"),
   },
   (t) => [
     uniqueIndex("invitations_token_hash_unique").on(t.tokenHash),
@@ -406,3 +409,29 @@ export const openInvitationCounts = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.projectId, t.mode] })],
 );
+
+/**
+ * The partner's brand on the invite page, per project and mode (drizzle/0011). The logo's bytes
+ * are in R2 (binding BRANDING) under their SHA-256, which is also the path they are served from.
+ */
+export const invitationBranding = sqliteTable(
+  "invitation_branding",
+  {
+    projectId: text("project_id").notNull(),
+    mode: text("mode", { enum: KEY_MODES }).notNull(),
+    displayName: text("display_name"),
+    accentColor: text("accent_color"),
+    supportEmail: text("support_email"),
+    supportUrl: text("support_url"),
+    privacyPolicyUrl: text("privacy_policy_url"),
+    termsUrl: text("terms_url"),
+    logoHash: text("logo_hash"),
+    logoType: text("logo_type"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.mode] }),
+    index("invitation_branding_logo_hash_idx").on(t.logoHash),
+  ],
+);
+export type BrandingRow = typeof invitationBranding.$inferSelect;

@@ -83,6 +83,8 @@ export async function newInvitation(
     cancelledAt: null,
     createdAt: now,
     updatedAt: now,
+    successRedirectUrl: input.successRedirectUrl ?? null,
+    failureRedirectUrl: input.failureRedirectUrl ?? null,
   };
   return { row, token };
 }

@@ -15,6 +15,12 @@ const LONE_SURROGATE = /\p{Cs}/u;
 const wellFormed = (value: string) => !LONE_SURROGATE.test(value);
 const WELL_FORMED = "Must be valid Unicode text";
 
+/**
+ * A return link's shape; the host rules (the webhooks' URL policy, which depends on the
+ * environment) are checked by the create handler.
+ */
+const redirectUrl = () => z.string().min(1).max(2048).refine(wellFormed, WELL_FORMED).optional();
+
 /** The codes and their meanings, for `failureReason`'s description (the contract's type is a string). */
 export const FAILURE_REASON_DESCRIPTION = `Why the last attempt failed, set on \`failed\` (the same link can be retried). One of:\n${Object.entries(
   FAILURE_REASON_MEANINGS,
@@ -88,6 +94,16 @@ export const InvitationCreateRequestSchema = z
       description:
         "Which Meta channel the client connects: `whatsapp_waba` (default, Meta's WhatsApp Embedded Signup) or `messenger` (a Facebook Page the client administers).",
     }),
+    successRedirectUrl: redirectUrl().openapi({
+      description:
+        "Where the page sends the client after connecting: a link at once, and automatically 5 s after the outcome shows. `invitation_id`, `status` (`completed`) and `sender_id` are added to its query; never the token. https (http and loopback hosts only where local webhook URLs are allowed), no credentials, no private address; at most 2048 characters.",
+      example: "https://partner.example.com/onboarding/done",
+    }),
+    failureRedirectUrl: redirectUrl().openapi({
+      description:
+        'Where the page\'s "Back to the partner" link goes after a failed attempt (the page keeps its retry). `invitation_id`, `status` (`failed`) and `failure_reason` are added to its query; never the token. Same rules as `successRedirectUrl`.',
+      example: "https://partner.example.com/onboarding/failed",
+    }),
   })
   .strict()
   .superRefine((body, ctx) => {
@@ -149,6 +165,12 @@ export const InvitationSchema = z
     failedAt: nullableTimestamp(),
     createdAt: timestamp(),
     updatedAt: timestamp(),
+    successRedirectUrl: z.string().nullable().optional().openapi({
+      description: "Where the page sends the client after connecting, as created; null when none.",
+    }),
+    failureRedirectUrl: z.string().nullable().optional().openapi({
+      description: "Where the page's link after a failure goes, as created; null when none.",
+    }),
   })
   .openapi("Invitation");
 

@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { type InvitationRow, invitations, phoneNumbers, projects, senders } from "../db/schema";
 import { effectiveStatus, type FailureReason } from "../invitations/lifecycle";
+import { returnUrl } from "../invitations/return-links";
 import { hmacSha256Hex } from "../lib/crypto";
 
 /** Invitation tokens are 32 random bytes, base64url: anything else is not looked up. */
@@ -64,12 +65,15 @@ export interface ClientView {
     } | null;
     failureReason: FailureReason | null;
     testMode: boolean;
+    /** Where the page sends the client back (src/invitations/return-links.ts), or null. */
+    returnUrl: string | null;
   };
 }
 
 /**
  * The client's view of an invitation: what the invite page shows and every flow endpoint
- * answers. Never a token, secret or partner-only field (email, phone, sender id).
+ * answers. Never a token, secret or partner-only field (email, phone); the sender id only inside
+ * `returnUrl`, where the partner asked for it.
  */
 export function clientView(
   row: InvitationRow,
@@ -106,6 +110,7 @@ export function clientView(
       // Written only through the lifecycle, which takes FailureReason values.
       failureReason: status === "failed" ? (row.failureReason as FailureReason | null) : null,
       testMode: extra.testMode,
+      returnUrl: returnUrl(row, status),
     },
   };
 }

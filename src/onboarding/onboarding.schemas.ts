@@ -40,6 +40,10 @@ export const InviteInvitationSchema = z
       .nullable(),
     failureReason: z.enum(FAILURE_REASONS).nullable().openapi({ description: FAILURE_REASON_DESCRIPTION }),
     testMode: z.boolean().openapi({ description: "Test mode: Meta is replaced by the built-in fake." }),
+    returnUrl: z.string().nullable().openapi({
+      description:
+        "Where the page sends the client back: the partner's `successRedirectUrl` (when `completed`, with `invitation_id`, `status`, `sender_id`) or `failureRedirectUrl` (when `failed`, with `invitation_id`, `status`, `failure_reason`); null otherwise.",
+    }),
   })
   .openapi("InviteInvitation");
 

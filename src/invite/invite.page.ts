@@ -45,13 +45,19 @@ export const invitePage = createRouter().openapi(invitePageRoute, async (c) => {
     return c.html(notFoundPage(language, nonce), 404, pageHeaders("static", nonce));
   }
 
-  const { invitation, projectName, assignedPhoneNumber } = found;
+  const { invitation, projectName, assignedPhoneNumber, branding } = found;
   const testMode = isTestMode(c.env, invitation);
   const view = clientView(invitation, { projectName, assignedPhoneNumber, testMode }, now);
   const status = view.invitation.status;
   if (status === "cancelled" || status === "expired" || status === "completed") {
     if (!asHtml) throw new ApiError("gone", CLOSED_MESSAGES[status], { details: { status } });
-    return c.html(gonePage(language, nonce, status), 410, pageHeaders("static", nonce));
+    // A used link whose partner gave a success return URL still takes the client back.
+    const back = status === "completed" ? view.invitation.returnUrl : null;
+    return c.html(
+      gonePage(language, nonce, status, back),
+      410,
+      pageHeaders(back ? "return" : "static", nonce),
+    );
   }
 
   // Only a GET is a view: HEAD (link checkers, unfurlers) must not change anything.
@@ -63,7 +69,7 @@ export const invitePage = createRouter().openapi(invitePageRoute, async (c) => {
 
   // A deployed Worker without a Meta app: never a simulated live connection (start refuses too).
   if (isMetaMissing(c.env, invitation)) {
-    return c.html(unavailablePage(language, nonce, view.invitation), 200, {
+    return c.html(unavailablePage(language, nonce, view.invitation, branding), 200, {
       ...pageHeaders("static", nonce),
       "Content-Language": language,
     });
@@ -73,6 +79,7 @@ export const invitePage = createRouter().openapi(invitePageRoute, async (c) => {
     language,
     nonce,
     view: view.invitation,
+    branding,
     // A test-mode page names no Meta host at all: its CSP allows none.
     meta: testMode
       ? null

@@ -1,6 +1,14 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { type InvitationRow, invitations, phoneNumbers, projects, senders } from "../db/schema";
+import {
+  type BrandingRow,
+  type InvitationRow,
+  invitationBranding,
+  invitations,
+  phoneNumbers,
+  projects,
+  senders,
+} from "../db/schema";
 import { effectiveStatus, type FailureReason } from "../invitations/lifecycle";
 import { returnUrl } from "../invitations/return-links";
 import { hmacSha256Hex } from "../lib/crypto";
@@ -11,7 +19,10 @@ export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 /** An invitation found by its link token, with what the client's view needs beside it. */
 export interface InvitationByToken {
   invitation: InvitationRow;
+  /** The partner's branded display name, else the project's name. */
   projectName: string;
+  /** The partner's branding of the page in the invitation's mode, or null. */
+  branding: BrandingRow | null;
   /** E.164 of the pre-assigned `phoneNumberId`, or null. */
   assignedPhoneNumber: string | null;
   /** E.164 of the connected WhatsApp number (its sender's), or null. */
@@ -30,16 +41,26 @@ export async function findByToken(
       projectName: projects.name,
       assignedPhoneNumber: phoneNumbers.phoneNumber,
       connectedPhoneNumber: senders.phoneNumber,
+      branding: invitationBranding,
     })
     .from(invitations)
     .innerJoin(projects, eq(projects.id, invitations.projectId))
     .leftJoin(phoneNumbers, eq(phoneNumbers.id, invitations.phoneNumberId))
     .leftJoin(senders, eq(senders.id, invitations.senderId))
+    .leftJoin(
+      invitationBranding,
+      and(
+        eq(invitationBranding.projectId, invitations.projectId),
+        eq(invitationBranding.mode, invitations.mode),
+      ),
+    )
     .where(eq(invitations.tokenHash, await hmacSha256Hex(tokenHashKey, token)))
     .limit(1);
   return found
     ? {
         ...found,
+        projectName: found.branding?.displayName ?? found.projectName,
+        branding: found.branding ?? null,
         assignedPhoneNumber: found.assignedPhoneNumber ?? null,
         connectedPhoneNumber: found.connectedPhoneNumber ?? null,
       }

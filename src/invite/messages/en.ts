@@ -77,6 +77,24 @@ export const en = {
     errorNotFound: "This invitation does not exist.",
     errorUnexpected: "Something went wrong. Try again.",
   },
+  // The steps, the partner's links and the way back to the partner (src/invite/page/journey.ts).
+  journey: {
+    stepsLabel: "Steps",
+    stepOpen: "Open Meta",
+    stepConnect: "Connect your account",
+    stepDone: "Done",
+    returnTo: "Continue to {project}",
+    returning: "Taking you back to {project} in {seconds} s.",
+    stay: "Stay on this page",
+    backTo: "Back to {project}",
+    continueAnon: "Continue",
+    returningAnon: "Taking you back in {seconds} s.",
+    linksLabel: "Help and policies",
+    help: "Help",
+    contact: "Contact support",
+    privacy: "Privacy policy",
+    terms: "Terms",
+  },
   // Why an attempt failed, in plain words, one per `failureReason` code.
   reasons: {
     fb_cancelled: "Meta's window was closed before the connection was finished.",

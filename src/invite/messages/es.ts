@@ -70,6 +70,23 @@ export const es: Messages = {
     errorNotFound: "Esta invitación no existe.",
     errorUnexpected: "Algo salió mal. Inténtalo de nuevo.",
   },
+  journey: {
+    stepsLabel: "Pasos",
+    stepOpen: "Abrir Meta",
+    stepConnect: "Conectar tu cuenta",
+    stepDone: "Listo",
+    returnTo: "Continuar a {project}",
+    returning: "Te llevamos de vuelta a {project} en {seconds} s.",
+    stay: "Quedarme en esta página",
+    backTo: "Volver a {project}",
+    continueAnon: "Continuar",
+    returningAnon: "Te llevamos de vuelta en {seconds} s.",
+    linksLabel: "Ayuda y políticas",
+    help: "Ayuda",
+    contact: "Contactar a soporte",
+    privacy: "Política de privacidad",
+    terms: "Términos",
+  },
   reasons: {
     fb_cancelled: "Se cerró la ventana de Meta antes de terminar la conexión.",
     fb_not_authorized:

@@ -69,6 +69,23 @@ export const pt: Messages = {
     errorNotFound: "Este convite não existe.",
     errorUnexpected: "Algo deu errado. Tente de novo.",
   },
+  journey: {
+    stepsLabel: "Etapas",
+    stepOpen: "Abrir a Meta",
+    stepConnect: "Conectar sua conta",
+    stepDone: "Pronto",
+    returnTo: "Continuar para {project}",
+    returning: "Voltando para {project} em {seconds} s.",
+    stay: "Ficar nesta página",
+    backTo: "Voltar para {project}",
+    continueAnon: "Continuar",
+    returningAnon: "Voltando em {seconds} s.",
+    linksLabel: "Ajuda e políticas",
+    help: "Ajuda",
+    contact: "Falar com o suporte",
+    privacy: "Política de privacidade",
+    terms: "Termos",
+  },
   reasons: {
     fb_cancelled: "A janela da Meta foi fechada antes de a conexão ser concluída.",
     fb_not_authorized:

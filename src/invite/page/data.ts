@@ -20,6 +20,23 @@ export interface PageData {
   meta: { sdkUrl: string; appId: string; version: string; configId: string; extras?: unknown } | null;
   text: Record<TextKey, string>;
   reasons: Record<string, string>;
+  /** Where the page sends the client back (the view's `returnUrl`), and its strings. */
+  returnUrl: string | null;
+  journey: JourneyText;
+}
+
+/** The return link's strings (src/invite/page/journey.ts). */
+export interface JourneyText {
+  returnTo: string;
+  returning: string;
+  stay: string;
+  backTo: string;
+}
+
+/** The gone page's `#return-data`: its return link's countdown (src/invite/page/return-page.ts). */
+export interface ReturnPageData {
+  project: string;
+  text: JourneyText;
 }
 
 export type TextKey =

@@ -25,12 +25,14 @@
  */
 
 import type { PageData } from "./data";
+import { markStep, showOutcome } from "./journey";
 
 /** The client's view of the invitation, as the flow endpoints answer it. */
 interface Invitation {
   status?: string;
   failureReason?: string;
   connectedAccount?: { phoneNumber?: string; name?: string; id?: string };
+  returnUrl?: string | null;
 }
 
 /** What a flow endpoint answers (a view, `start`'s secret, `pages`' list) or its `Error`. */
@@ -151,6 +153,8 @@ function working(text: string) {
   busy = true;
   action.disabled = true;
   outcome.replaceChildren();
+  showOutcome(outcome, null, null, D.journey, D.project);
+  markStep("in_progress");
   say(text);
 }
 function heading(text: string, ...paras: string[]) {
@@ -171,6 +175,8 @@ function show(view: Reply) {
     action.hidden = true;
     for (const e of document.querySelectorAll<HTMLElement>("[data-before]")) e.hidden = true;
     heading(T.connectedHeading, text);
+    markStep(status);
+    showOutcome(outcome, "success", inv.returnUrl, D.journey, D.project);
     say(text, false);
   } else if (status === "failed") {
     const reason = inv.failureReason;
@@ -180,8 +186,11 @@ function show(view: Reply) {
         : T.errorUnexpected;
     ready();
     heading(T.failedHeading, why, T.retryHint);
+    markStep(status);
+    showOutcome(outcome, "failure", inv.returnUrl, D.journey, D.project);
     say(`${why} ${T.retryHint}`, false);
   } else {
+    markStep(status);
     ready();
   }
 }

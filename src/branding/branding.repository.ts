@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { type BrandingRow, invitationBranding } from "../db/schema";
 import type { Tenant } from "../projects/tenant";
@@ -61,7 +61,7 @@ export async function logoInUse(db: Db, hash: string): Promise<string | null> {
   const [row] = await db
     .select({ type: invitationBranding.logoType })
     .from(invitationBranding)
-    .where(eq(invitationBranding.logoHash, sql`${hash}`))
+    .where(eq(invitationBranding.logoHash, hash))
     .limit(1);
   return row?.type ?? null;
 }

@@ -117,6 +117,19 @@ describe("GET/PUT /v1/invitations/branding", () => {
     expect(await getBranding(apiKey)).toEqual(EMPTY);
   });
 
+  it("is rate-limited like every /v1 route, and other methods are a 405", async () => {
+    const { apiKey } = await createProject();
+    const res = await call("/v1/invitations/branding", { apiKey });
+    expect(res.headers.get("X-RateLimit-Limit")).toMatch(/^\d+$/);
+    expect(res.headers.get("X-RateLimit-Remaining")).toMatch(/^\d+$/);
+    await expectError(
+      await call("/v1/invitations/branding", { method: "DELETE", apiKey }),
+      405,
+      "method_not_allowed",
+    );
+    await expectError(await call("/v1/invitations/branding/logo", { apiKey }), 405, "method_not_allowed");
+  });
+
   it("needs an API key", async () => {
     await expectError(await call("/v1/invitations/branding"), 401, "unauthorized");
     await expectError(await putLogo("zv_live_nope", PNG), 401, "unauthorized");

@@ -100,7 +100,11 @@ async function expectClean(t: Awaited<ReturnType<typeof open>>) {
 const shot = (page: Page, name: string) =>
   page.locator("main").screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
 
-const INVITES = { en: "Pale & Co invites Acme Corp", es: "Pale & Co invita a Acme Corp", pt: "Pale & Co convida" } as const;
+const INVITES = {
+  en: "Pale & Co invites Acme Corp",
+  es: "Pale & Co invita a Acme Corp",
+  pt: "Pale & Co convida",
+} as const;
 
 describe("a branded page in Chromium", () => {
   for (const [accent, text] of [
@@ -127,9 +131,13 @@ describe("a branded page in Chromium", () => {
         const action = page.locator("#action");
         await expect.poll(() => action.isEnabled(), POLL).toBe(true);
         const [r, g, b] = [1, 3, 5].map((i) => Number.parseInt(accent.slice(i, i + 2), 16));
-        expect(await action.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe(`rgb(${r}, ${g}, ${b})`);
+        expect(await action.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe(
+          `rgb(${r}, ${g}, ${b})`,
+        );
         expect(await action.evaluate((el) => getComputedStyle(el).color)).toBe(text);
-        expect(await page.locator("img.logo").evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(48);
+        expect(await page.locator("img.logo").evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(
+          48,
+        );
         expect(await page.locator("footer.links a").count()).toBe(4);
         expect(await axeViolations(page), `axe-core, ${accent} ${language}`).toEqual([]);
         await expectClean(t);
@@ -143,7 +151,9 @@ describe("a branded page in Chromium", () => {
     await unbrand();
     const invitation = await partner.create({ clientName: "Acme Corp" });
     const t = await open(invitation.url);
-    expect(await t.page.locator("h1").textContent()).toBe(`${projectName} invites Acme Corp to connect WhatsApp Business`);
+    expect(await t.page.locator("h1").textContent()).toBe(
+      `${projectName} invites Acme Corp to connect WhatsApp Business`,
+    );
     expect(await t.page.locator("img").count()).toBe(0);
     await expect.poll(() => t.page.locator("#action").isEnabled(), POLL).toBe(true);
     expect(await t.page.locator("#action").evaluate((el) => getComputedStyle(el).backgroundColor)).toBe(
@@ -160,7 +170,11 @@ async function partnerSite(page: Page) {
   const visits: { url: string; referer: string | undefined; at: number }[] = [];
   await page.route(`${PARTNER_ORIGIN}/**`, (route) => {
     visits.push({ url: route.request().url(), referer: route.request().headers().referer, at: Date.now() });
-    return route.fulfill({ status: 200, contentType: "text/html", body: "<!doctype html><title>Partner</title><h1>Back</h1>" });
+    return route.fulfill({
+      status: 200,
+      contentType: "text/html",
+      body: "<!doctype html><title>Partner</title><h1>Back</h1>",
+    });
   });
   return visits;
 }
@@ -189,7 +203,9 @@ describe("the way back to the partner", () => {
     const expected = `${PARTNER_ORIGIN}/done?ref=42&invitation_id=${invitation.id}&status=completed&sender_id=${done.senderId}`;
     expect(await link.getAttribute("href")).toBe(expected);
     expect(await link.getAttribute("rel")).toBe("noreferrer");
-    expect(await page.locator("#return-countdown").textContent()).toMatch(/^Taking you back to .+ in [1-5] s\.$/);
+    expect(await page.locator("#return-countdown").textContent()).toMatch(
+      /^Taking you back to .+ in [1-5] s\.$/,
+    );
     expect(await page.locator('#steps [aria-current="step"]').textContent()).toContain("Done");
     expect(await axeViolations(page), "axe-core, connected with a return link").toEqual([]);
     await shot(page, "state-connected-return");

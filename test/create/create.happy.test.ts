@@ -27,6 +27,9 @@ const INVITATION_FIELDS = [
   "failedAt",
   "createdAt",
   "updatedAt",
+  // Additions of this service (the return links).
+  "successRedirectUrl",
+  "failureRedirectUrl",
 ];
 
 type Invitation = Record<string, unknown> & { id: string; token: string };

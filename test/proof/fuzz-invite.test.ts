@@ -140,6 +140,7 @@ describe("fuzz: GET /invite/{token}", () => {
                 "failureReason",
                 "id",
                 "partnerName",
+                "returnUrl",
                 "status",
                 "testMode",
               ].sort(),

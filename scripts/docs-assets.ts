@@ -12,7 +12,7 @@ import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { transformSync } from "esbuild";
+import { buildSync, transformSync } from "esbuild";
 import { SCALAR_BUNDLE_PATH } from "../src/assets";
 import { INVITE_SCRIPT_PATH, INVITE_STYLE_PATH } from "../src/invite/assets";
 
@@ -52,14 +52,19 @@ export const INVITE_PAGE_SOURCES = {
  * tools show it as written, and it is small (docs/invite-page.md).
  */
 export function inviteScript(root: string = projectRoot): string {
-  const source = readFileSync(path.join(root, INVITE_PAGE_SOURCES.script), "utf8");
-  return transformSync(source, {
-    loader: "ts",
+  // Bundled: the script imports src/lib/user-agent.ts, the one list of in-app browser markers
+  // the server uses too.
+  const built = buildSync({
+    entryPoints: [path.join(root, INVITE_PAGE_SOURCES.script)],
+    bundle: true,
+    write: false,
     format: "iife",
     target: "es2022",
-    banner: '"use strict";',
-    sourcefile: INVITE_PAGE_SOURCES.script,
-  }).code;
+    logLevel: "silent",
+  });
+  const [output] = built.outputFiles;
+  if (!output) throw new Error("esbuild produced no invite script");
+  return output.text;
 }
 
 /** The invite pages' stylesheet as served: page.css, minified. */

@@ -83,6 +83,8 @@ export async function newInvitation(
     cancelledAt: null,
     createdAt: now,
     updatedAt: now,
+    phoneNumberType: input.phoneNumberType ?? null,
+    language: input.language ?? null,
   };
   return { row, token };
 }

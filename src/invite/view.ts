@@ -3,7 +3,7 @@ import type { HtmlEscapedString } from "hono/utils/html";
 import type { ClientView } from "../onboarding/client-view";
 import { INVITE_SCRIPT_PATH, INVITE_STYLE_PATH } from "./assets";
 import { fill, formatCountries, formatDateTime, LANGUAGES, type Language } from "./language";
-import type { PageData } from "./page/data";
+import type { PageData, RedirectData } from "./page/data";
 
 type View = ClientView["invitation"];
 type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -14,6 +14,8 @@ export interface OpenPage {
   view: View;
   /** Meta's SDK and ids, for a live page; null in test mode (the page then names no Meta host). */
   meta: { sdkUrl: string; appId: string; version: string; configId: string } | null;
+  /** The redirect module's data (src/invite/page/redirect.ts). */
+  redirect?: { numberType: RedirectData["numberType"]; landed: boolean };
 }
 
 function layout(language: Language, nonce: string, title: string, body: Markup, tail: Markup = html``) {
@@ -46,7 +48,7 @@ function dataBlock(data: unknown): HtmlEscapedString | Promise<HtmlEscapedString
 }
 
 /** Embedded Signup's prefill (`extras.setup`), from what the partner told us about the client. */
-function signupExtras(view: View) {
+export function signupExtras(view: View) {
   const business = view.clientName ? { name: view.clientName } : undefined;
   // sessionInfoVersion "3": the message format with FINISH/CANCEL events; ignored where the
   // configuration's version fixes it (META.md: which one v4 requires is unconfirmed).
@@ -54,7 +56,7 @@ function signupExtras(view: View) {
 }
 
 /** The page of an open invitation (pending, in progress or failed): the one action, and the script. */
-export function invitationPage({ language, nonce, view, meta }: OpenPage) {
+export function invitationPage({ language, nonce, view, meta, redirect }: OpenPage) {
   const m = LANGUAGES[language];
   const messenger = view.connectionType === "messenger";
   const channel = messenger ? m.page.channelMessenger : m.page.channelWhatsapp;
@@ -65,12 +67,24 @@ export function invitationPage({ language, nonce, view, meta }: OpenPage) {
     ? m.reasons[reason as keyof typeof m.reasons]
     : m.script.errorUnexpected;
 
+  const connected = view.connectedAccount;
   const outcome =
-    view.status === "failed"
-      ? html`<h2 tabindex="-1">${m.page.failedHeading}</h2><p>${reasonText}</p><p>${m.script.retryHint}</p>`
-      : view.status === "in_progress"
-        ? html`<p>${m.page.resume}</p>`
-        : "";
+    // Only after Meta's dialog sent the client back (a valid `landed` mark): the outcome here.
+    view.status === "completed" && connected
+      ? html`<h2 tabindex="-1">${m.script.connectedHeading}</h2><p>${fill(
+          messenger ? m.script.connectedMessenger : m.script.connectedWhatsapp,
+          {
+            name: connected.phoneNumber
+              ? connected.phoneNumber + (connected.name ? ` (${connected.name})` : "")
+              : (connected.name ?? connected.id),
+            project: view.partnerName,
+          },
+        )}</p>`
+      : view.status === "failed"
+        ? html`<h2 tabindex="-1">${m.page.failedHeading}</h2><p>${reasonText}</p><p>${m.script.retryHint}</p>`
+        : view.status === "in_progress"
+          ? html`<p>${m.page.resume}</p>`
+          : "";
   const data = {
     status: view.status,
     channel: messenger ? "messenger" : "whatsapp",
@@ -92,6 +106,16 @@ export function invitationPage({ language, nonce, view, meta }: OpenPage) {
       unavailable: m.page.unavailable,
     },
     reasons: m.reasons,
+    redirect: {
+      numberType: redirect?.numberType ?? null,
+      landed: redirect?.landed ?? false,
+      text: {
+        redirecting: m.redirect.redirecting,
+        chooseLegend: m.redirect.chooseLegend,
+        chooseCloudApi: m.redirect.chooseCloudApi,
+        chooseBusinessApp: m.redirect.chooseBusinessApp,
+      },
+    },
   } satisfies PageData;
 
   const body = html`<h1>${invites}</h1>
@@ -146,6 +170,21 @@ export function unavailablePage(language: Language, nonce: string, view: View) {
 export function gonePage(language: Language, nonce: string, status: "cancelled" | "expired" | "completed") {
   const m = LANGUAGES[language].gone;
   return layout(language, nonce, m.title, html`<h1>${m.heading}</h1><p>${m[status]}</p>`);
+}
+
+/** The OAuth dialog's callback refused its `state`: nothing changed. No link (the state may be stolen). */
+export function callbackProblemPage(
+  language: Language,
+  nonce: string,
+  problem: "invalid" | "expired" | "used" | "otherBrowser" | "stale",
+) {
+  const m = LANGUAGES[language].redirect;
+  return layout(
+    language,
+    nonce,
+    m.callbackTitle,
+    html`<h1>${m.callbackHeading}</h1><p id="callback-problem" data-problem="${problem}">${m[problem]}</p>`,
+  );
 }
 
 export function notFoundPage(language: Language, nonce: string) {

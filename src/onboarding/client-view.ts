@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { type InvitationRow, invitations, phoneNumbers, projects, senders } from "../db/schema";
 import { effectiveStatus, type FailureReason } from "../invitations/lifecycle";
@@ -23,6 +23,15 @@ export async function findByToken(
   token: string,
 ): Promise<InvitationByToken | undefined> {
   if (!TOKEN_PATTERN.test(token)) return undefined;
+  return findWhere(db, eq(invitations.tokenHash, await hmacSha256Hex(tokenHashKey, token)));
+}
+
+/** The same, by the invitation's id (the OAuth dialog's callback, whose `state` names it). */
+export function findById(db: Db, id: string): Promise<InvitationByToken | undefined> {
+  return findWhere(db, eq(invitations.id, id));
+}
+
+async function findWhere(db: Db, where: SQL): Promise<InvitationByToken | undefined> {
   const [found] = await db
     .select({
       invitation: invitations,
@@ -34,7 +43,7 @@ export async function findByToken(
     .innerJoin(projects, eq(projects.id, invitations.projectId))
     .leftJoin(phoneNumbers, eq(phoneNumbers.id, invitations.phoneNumberId))
     .leftJoin(senders, eq(senders.id, invitations.senderId))
-    .where(eq(invitations.tokenHash, await hmacSha256Hex(tokenHashKey, token)))
+    .where(where)
     .limit(1);
   return found
     ? {

@@ -20,6 +20,22 @@ export interface PageData {
   meta: { sdkUrl: string; appId: string; version: string; configId: string; extras?: unknown } | null;
   text: Record<TextKey, string>;
   reasons: Record<string, string>;
+  /** The full-page redirect to Meta's OAuth dialog (./redirect.ts); absent on older pages. */
+  redirect?: RedirectData;
+}
+
+/** What ./redirect.ts needs: the partner's choice of numbers, whether the page is Meta's return. */
+export interface RedirectData {
+  /** The invitation's phoneNumberType (WhatsApp), or null (Meta's standard signup). */
+  numberType: "cloud_api" | "business_app" | "any" | null;
+  /** The page is where the OAuth dialog's callback sent the browser (a valid `landed` mark). */
+  landed: boolean;
+  text: {
+    redirecting: string;
+    chooseLegend: string;
+    chooseCloudApi: string;
+    chooseBusinessApp: string;
+  };
 }
 
 export type TextKey =

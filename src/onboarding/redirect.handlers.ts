@@ -105,6 +105,8 @@ export const callbackRoute = createRoute({
   method: "get",
   path: CALLBACK_PATH,
   operationId: "inviteCallback",
+  // A browser's landing page (HTML or a redirect), not an API: documented in docs/onboarding.md.
+  hide: true,
   summary: "Meta's OAuth dialog returns here",
   description:
     "The one `redirect_uri` of the full-page redirect (list it exactly in the Meta app's Valid OAuth Redirect URIs). The `state` is checked first (signature, expiry, this browser's cookie, single use, the attempt still current); a forged, expired, replayed or foreign one changes nothing and answers a page saying so (400). Then the code is exchanged with the same `redirect_uri` and the account connected as by `complete`, and the browser is sent (303) to its invitation page, which shows the outcome.",

@@ -20,7 +20,7 @@ const CHOICE_NAME = "number-type";
 /** The radio group for `phoneNumberType` `any` (WhatsApp, live), placed before the action button. */
 export function renderChoice(D: PageData, before: HTMLElement): void {
   const r = D.redirect;
-  if (!r || r.numberType !== "any" || D.channel !== "whatsapp" || D.test || D.status === "completed") return;
+  if (r?.numberType !== "any" || D.channel !== "whatsapp" || D.test || D.status === "completed") return;
   const set = document.createElement("fieldset");
   set.id = "number-type";
   const legend = document.createElement("legend");

@@ -142,6 +142,59 @@ describe("the full-page redirect against the fake of Meta", () => {
     await page.close();
   });
 
+  it("the popup asks Meta for coexistence: always for business_app, on the client's choice for any", async () => {
+    const runs: { body: Record<string, unknown>; choose?: string; featureType: string | undefined }[] = [
+      { body: { phoneNumberType: "business_app" }, featureType: "whatsapp_business_app_onboarding" },
+      {
+        body: { phoneNumberType: "any" },
+        choose: "business_app",
+        featureType: "whatsapp_business_app_onboarding",
+      },
+      { body: { phoneNumberType: "any" }, featureType: undefined },
+      { body: { phoneNumberType: "cloud_api" }, featureType: undefined },
+    ];
+    for (const run of runs) {
+      const invitation = await partner.create(run.body);
+      const { page, problems } = await tab("en-US,en;q=0.9");
+      await page.goto(invitation.url);
+      const action = page.locator("#action");
+      await expect.poll(() => action.isEnabled(), POLL).toBe(true);
+      if (run.choose) await page.locator(`#number-type-${run.choose}`).check();
+      metaRoutes.next = {
+        response: {
+          status: "connected",
+          authResponse: { code: `fake.coexistence.${Date.now()}x${Math.random().toString(36).slice(2)}` },
+        },
+        messages: [
+          {
+            type: "WA_EMBEDDED_SIGNUP",
+            event: "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING",
+            data: { waba_id: FAKE.wabaId },
+          },
+        ],
+      };
+      await action.click();
+      await expect
+        .poll(() => page.locator("#outcome h2").textContent(), POLL)
+        .toMatch(/Connected|did not work/);
+      const log = await page.evaluate(
+        () =>
+          (
+            window as unknown as {
+              __metaSdkStubLog: { call: string; options?: { extras?: { featureType?: string } } }[];
+            }
+          ).__metaSdkStubLog,
+      );
+      expect(log[1]?.options?.extras?.featureType, JSON.stringify(run)).toBe(run.featureType);
+      // A number on the WhatsApp Business app: refused only where the partner asked for a new one.
+      expect((await partner.invitation(invitation.id)).status, JSON.stringify(run)).toBe(
+        run.body.phoneNumberType === "cloud_api" ? "failed" : "completed",
+      );
+      expect(problems.errors).toEqual([]);
+      await page.close();
+    }
+  });
+
   for (const language of ["en", "es", "pt"] as const) {
     it(`a tampered state is refused with a clear page and changes nothing (${language})`, async () => {
       const invitation = await partner.create();

@@ -20,6 +20,7 @@
 
 import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
+import type { Db } from "../db/client";
 import type { InvitationRow, PhoneNumberType } from "../db/schema";
 import { onboardingAttempts } from "../db/schema";
 import type { AppEnv } from "../lib/context";
@@ -117,7 +118,7 @@ export function cookieNonce(c: Context<AppEnv>): string | undefined {
  * (so of two callbacks with the same state, one wins). False: used before, or never this attempt's.
  */
 export async function consumeState(
-  db: import("../db/client").Db,
+  db: Db,
   invitationId: string,
   startedAt: number,
   nonce: string,

@@ -1,7 +1,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type BrowserSession, openBrowser, recordTraffic, TIMEOUTS } from "./browser";
-import { graphCalls } from "./support/fake-graph-server";
+import { graphCalls, setDialogScenario } from "./support/fake-graph-server";
 import { routeMeta } from "./support/meta-stub";
 import { axeViolations, watchProblems } from "./support/page-checks";
 import { partnerApi } from "./support/partner-api";
@@ -193,6 +193,35 @@ describe("the full-page redirect against the fake of Meta", () => {
       expect(problems.errors).toEqual([]);
       await page.close();
     }
+  });
+
+  it("Messenger in an in-app browser with several Pages: back from Meta's dialog, the page offers them", async () => {
+    const invitation = await partner.create({ connectionType: "messenger", language: "es" });
+    const { page, problems } = await tab("en", INSTAGRAM_UA);
+    await page.goto(invitation.url);
+    const action = page.locator("#action");
+    await expect.poll(() => action.isEnabled(), POLL).toBe(true);
+    await setDialogScenario(fakeGraphUrl, "several_pages");
+    try {
+      await action.click();
+      await page.waitForURL((url) => url.searchParams.has("landed"));
+      const choices = page.locator('input[name="page"]');
+      await expect.poll(() => choices.count(), POLL).toBe(3);
+    } finally {
+      await setDialogScenario(fakeGraphUrl, "ok");
+    }
+    expect(await axeViolations(page), "axe-core, landed with Pages to pick (es)").toEqual([]);
+    expect((await partner.invitation(invitation.id)).status).toBe("in_progress");
+    await page.locator('label:has-text("Test Page 2")').click();
+    await page.locator("#extra button").click();
+    await expect.poll(() => page.locator("#outcome h2").textContent(), POLL).toBe("Conectado");
+    expect(await partner.invitation(invitation.id)).toMatchObject({
+      status: "completed",
+      connectedAccount: { id: "200000000000002", channel: "messenger" },
+    });
+    expect(problems.errors).toEqual([]);
+    expect(problems.failedCalls).toEqual([]);
+    await page.close();
   });
 
   for (const language of ["en", "es", "pt"] as const) {

@@ -54,13 +54,15 @@ export const INVITE_PAGE_SOURCES = {
  * tools show it as written, and it is small (docs/invite-page.md).
  */
 export function inviteScript(root: string = projectRoot, entry: string = INVITE_PAGE_SOURCES.script): string {
-  // Bundled: page.ts imports its sibling modules (journey.ts); still one unminified function.
+  // Bundled: page.ts imports its sibling modules and src/lib/user-agent.ts (the one list of
+  // in-app browser markers, the server's too); still one unminified function.
   const [output] = buildSync({
     entryPoints: [path.join(root, entry)],
     bundle: true,
     write: false,
     format: "iife",
     target: "es2022",
+    logLevel: "silent",
     // Strict as written: esbuild adds "use strict" from the tsconfig's `strict`.
   }).outputFiles;
   if (!output) throw new Error(`docs-assets: esbuild wrote nothing for ${entry}`);

@@ -73,6 +73,11 @@ const OPEN_STATUSES_SQL = sql.raw(OPEN_STATUSES.map((status) => `'${status}'`).j
 export const CONNECTION_TYPES = ["whatsapp_waba", "messenger"] as const;
 export type ConnectionType = (typeof CONNECTION_TYPES)[number];
 
+/** `cloud_api`: a new Cloud API number only; `business_app`: one already on the WhatsApp Business app (coexistence); `any`: the client chooses. */
+export const PHONE_NUMBER_TYPES = ["cloud_api", "business_app", "any"] as const;
+export type PhoneNumberType = (typeof PHONE_NUMBER_TYPES)[number];
+export const PAGE_LANGUAGES = ["en", "es", "pt"] as const;
+
 export const invitations = sqliteTable(
   "invitations",
   {
@@ -113,6 +118,11 @@ export const invitations = sqliteTable(
     // Where the page sends the client back after a success or a failure (https; drizzle/0011).
     successRedirectUrl: text("success_redirect_url"),
     failureRedirectUrl: text("failure_redirect_url"),
+    // Which WhatsApp numbers the client may connect (PHONE_NUMBER_TYPES); NULL: as before, Meta's
+    // standard signup and whatever it finishes with.
+    phoneNumberType: text("phone_number_type", { enum: PHONE_NUMBER_TYPES }),
+    // The invite page's language chosen by the partner (PAGE_LANGUAGES); NULL: Accept-Language.
+    language: text("language", { enum: PAGE_LANGUAGES }),
   },
   (t) => [
     uniqueIndex("invitations_token_hash_unique").on(t.tokenHash),
@@ -369,6 +379,9 @@ export const onboardingAttempts = sqliteTable(
     failureDetail: text("failure_detail"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    // SHA-256 (hex) of the nonce of the OAuth dialog's `state` (full-page redirect): cleared by
+    // the one callback that uses it, so a state works once.
+    redirectStateHash: text("redirect_state_hash"),
   },
   (t) => [
     primaryKey({ columns: [t.invitationId, t.startedAt] }),

@@ -85,6 +85,8 @@ export async function newInvitation(
     updatedAt: now,
     successRedirectUrl: input.successRedirectUrl ?? null,
     failureRedirectUrl: input.failureRedirectUrl ?? null,
+    phoneNumberType: input.phoneNumberType ?? null,
+    language: input.language ?? null,
   };
   return { row, token };
 }

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { CONNECTION_TYPES, INVITATION_STATUSES } from "../db/schema";
+import { CONNECTION_TYPES, INVITATION_STATUSES, PAGE_LANGUAGES, PHONE_NUMBER_TYPES } from "../db/schema";
 import { isCountryCode } from "../lib/countries";
 import { FAILURE_REASON_MEANINGS } from "./failure-reasons";
 
@@ -34,6 +34,11 @@ export const InvitationStatusSchema = z.enum(INVITATION_STATUSES).openapi("Invit
 });
 
 export const ConnectionTypeSchema = z.enum(CONNECTION_TYPES);
+
+const PHONE_NUMBER_TYPE_DESCRIPTION =
+  "Which WhatsApp numbers the client may connect: `cloud_api` (only a new number on the Cloud API; a number on the WhatsApp Business app fails with `phone_number_type_not_allowed`), `business_app` (only a number already on the WhatsApp Business app, kept there: Meta's coexistence, `whatsapp_business_app_onboarding`), or `any` (the page lets the client choose). Omitted: Meta's standard signup, whatever number it finishes with (the behaviour before this field). `whatsapp_waba` only.";
+const LANGUAGE_DESCRIPTION =
+  "The invite page's language (`en`, `es`, `pt`), instead of the one the client's browser asks for (`Accept-Language`).";
 
 export const InvitationCreateRequestSchema = z
   .object({
@@ -104,11 +109,19 @@ export const InvitationCreateRequestSchema = z
         'Where the page\'s "Back to the partner" link goes after a failed attempt (the page keeps its retry). `invitation_id`, `status` (`failed`) and `failure_reason` are added to its query; never the token. Same rules as `successRedirectUrl`.',
       example: "https://partner.example.com/onboarding/failed",
     }),
+    phoneNumberType: z
+      .enum(PHONE_NUMBER_TYPES, { error: `Must be one of ${PHONE_NUMBER_TYPES.join(", ")}` })
+      .optional()
+      .openapi({ description: PHONE_NUMBER_TYPE_DESCRIPTION, example: "any" }),
+    language: z
+      .enum(PAGE_LANGUAGES, { error: `Must be one of ${PAGE_LANGUAGES.join(", ")}` })
+      .optional()
+      .openapi({ description: LANGUAGE_DESCRIPTION, example: "es" }),
   })
   .strict()
   .superRefine((body, ctx) => {
     if (body.connectionType !== "messenger") return;
-    for (const field of ["phoneNumberId", "allowedPhoneCountries"] as const) {
+    for (const field of ["phoneNumberId", "allowedPhoneCountries", "phoneNumberType"] as const) {
       if (body[field] !== undefined) {
         ctx.addIssue({
           code: "custom",
@@ -163,6 +176,16 @@ export const InvitationSchema = z
     startedAt: nullableTimestamp(),
     completedAt: nullableTimestamp(),
     failedAt: nullableTimestamp(),
+    phoneNumberType: z
+      .enum(PHONE_NUMBER_TYPES)
+      .nullable()
+      .optional()
+      .openapi({ description: `${PHONE_NUMBER_TYPE_DESCRIPTION} Null when omitted.` }),
+    language: z
+      .enum(PAGE_LANGUAGES)
+      .nullable()
+      .optional()
+      .openapi({ description: `${LANGUAGE_DESCRIPTION} Null when omitted.` }),
     createdAt: timestamp(),
     updatedAt: timestamp(),
     successRedirectUrl: z.string().nullable().optional().openapi({

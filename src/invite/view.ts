@@ -6,7 +6,7 @@ import type { BrandingRow } from "../db/schema";
 import type { ClientView } from "../onboarding/client-view";
 import { INVITE_RETURN_SCRIPT_PATH, INVITE_SCRIPT_PATH, INVITE_STYLE_PATH } from "./assets";
 import { fill, formatCountries, formatDateTime, LANGUAGES, type Language } from "./language";
-import type { PageData, ReturnPageData } from "./page/data";
+import type { PageData, RedirectData, ReturnPageData } from "./page/data";
 
 type View = ClientView["invitation"];
 type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -19,6 +19,8 @@ export interface OpenPage {
   meta: { sdkUrl: string; appId: string; version: string; configId: string } | null;
   /** The partner's branding in the invitation's mode, or null (the page then names the project). */
   branding?: BrandingRow | null;
+  /** The redirect module's data (src/invite/page/redirect.ts). */
+  redirect?: { numberType: RedirectData["numberType"]; landed: boolean };
 }
 
 /**
@@ -117,7 +119,7 @@ function dataBlock(data: unknown): HtmlEscapedString | Promise<HtmlEscapedString
 }
 
 /** Embedded Signup's prefill (`extras.setup`), from what the partner told us about the client. */
-function signupExtras(view: View) {
+export function signupExtras(view: View) {
   const business = view.clientName ? { name: view.clientName } : undefined;
   // sessionInfoVersion "3": the message format with FINISH/CANCEL events; ignored where the
   // configuration's version fixes it (META.md: which one v4 requires is unconfirmed).
@@ -125,7 +127,7 @@ function signupExtras(view: View) {
 }
 
 /** The page of an open invitation (pending, in progress or failed): the one action, and the script. */
-export function invitationPage({ language, nonce, view, meta, branding }: OpenPage) {
+export function invitationPage({ language, nonce, view, meta, branding, redirect }: OpenPage) {
   const m = LANGUAGES[language];
   const messenger = view.connectionType === "messenger";
   const channel = messenger ? m.page.channelMessenger : m.page.channelWhatsapp;
@@ -136,12 +138,24 @@ export function invitationPage({ language, nonce, view, meta, branding }: OpenPa
     ? m.reasons[reason as keyof typeof m.reasons]
     : m.script.errorUnexpected;
 
+  const connected = view.connectedAccount;
   const outcome =
-    view.status === "failed"
-      ? html`<h2 tabindex="-1">${m.page.failedHeading}</h2><p>${reasonText}</p><p>${m.script.retryHint}</p>${returnLink(language, view, "failure")}`
-      : view.status === "in_progress"
-        ? html`<p>${m.page.resume}</p>`
-        : "";
+    // Only after Meta's dialog sent the client back (a valid `landed` mark): the outcome here.
+    view.status === "completed" && connected
+      ? html`<h2 tabindex="-1">${m.script.connectedHeading}</h2><p>${fill(
+          messenger ? m.script.connectedMessenger : m.script.connectedWhatsapp,
+          {
+            name: connected.phoneNumber
+              ? connected.phoneNumber + (connected.name ? ` (${connected.name})` : "")
+              : (connected.name ?? connected.id),
+            project: view.partnerName,
+          },
+        )}</p>${returnLink(language, view, "success")}`
+      : view.status === "failed"
+        ? html`<h2 tabindex="-1">${m.page.failedHeading}</h2><p>${reasonText}</p><p>${m.script.retryHint}</p>${returnLink(language, view, "failure")}`
+        : view.status === "in_progress"
+          ? html`<p>${m.page.resume}</p>`
+          : "";
   const data = {
     status: view.status,
     channel: messenger ? "messenger" : "whatsapp",
@@ -169,6 +183,16 @@ export function invitationPage({ language, nonce, view, meta, branding }: OpenPa
       returning: m.journey.returning,
       stay: m.journey.stay,
       backTo: m.journey.backTo,
+    },
+    redirect: {
+      numberType: redirect?.numberType ?? null,
+      landed: redirect?.landed ?? false,
+      text: {
+        redirecting: m.redirect.redirecting,
+        chooseLegend: m.redirect.chooseLegend,
+        chooseCloudApi: m.redirect.chooseCloudApi,
+        chooseBusinessApp: m.redirect.chooseBusinessApp,
+      },
     },
   } satisfies PageData;
 
@@ -269,6 +293,21 @@ export function gonePage(
   const tail = html`<script type="application/json" id="return-data">${dataBlock(data)}</script>
 <script src="${INVITE_RETURN_SCRIPT_PATH}" nonce="${nonce}"></script>`;
   return layout(language, nonce, m.title, body, tail);
+}
+
+/** The OAuth dialog's callback refused its `state`: nothing changed. No link (the state may be stolen). */
+export function callbackProblemPage(
+  language: Language,
+  nonce: string,
+  problem: "invalid" | "expired" | "used" | "otherBrowser" | "stale",
+) {
+  const m = LANGUAGES[language].redirect;
+  return layout(
+    language,
+    nonce,
+    m.callbackTitle,
+    html`<h1>${m.callbackHeading}</h1><p id="callback-problem" data-problem="${problem}">${m[problem]}</p>`,
+  );
 }
 
 export function notFoundPage(language: Language, nonce: string) {

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import {
   type BrandingRow,
@@ -35,6 +35,15 @@ export async function findByToken(
   token: string,
 ): Promise<InvitationByToken | undefined> {
   if (!TOKEN_PATTERN.test(token)) return undefined;
+  return findWhere(db, eq(invitations.tokenHash, await hmacSha256Hex(tokenHashKey, token)));
+}
+
+/** The same, by the invitation's id (the OAuth dialog's callback, whose `state` names it). */
+export function findById(db: Db, id: string): Promise<InvitationByToken | undefined> {
+  return findWhere(db, eq(invitations.id, id));
+}
+
+async function findWhere(db: Db, where: SQL): Promise<InvitationByToken | undefined> {
   const [found] = await db
     .select({
       invitation: invitations,
@@ -54,7 +63,7 @@ export async function findByToken(
         eq(invitationBranding.mode, invitations.mode),
       ),
     )
-    .where(eq(invitations.tokenHash, await hmacSha256Hex(tokenHashKey, token)))
+    .where(where)
     .limit(1);
   return found
     ? {

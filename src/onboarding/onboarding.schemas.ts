@@ -107,7 +107,10 @@ export const CompleteRequestSchema = z.union([WhatsAppCompleteSchema, MessengerC
 
 export const PagesRequestSchema = z
   .object({
-    code: z.string().min(1).max(4096).openapi({ description: "`authResponse.code` from `FB.login`." }),
+    code: z.string().min(1).max(4096).optional().openapi({
+      description:
+        "`authResponse.code` from `FB.login`. Omitted after Meta's OAuth dialog (full-page redirect): the callback exchanged the code, and `pages` answers the list it kept.",
+    }),
   })
   .strict()
   .openapi("InvitePagesRequest");

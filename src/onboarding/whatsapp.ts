@@ -13,6 +13,8 @@ export interface WhatsAppCompletion {
   businessId?: string;
   /** The `WA_EMBEDDED_SIGNUP` event that finished the popup (FINISH, FINISH_ONLY_WABA, ...). */
   event?: string;
+  /** The OAuth dialog's `redirect_uri` (full-page redirect): the exchange must name it again. */
+  redirectUri?: string;
 }
 
 /** Finishes that leave a number on the WhatsApp Business app or no number: nothing to register. */
@@ -36,7 +38,7 @@ export async function connectWhatsApp(flow: Flow, input: WhatsAppCompletion): Pr
   try {
     const graph = graphFor(flow.env, invitation, flow.meta, flow.requestId);
     step = "exchange_code";
-    const token = await graph.exchangeCode(input.code);
+    const token = await graph.exchangeCode(input.code, input.redirectUri);
 
     step = "debug_token";
     const scopes = await graph.granularScopes(token);
@@ -84,6 +86,16 @@ export async function connectWhatsApp(flow: Flow, input: WhatsAppCompletion): Pr
         "phone_country_not_allowed",
         step,
         `Countries of the number: ${countriesOf(e164).join(",") || "unknown"}`,
+      );
+    }
+    // The partner's phoneNumberType: a number on the WhatsApp Business app (coexistence) or not.
+    const onBizApp = number.isOnBizApp || input.event === "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING";
+    const type = invitation.phoneNumberType;
+    if ((type === "cloud_api" && onBizApp) || (type === "business_app" && !onBizApp)) {
+      return failure(
+        "phone_number_type_not_allowed",
+        step,
+        `phoneNumberType ${type}; the number is ${onBizApp ? "" : "not "}on the WhatsApp Business app`,
       );
     }
     const assigned = flow.found.assignedPhoneNumber;

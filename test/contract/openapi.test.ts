@@ -395,6 +395,7 @@ describe("GET /openapi.json against the seed (POST /v1/invitations)", () => {
       "post /invite/{token}/complete",
       "post /invite/{token}/fail",
       "post /invite/{token}/pages",
+      "post /invite/{token}/redirect",
       "post /invite/{token}/start",
     ]);
   });

@@ -25,6 +25,9 @@ const INVITATION_FIELDS = [
   "startedAt",
   "completedAt",
   "failedAt",
+  // Additive: which numbers the client may connect, and the page's language (null when omitted).
+  "phoneNumberType",
+  "language",
   "createdAt",
   "updatedAt",
   // Additions of this service (the return links).

@@ -23,6 +23,8 @@ export interface PageData {
   /** Where the page sends the client back (the view's `returnUrl`), and its strings. */
   returnUrl: string | null;
   journey: JourneyText;
+  /** The full-page redirect to Meta's OAuth dialog (./redirect.ts); absent on older pages. */
+  redirect?: RedirectData;
 }
 
 /** The return link's strings (src/invite/page/journey.ts). */
@@ -37,6 +39,20 @@ export interface JourneyText {
 export interface ReturnPageData {
   project: string;
   text: JourneyText;
+}
+
+/** What ./redirect.ts needs: the partner's choice of numbers, whether the page is Meta's return. */
+export interface RedirectData {
+  /** The invitation's phoneNumberType (WhatsApp), or null (Meta's standard signup). */
+  numberType: "cloud_api" | "business_app" | "any" | null;
+  /** The page is where the OAuth dialog's callback sent the browser (a valid `landed` mark). */
+  landed: boolean;
+  text: {
+    redirecting: string;
+    chooseLegend: string;
+    chooseCloudApi: string;
+    chooseBusinessApp: string;
+  };
 }
 
 export type TextKey =

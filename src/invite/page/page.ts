@@ -26,6 +26,7 @@
 
 import type { PageData } from "./data";
 import { markStep, showOutcome } from "./journey";
+import { inApp, popupExtras, renderChoice, toDialog } from "./redirect";
 
 /** The client's view of the invitation, as the flow endpoints answer it. */
 interface Invitation {
@@ -38,6 +39,7 @@ interface Invitation {
 /** What a flow endpoint answers (a view, `start`'s secret, `pages`' list) or its `Error`. */
 interface Reply extends Invitation {
   invitation?: Invitation;
+  dialogUrl?: unknown;
   attemptSecret?: unknown;
   pages?: { id: string; name?: string }[];
   code?: unknown;
@@ -147,7 +149,7 @@ const str = (v: unknown, max = 100) =>
 function ready() {
   busy = false;
   action.hidden = false;
-  action.disabled = !(D.test || sdkReady);
+  action.disabled = !(D.test || sdkReady || inApp);
 }
 function working(text: string) {
   busy = true;
@@ -265,7 +267,11 @@ function start() {
 async function connect(code: string, hints: Record<string, unknown>): Promise<Reply | null> {
   say(T.finishing);
   if (!messenger) return post("complete", Object.assign({ code }, hints));
-  const res = await post("pages", { code });
+  return offerPages(await post("pages", { code }));
+}
+// Messenger: one Page connects at once, several are offered. (After Meta's full-page dialog the
+// callback exchanged the code: `pages` without one answers the list.)
+function offerPages(res: Reply): Promise<Reply | null> | Reply | null {
   const pages = res?.pages || [];
   const [first] = pages;
   if (first === undefined) return res;
@@ -357,7 +363,9 @@ function settle(a: Attempt) {
     }
     if (c) return conclude(() => post("fail", { reason: "fb_cancelled", step: str(c.current_step) }));
     if (a.declined) return conclude(() => post("fail", { reason: "fb_not_authorized" }));
-    if (a.waited || messenger) return conclude(() => post("fail", { reason: "signup_abandoned" }));
+    // No code and nothing from Meta's window: the popup was blocked or came back empty. The
+    // same attempt continues in Meta's dialog as a full page.
+    if (a.waited || messenger) return conclude(() => toDialog(D, post, say));
   } else return;
   if (!a.timer)
     a.timer = setTimeout(
@@ -381,6 +389,12 @@ function hints(f: SignupData | undefined): Record<string, unknown> {
     : {};
 }
 function login() {
+  if (inApp) {
+    // In-app browsers: no popup at all, Meta's dialog as a full page.
+    working(T.starting);
+    settleWith(start().then(() => toDialog(D, post, say)));
+    return;
+  }
   working(T.opening);
   const a: Attempt = { started: start(), timer: 0 };
   attempt = a;
@@ -390,7 +404,7 @@ function login() {
     response_type: "code",
     override_default_response_type: true,
   };
-  if (!messenger) options.extras = D.meta?.extras;
+  if (!messenger) options.extras = popupExtras(D);
   // Synchronously inside the click: browsers allow the popup only then.
   FB.login((r) => {
     const code = r?.authResponse?.code;
@@ -437,11 +451,23 @@ window.addEventListener("message", (event) => {
 action.addEventListener("click", () => {
   if (busy) return;
   if (D.test) openPanel();
-  else if (sdkReady) login();
+  else if (sdkReady || inApp) login();
 });
-if (D.test) {
+renderChoice(D, action);
+if (status === "completed") {
+  // Back from Meta's dialog, connected: the server rendered the outcome.
+  action.hidden = true;
+  for (const e of document.querySelectorAll<HTMLElement>("[data-before]")) e.hidden = true;
+  outcome.querySelector("h2")?.focus();
+} else if (D.redirect?.landed && messenger && status === "in_progress") {
+  // Back from Meta's dialog with several Pages: pick one.
+  working(T.finishing);
+  settleWith(post("pages", {}).then(offerPages));
+} else if (D.test) {
   for (const b of panel?.querySelectorAll("button") ?? [])
     b.addEventListener("click", () => simulate(b.dataset.outcome));
+  ready();
+} else if (inApp) {
   ready();
 } else if (D.meta) {
   const meta = D.meta;

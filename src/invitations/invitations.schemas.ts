@@ -29,6 +29,45 @@ export const InvitationStatusSchema = z.enum(INVITATION_STATUSES).openapi("Invit
 
 export const ConnectionTypeSchema = z.enum(CONNECTION_TYPES);
 
+/** Metadata's limits (Stripe's model): keys `[A-Za-z0-9_-]{1,40}`, at most 20, values ≤ 500 characters. */
+export const METADATA_KEY = /^[A-Za-z0-9_-]{1,40}$/;
+export const METADATA_MAX_KEYS = 20;
+export const METADATA_MAX_VALUE_LENGTH = 500;
+
+export const MetadataSchema = z
+  .record(z.string(), z.unknown())
+  .superRefine((record, ctx) => {
+    const keys = Object.keys(record);
+    if (keys.length > METADATA_MAX_KEYS) {
+      ctx.addIssue({ code: "custom", message: `At most ${METADATA_MAX_KEYS} keys` });
+    }
+    for (const key of keys) {
+      const value = record[key];
+      if (!METADATA_KEY.test(key)) {
+        ctx.addIssue({ code: "custom", path: [key], message: "Keys are 1 to 40 of A-Z, a-z, 0-9, _ and -" });
+      } else if (typeof value !== "string") {
+        ctx.addIssue({ code: "custom", path: [key], message: "Values are strings" });
+      } else if (value.length > METADATA_MAX_VALUE_LENGTH) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `Values are at most ${METADATA_MAX_VALUE_LENGTH} characters`,
+        });
+      } else if (!wellFormed(value)) {
+        ctx.addIssue({ code: "custom", path: [key], message: WELL_FORMED });
+      }
+    }
+  })
+  .transform((record) => record as Record<string, string>)
+  .openapi({
+    type: "object",
+    additionalProperties: { type: "string", maxLength: METADATA_MAX_VALUE_LENGTH },
+    maxProperties: METADATA_MAX_KEYS,
+    description:
+      "Your own key-value pairs: at most 20 keys of 1 to 40 characters `[A-Za-z0-9_-]`, string values of at most 500 characters. Returned on the invitation, included in its webhook events' `data`, and filterable on the list (`metadata[key]=value`).",
+    example: { crmId: "acct_4711", plan: "pro" },
+  });
+
 export const InvitationCreateRequestSchema = z
   .object({
     clientName: z.string().max(100).refine(wellFormed, WELL_FORMED).optional().openapi({
@@ -88,6 +127,7 @@ export const InvitationCreateRequestSchema = z
       description:
         "Which Meta channel the client connects: `whatsapp_waba` (default, Meta's WhatsApp Embedded Signup) or `messenger` (a Facebook Page the client administers).",
     }),
+    metadata: MetadataSchema.optional(),
   })
   .strict()
   .superRefine((body, ctx) => {
@@ -149,6 +189,10 @@ export const InvitationSchema = z
     failedAt: nullableTimestamp(),
     createdAt: timestamp(),
     updatedAt: timestamp(),
+    metadata: z
+      .record(z.string(), z.string())
+      .optional()
+      .openapi({ description: "The metadata given on create; `{}` when none.", example: { crmId: "acct_4711" } }),
   })
   .openapi("Invitation");
 

@@ -54,5 +54,6 @@ export function serializeWithToken(row: InvitationRow, token: string, options: S
     failedAt: isoOrNull(row.failedAt),
     createdAt: iso(row.createdAt),
     updatedAt: iso(effectiveUpdatedAt(row, options.now)),
+    metadata: row.metadata ?? {},
   };
 }

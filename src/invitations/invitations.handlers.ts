@@ -144,7 +144,8 @@ export const listInvitations: Handler<typeof routes.listInvitations> = async (c)
     tenant,
     "invitations",
     query,
-    (after, limit) => listInvitationRows(c.get("db"), { ...tenant, status: query.status, metadata, after, limit, now }),
+    (after, limit) =>
+      listInvitationRows(c.get("db"), { ...tenant, status: query.status, metadata, after, limit, now }),
   );
   const items: Invitation[] = [];
   for (const [index, result] of (

@@ -192,7 +192,10 @@ export const InvitationSchema = z
     metadata: z
       .record(z.string(), z.string())
       .optional()
-      .openapi({ description: "The metadata given on create; `{}` when none.", example: { crmId: "acct_4711" } }),
+      .openapi({
+        description: "The metadata given on create; `{}` when none.",
+        example: { crmId: "acct_4711" },
+      }),
   })
   .openapi("Invitation");
 

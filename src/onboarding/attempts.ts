@@ -3,6 +3,7 @@ import type { Db } from "../db/client";
 import { type InvitationRow, invitations, type OnboardingAttemptRow, onboardingAttempts } from "../db/schema";
 import { randomToken, sha256Hex, timingSafeEqual } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
+import type { DeviceClass } from "../lib/user-agent";
 
 /** The header that carries the attempt's secret on `pages`, `complete`, `fail` (and `start`). */
 export const ATTEMPT_SECRET_HEADER = "X-Attempt-Secret";
@@ -58,21 +59,41 @@ export async function attemptCapError(db: Db, invitationId: string, now: number)
   );
 }
 
-/** Records a new attempt, owned by the holder of `secretHash`. */
-export async function recordAttempt(db: Db, invitationId: string, startedAt: number, secretHash: string) {
+/**
+ * Records a new attempt, owned by the holder of `secretHash`, with the device's coarse class
+ * (never the User-Agent itself).
+ */
+export async function recordAttempt(
+  db: Db,
+  invitationId: string,
+  startedAt: number,
+  secretHash: string,
+  device: DeviceClass | null = null,
+) {
   await db
     .insert(onboardingAttempts)
     .values({
       invitationId,
       startedAt,
       attemptSecretHash: secretHash,
+      deviceClass: device,
       createdAt: startedAt,
       updatedAt: startedAt,
     })
     .onConflictDoUpdate({
       target: [onboardingAttempts.invitationId, onboardingAttempts.startedAt],
-      set: { attemptSecretHash: secretHash },
+      set: { attemptSecretHash: secretHash, deviceClass: device },
     });
+}
+
+/**
+ * What the page reports of Meta's dialog (a CANCEL's `current_step`, an error's code and
+ * session id) is kept only when it looks like such an identifier; anything else is dropped
+ * rather than stored, so free text from a browser never reaches the partner's stats.
+ */
+const META_IDENTIFIER = /^[A-Za-z0-9_.:-]{1,64}$/;
+export function metaIdentifier(value: string | undefined): string | null {
+  return value !== undefined && META_IDENTIFIER.test(value) ? value : null;
 }
 
 /**
@@ -128,7 +149,15 @@ export function attemptUpdate(
   changes: Partial<
     Pick<
       OnboardingAttemptRow,
-      "outcome" | "failureStep" | "failureDetail" | "pagesCiphertext" | "registration"
+      | "outcome"
+      | "failureStep"
+      | "failureDetail"
+      | "pagesCiphertext"
+      | "registration"
+      | "failureReason"
+      | "abandonedStep"
+      | "metaErrorCode"
+      | "metaSessionId"
     >
   >,
   now: number,

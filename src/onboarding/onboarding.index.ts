@@ -11,6 +11,7 @@ import { readConfig } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { createRouter } from "../lib/openapi";
+import { deviceClass } from "../lib/user-agent";
 import { isMetaMissing } from "../meta/config";
 import {
   ATTEMPT_QUIET_WINDOW_MS,
@@ -20,6 +21,7 @@ import {
   claim,
   findAttempt,
   holdsAttempt,
+  metaIdentifier,
   newAttemptSecret,
   notYourAttempt,
   readInvitation,
@@ -129,7 +131,7 @@ const start: Handler<typeof routes.startRoute> = async (c) => {
   const row = await transition(flow.db, { id: invitation.id }, { event: "start" }, flow.clock());
   if (row?.startedAt != null) {
     const { secret, hash } = await newAttemptSecret();
-    await recordAttempt(flow.db, row.id, row.startedAt, hash);
+    await recordAttempt(flow.db, row.id, row.startedAt, hash, deviceClass(c.req.header("user-agent")));
     return c.json({ ...(await view(flow, row)), attemptSecret: secret }, 200);
   }
   const current = await readInvitation(flow.db, invitation.id);
@@ -168,6 +170,11 @@ const fail: Handler<typeof routes.failRoute> = async (c) => {
       failureStep: input.step ?? null,
       failureDetail: input.message ?? null,
       pagesCiphertext: null,
+      failureReason: input.reason,
+      // Where the client gave up: the step of a CANCEL without an error.
+      abandonedStep: input.reason === "fb_cancelled" ? metaIdentifier(input.step) : null,
+      metaErrorCode: metaIdentifier(input.errorCode),
+      metaSessionId: metaIdentifier(input.sessionId),
     },
     flow.now,
   );

@@ -26,7 +26,9 @@ function parseMetadata(text: string | null): Record<string, string> {
   if (text === null) return {};
   try {
     const value = JSON.parse(text) as unknown;
-    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, string>) : {};
+    return value && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, string>)
+      : {};
   } catch {
     return {};
   }

@@ -161,7 +161,7 @@ export function statsStatements(db: Db, q: StatsQuery) {
   // (status, expires_at): at most the few minutes of expiries since the last sweep.
   const i = invitations;
   const overdue = db
-    .select({ status: i.status, n: sql<number>`count(*)` })
+    .select({ status: sql<InvitationStatus>`${i.status}`, n: sql<number>`count(*)` })
     .from(sql`${i} INDEXED BY invitations_status_expires_idx`)
     .where(
       and(
@@ -174,7 +174,7 @@ export function statsStatements(db: Db, q: StatsQuery) {
         q.connectionType === undefined ? undefined : eq(i.connectionType, q.connectionType),
       ) as SQL,
     )
-    .groupBy(i.status);
+    .groupBy(sql`${i.status}`);
   return [rollup, overdue] as const;
 }
 

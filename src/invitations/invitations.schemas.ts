@@ -35,14 +35,18 @@ export const METADATA_MAX_KEYS = 20;
 export const METADATA_MAX_VALUE_LENGTH = 500;
 
 export const MetadataSchema = z
-  .record(z.string(), z.unknown())
+  // Not z.record: it copies into a plain object, where a "__proto__" key would vanish.
+  .unknown()
   .superRefine((record, ctx) => {
-    const keys = Object.keys(record);
-    if (keys.length > METADATA_MAX_KEYS) {
+    if (typeof record !== "object" || record === null || Array.isArray(record)) {
+      ctx.addIssue({ code: "custom", message: "Must be an object of string values" });
+      return;
+    }
+    const entries = Object.entries(record);
+    if (entries.length > METADATA_MAX_KEYS) {
       ctx.addIssue({ code: "custom", message: `At most ${METADATA_MAX_KEYS} keys` });
     }
-    for (const key of keys) {
-      const value = record[key];
+    for (const [key, value] of entries) {
       if (!METADATA_KEY.test(key)) {
         ctx.addIssue({ code: "custom", path: [key], message: "Keys are 1 to 40 of A-Z, a-z, 0-9, _ and -" });
       } else if (typeof value !== "string") {
@@ -58,7 +62,8 @@ export const MetadataSchema = z
       }
     }
   })
-  .transform((record) => record as Record<string, string>)
+  // Own properties, whatever the key (Object.fromEntries defines, never assigns).
+  .transform((record) => Object.fromEntries(Object.entries(record as object)) as Record<string, string>)
   .openapi({
     type: "object",
     additionalProperties: { type: "string", maxLength: METADATA_MAX_VALUE_LENGTH },

@@ -27,6 +27,8 @@ const INVITATION_FIELDS = [
   "failedAt",
   "createdAt",
   "updatedAt",
+  // Not the contract's: the partner's own pairs, `{}` when none.
+  "metadata",
 ];
 
 type Invitation = Record<string, unknown> & { id: string; token: string };

@@ -78,7 +78,7 @@ async function rowsRead(options: { windowDays: number; connectionType?: "messeng
     now,
   });
   let read = 0;
-  for (const statement of statements) {
+  for (const statement of [...statements.rollups, statements.overdue]) {
     const query = statement.toSQL();
     const { meta } = await env.DB.prepare(query.sql)
       .bind(...query.params)

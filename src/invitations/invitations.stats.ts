@@ -163,7 +163,8 @@ export function statsStatements(db: Db, q: StatsQuery) {
   );
   // The rollup counts stored statuses; open invitations past expiresAt that the sweep has not
   // persisted yet read as expired, as everywhere. They are found on the sweep's own index
-  // (status, expires_at): at most the few minutes of expiries since the last sweep.
+  // (status, expires_at): normally the few minutes of expiries since the last sweep, of every
+  // project; more while the sweep is behind (docs/scaling.md).
   const i = invitations;
   const overdue = db
     .select({ status: sql<InvitationStatus>`${i.status}`, n: sql<number>`count(*)` })
@@ -172,6 +173,9 @@ export function statsStatements(db: Db, q: StatsQuery) {
       and(
         inArray(i.status, [...OPEN_STATUSES]),
         lte(i.expiresAt, q.now),
+        // An invitation expires after its creation: those created in the window expired after
+        // its start, which bounds the seek to the expiries since then.
+        gte(i.expiresAt, q.fromDay * DAY_MS),
         eq(i.projectId, q.projectId),
         eq(i.mode, q.mode),
         gte(i.createdAt, q.fromDay * DAY_MS),

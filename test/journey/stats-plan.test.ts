@@ -30,7 +30,7 @@ it("the rollup is read by ranges of its primary key, the expiries on the sweep's
   for (const [index, plan] of plans.entries()) {
     if (index % 4 === 3) {
       expect(plan).toBe(
-        "SEARCH invitations USING INDEX invitations_status_expires_idx (status=? AND expires_at<?)",
+        "SEARCH invitations USING INDEX invitations_status_expires_idx (status=? AND expires_at>? AND expires_at<?)",
       );
     } else {
       expect(plan).toBe(

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { onboardingAttempts } from "../../src/db/schema";
 import { encodeCursor } from "../../src/invitations/cursor";
+import { ATTEMPT_MAX_AGE_MS, sweepStaleAttempts } from "../../src/onboarding/sweep";
 import { code, expectStatus, harness, testKeyFor } from "../onboarding/support";
 import { createProject, expectError } from "../support/api";
 
@@ -186,6 +187,54 @@ describe("attempts are recorded and listed newest first", () => {
     expect(
       await expectStatus(await h.call(`/v1/invitations/${inv.id}/attempts`, { apiKey: project.apiKey }), 200),
     ).toEqual({ items: [], nextCursor: null });
+  });
+});
+
+describe("every way an attempt ends records its reason", () => {
+  it("a Graph error on complete (meta_code_used), the sweep of a silent one (signup_abandoned), a partner's cancel (no reason)", async () => {
+    const { h, advance, at } = clocked();
+    const project = await createProject();
+    const create = async () =>
+      (
+        (await expectStatus(
+          await h.call("/v1/invitations", {
+            method: "POST",
+            apiKey: project.apiKey,
+            headers: { "Content-Type": "application/json" },
+            body: "{}",
+          }),
+          201,
+        )) as { invitation: { id: string; token: string } }
+      ).invitation;
+    const attempts = async (id: string) =>
+      (
+        (await expectStatus(
+          await h.call(`/v1/invitations/${id}/attempts`, { apiKey: project.apiKey }),
+          200,
+        )) as Page
+      ).items.map((a) => [a.outcome, a.failureReason, a.endedAt]);
+
+    const graph = await create();
+    await h.ok(graph.token, "start", {});
+    advance(1_000);
+    await h.ok(graph.token, "complete", { code: code("used_code") });
+    expect(await attempts(graph.id)).toEqual([["failed", "meta_code_used", iso(at())]]);
+
+    const silent = await create();
+    await h.ok(silent.token, "start", {});
+    const sweptAt = at() + ATTEMPT_MAX_AGE_MS + 1;
+    await sweepStaleAttempts(createDb(env.DB), sweptAt);
+    expect(await attempts(silent.id)).toEqual([["failed", "signup_abandoned", iso(sweptAt)]]);
+
+    const cancelled = await create();
+    await h.ok(cancelled.token, "start", {});
+    advance(1_000);
+    await expectStatus(
+      await h.call(`/v1/invitations/${cancelled.id}/cancel`, { method: "POST", apiKey: project.apiKey }),
+      200,
+    );
+    // The invitation left the attempt: it runs on until the flow or the sweep ends it, reasonless.
+    expect(await attempts(cancelled.id)).toEqual([["in_progress", null, null]]);
   });
 });
 

@@ -123,6 +123,9 @@ export const invitations = sqliteTable(
     phoneNumberType: text("phone_number_type", { enum: PHONE_NUMBER_TYPES }),
     // The invite page's language chosen by the partner (PAGE_LANGUAGES); NULL: Accept-Language.
     language: text("language", { enum: PAGE_LANGUAGES }),
+    // The partner's own key-value pairs (docs/api.md, "Metadata"), or NULL; a trigger indexes
+    // them in invitation_metadata (drizzle/0010).
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>(),
   },
   (t) => [
     uniqueIndex("invitations_token_hash_unique").on(t.tokenHash),
@@ -181,6 +184,8 @@ export const invitationEvents = sqliteTable(
     deliveryAttempts: integer("delivery_attempts").notNull().default(0),
     // While `queued`: when the queue is presumed to have lost the event, so the cron re-sends it.
     leaseUntil: integer("lease_until"),
+    // The invitation's metadata (JSON text, as stored on it), copied by the trigger.
+    metadata: text("metadata"),
   },
   (t) => [
     index("invitation_events_invitation_idx").on(t.invitationId, t.createdAt),
@@ -382,6 +387,14 @@ export const onboardingAttempts = sqliteTable(
     // SHA-256 (hex) of the nonce of the OAuth dialog's `state` (full-page redirect): cleared by
     // the one callback that uses it, so a state works once.
     redirectStateHash: text("redirect_state_hash"),
+    // When the outcome was written (a trigger sets it, drizzle/0010).
+    endedAt: integer("ended_at"),
+    // What the partner sees of a failed attempt (GET /v1/invitations/{id}/attempts): its reason,
+    // the `current_step` of Meta's CANCEL, and the code and session id of Meta's error.
+    failureReason: text("failure_reason"),
+    abandonedStep: text("abandoned_step"),
+    metaErrorCode: text("meta_error_code"),
+    metaSessionId: text("meta_session_id"),
   },
   (t) => [
     primaryKey({ columns: [t.invitationId, t.startedAt] }),
@@ -448,3 +461,58 @@ export const invitationBranding = sqliteTable(
   ],
 );
 export type BrandingRow = typeof invitationBranding.$inferSelect;
+
+/**
+ * The keys of each invitation's metadata, written by a trigger on insert (drizzle/0010): the
+ * list's `metadata[key]=value` filter is an index seek, newest first, like the list itself.
+ */
+export const invitationMetadata = sqliteTable(
+  "invitation_metadata",
+  {
+    projectId: text("project_id").notNull(),
+    mode: text("mode", { enum: KEY_MODES }).notNull(),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+    createdAt: integer("created_at").notNull(),
+    invitationId: text("invitation_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.mode, t.key, t.value, t.createdAt, t.invitationId] })],
+);
+
+/**
+ * The funnel's rollup (GET /v1/invitations/stats): counts of the invitations created in one UTC
+ * day (`periodDays` 1) or one aligned 16-day block (16), per project, mode and connection type,
+ * kept by triggers in the same statement as each insert, status change, view, start and attempt
+ * outcome (drizzle/0010). The JSON columns are `{ key: count }`: duration histogram buckets
+ * (stats_duration_buckets), failure reasons and Meta steps.
+ */
+export const invitationStats = sqliteTable(
+  "invitation_stats",
+  {
+    projectId: text("project_id").notNull(),
+    mode: text("mode", { enum: KEY_MODES }).notNull(),
+    periodDays: integer("period_days").notNull(),
+    startDay: integer("start_day").notNull(),
+    connectionType: text("connection_type", { enum: CONNECTION_TYPES }).notNull(),
+    created: integer("created").notNull().default(0),
+    viewed: integer("viewed").notNull().default(0),
+    started: integer("started").notNull().default(0),
+    pending: integer("pending").notNull().default(0),
+    inProgress: integer("in_progress").notNull().default(0),
+    completed: integer("completed").notNull().default(0),
+    failed: integer("failed").notNull().default(0),
+    cancelled: integer("cancelled").notNull().default(0),
+    expired: integer("expired").notNull().default(0),
+    viewSeconds: text("view_seconds").notNull().default("{}"),
+    completeSeconds: text("complete_seconds").notNull().default("{}"),
+    failureReasons: text("failure_reasons").notNull().default("{}"),
+    abandonedSteps: text("abandoned_steps").notNull().default("{}"),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.mode, t.periodDays, t.startDay, t.connectionType] })],
+);
+
+/** Lower bounds (ms) of the duration histograms' buckets; bucket 0 is [0, 1 s). */
+export const statsDurationBuckets = sqliteTable("stats_duration_buckets", {
+  bucket: integer("bucket").primaryKey(),
+  lowerMs: integer("lower_ms").notNull(),
+});

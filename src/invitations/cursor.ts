@@ -19,7 +19,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** Which list a cursor belongs to: one list's cursor is refused by another. */
-export type CursorList = "invitations" | "senders" | "deliveries";
+export type CursorList = "invitations" | "senders" | "deliveries" | "attempts";
 
 /** A page's size when the request names none (every list). */
 export const DEFAULT_PAGE_SIZE = 50;
@@ -42,15 +42,20 @@ export async function encodeCursor(
   return `${payload}.${await mac(key, tenant, payload, list)}`;
 }
 
+/** The 400 of a cursor that is not this list's (also: another invitation's attempts). */
+export function invalidCursor(): ApiError {
+  return new ApiError("invalid_request", "The cursor is malformed or was not issued for this list", {
+    details: { fields: { cursor: "Pass nextCursor from a previous page unchanged" } },
+  });
+}
+
 export async function decodeCursor(
   key: string,
   tenant: Tenant,
   cursor: string,
   list: CursorList,
 ): Promise<CursorPosition> {
-  const invalid = new ApiError("invalid_request", "The cursor is malformed or was not issued for this list", {
-    details: { fields: { cursor: "Pass nextCursor from a previous page unchanged" } },
-  });
+  const invalid = invalidCursor();
   const [payload, signature, extra] = cursor.split(".");
   if (!payload || !signature || extra !== undefined || payload.length > 200) throw invalid;
   if (!timingSafeEqual(signature, await mac(key, tenant, payload, list))) throw invalid;

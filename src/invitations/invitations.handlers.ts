@@ -18,7 +18,7 @@ import {
   newInvitation,
 } from "./invitations.repository";
 import type * as routes from "./invitations.routes";
-import type { Invitation } from "./invitations.schemas";
+import { type Invitation, METADATA_KEY, METADATA_MAX_VALUE_LENGTH } from "./invitations.schemas";
 import { serializeInvitation, serializeWithToken } from "./invitations.serialize";
 import { afterTransition, effectiveStatus, isOpen, transitionStatement } from "./lifecycle";
 import { maxOpenInvitations } from "./limits";
@@ -106,6 +106,24 @@ export const getInvitation: Handler<typeof routes.getInvitation> = async (c) => 
   return c.json({ invitation: await serializeInvitation(row, { ...config, now: c.get("now")() }) }, 200);
 };
 
+/** The list's `metadata[key]=value` filter: one pair, validated as metadata on create is. */
+function metadataFilter(params: URLSearchParams): { key: string; value: string } | undefined {
+  const pairs = [...params].filter(([name]) => name.startsWith("metadata["));
+  if (pairs.length === 0) return undefined;
+  const invalid = (message: string) =>
+    new ApiError("invalid_request", message, { details: { fields: { metadata: message } } });
+  if (pairs.length > 1) throw invalid("Filter on one metadata key at a time: metadata[key]=value");
+  const [[name, value]] = pairs as [[string, string]];
+  const key = /^metadata\[(.*)\]$/.exec(name)?.[1] ?? "";
+  if (!METADATA_KEY.test(key)) {
+    throw invalid("metadata[key]: the key is 1 to 40 of A-Z, a-z, 0-9, _ and -");
+  }
+  if (value.length > METADATA_MAX_VALUE_LENGTH) {
+    throw invalid(`metadata[${key}]: values are at most ${METADATA_MAX_VALUE_LENGTH} characters`);
+  }
+  return { key, value };
+}
+
 /**
  * A row whose token cannot be decrypted (a lost or mistyped ENCRYPTION_KEYS entry) is left out
  * of its page, with an error in the log naming it, rather than failing the whole page; paging
@@ -114,6 +132,7 @@ export const getInvitation: Handler<typeof routes.getInvitation> = async (c) => 
 export const listInvitations: Handler<typeof routes.listInvitations> = async (c) => {
   const config = readConfig(c.env, c.req.url);
   const query = c.req.valid("query");
+  const metadata = metadataFilter(new URL(c.req.url).searchParams);
   const tenant = tenantOf(c);
   const { projectId } = tenant;
   const now = c.get("now")();
@@ -122,7 +141,8 @@ export const listInvitations: Handler<typeof routes.listInvitations> = async (c)
     tenant,
     "invitations",
     query,
-    (after, limit) => listInvitationRows(c.get("db"), { ...tenant, status: query.status, after, limit, now }),
+    (after, limit) =>
+      listInvitationRows(c.get("db"), { ...tenant, status: query.status, metadata, after, limit, now }),
   );
   const items: Invitation[] = [];
   for (const [index, result] of (

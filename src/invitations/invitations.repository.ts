@@ -16,6 +16,7 @@ import { type Db, preparedOnce } from "../db/client";
 import {
   type InvitationRow,
   type InvitationStatus,
+  invitationMetadata,
   invitations,
   type KeyMode,
   openInvitationCounts,
@@ -87,6 +88,7 @@ export async function newInvitation(
     failureRedirectUrl: input.failureRedirectUrl ?? null,
     phoneNumberType: input.phoneNumberType ?? null,
     language: input.language ?? null,
+    metadata: input.metadata && Object.keys(input.metadata).length > 0 ? input.metadata : null,
   };
   return { row, token };
 }
@@ -137,6 +139,7 @@ export async function insertInvitation(
       const result = await prepared.insert(db).run({
         ...row,
         allowedPhoneCountries: jsonOrNull(row.allowedPhoneCountries),
+        metadata: jsonOrNull(row.metadata),
         maxOpen: options.maxOpen,
       });
       // Refused only by the cap: `changes` counts the triggers' writes too, and is 0 only when
@@ -296,6 +299,8 @@ function prepareList(filter: StatusFilter, paged: boolean) {
 
 interface ListOptions extends Tenant {
   status?: InvitationStatus;
+  /** Only invitations whose metadata has this key with exactly this value. */
+  metadata?: { key: string; value: string };
   after?: CursorPosition;
   limit: number;
   now: number;
@@ -326,6 +331,7 @@ function listPlan(options: ListOptions) {
  * Fetches one row more than asked to know whether another page exists.
  */
 export function listInvitations(db: Db, options: ListOptions): Promise<InvitationRow[]> {
+  if (options.metadata) return listByMetadata(db, options, options.metadata);
   const { query, values } = listPlan(options);
   return query(db).all(values);
 }
@@ -335,4 +341,40 @@ export function listInvitationsSql(db: Db, options: ListOptions): { sql: string;
   const { query, values } = listPlan(options);
   const { sql: text, params } = query(db).getQuery();
   return { sql: text, params: fillPlaceholders(params, values) };
+}
+
+/**
+ * A page of the list filtered on one metadata pair: a seek in invitation_metadata's primary key
+ * (project, mode, key, value, created_at, invitation_id), newest first, each row joined to its
+ * invitation by id. With a status filter too, rows of other statuses are read and skipped.
+ */
+function listByMetadata(
+  db: Db,
+  options: ListOptions,
+  pair: { key: string; value: string },
+): Promise<InvitationRow[]> {
+  const m = invitationMetadata;
+  const filter = statusFilter(options.status);
+  const status = statusCondition(filter);
+  const values = { now: options.now, status: options.status };
+  return db
+    .select(getTableColumns(invitations))
+    .from(m)
+    .innerJoin(invitations, eq(invitations.id, m.invitationId))
+    .where(
+      and(
+        eq(m.projectId, options.projectId),
+        eq(m.mode, options.mode),
+        eq(m.key, pair.key),
+        eq(m.value, pair.value),
+        options.after
+          ? sql`(${m.createdAt}, ${m.invitationId}) < (${options.after.createdAt}, ${options.after.id})`
+          : undefined,
+        status,
+      ),
+    )
+    .orderBy(desc(m.createdAt), desc(m.invitationId))
+    .limit(options.limit + 1)
+    .prepare()
+    .all(values);
 }

@@ -82,7 +82,7 @@ export const listInvitations = createRoute({
   operationId: "listInvitations",
   summary: "List invitations",
   description:
-    "List partner invitations for this project, newest first, a page at a time (cursor pagination). An invitation whose `expiresAt` has passed is `expired` here and in the `status` filter.",
+    "List partner invitations for this project, newest first, a page at a time (cursor pagination). An invitation whose `expiresAt` has passed is `expired` here and in the `status` filter.\n\n`metadata[key]=value` (e.g. `metadata[crmId]=acct_4711`) lists only the invitations whose metadata has that key with exactly that value; one key at a time, combinable with `status`.",
   tags,
   security,
   request: {

@@ -39,6 +39,49 @@ const PHONE_NUMBER_TYPE_DESCRIPTION =
   "Which WhatsApp numbers the client may connect: `cloud_api` (only a new number on the Cloud API; a number on the WhatsApp Business app fails with `phone_number_type_not_allowed`), `business_app` (only a number already on the WhatsApp Business app, kept there: Meta's coexistence, `whatsapp_business_app_onboarding`), or `any` (the page lets the client choose). Omitted: Meta's standard signup, whatever number it finishes with (the behaviour before this field). `whatsapp_waba` only.";
 const LANGUAGE_DESCRIPTION =
   "The invite page's language (`en`, `es`, `pt`), instead of the one the client's browser asks for (`Accept-Language`).";
+/** Metadata's limits (Stripe's model): keys `[A-Za-z0-9_-]{1,40}`, at most 20, values ≤ 500 characters. */
+export const METADATA_KEY = /^[A-Za-z0-9_-]{1,40}$/;
+export const METADATA_MAX_KEYS = 20;
+export const METADATA_MAX_VALUE_LENGTH = 500;
+
+export const MetadataSchema = z
+  // Not z.record: it copies into a plain object, where a "__proto__" key would vanish.
+  .unknown()
+  .superRefine((record, ctx) => {
+    if (typeof record !== "object" || record === null || Array.isArray(record)) {
+      ctx.addIssue({ code: "custom", message: "Must be an object of string values" });
+      return;
+    }
+    const entries = Object.entries(record);
+    if (entries.length > METADATA_MAX_KEYS) {
+      ctx.addIssue({ code: "custom", message: `At most ${METADATA_MAX_KEYS} keys` });
+    }
+    for (const [key, value] of entries) {
+      if (!METADATA_KEY.test(key)) {
+        ctx.addIssue({ code: "custom", path: [key], message: "Keys are 1 to 40 of A-Z, a-z, 0-9, _ and -" });
+      } else if (typeof value !== "string") {
+        ctx.addIssue({ code: "custom", path: [key], message: "Values are strings" });
+      } else if (value.length > METADATA_MAX_VALUE_LENGTH) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `Values are at most ${METADATA_MAX_VALUE_LENGTH} characters`,
+        });
+      } else if (!wellFormed(value)) {
+        ctx.addIssue({ code: "custom", path: [key], message: WELL_FORMED });
+      }
+    }
+  })
+  // Own properties, whatever the key (Object.fromEntries defines, never assigns).
+  .transform((record) => Object.fromEntries(Object.entries(record as object)) as Record<string, string>)
+  .openapi({
+    type: "object",
+    additionalProperties: { type: "string", maxLength: METADATA_MAX_VALUE_LENGTH },
+    maxProperties: METADATA_MAX_KEYS,
+    description:
+      "Your own key-value pairs: at most 20 keys of 1 to 40 characters `[A-Za-z0-9_-]`, string values of at most 500 characters. Returned on the invitation, included in its webhook events' `data`, and filterable on the list (`metadata[key]=value`).",
+    example: { crmId: "acct_4711", plan: "pro" },
+  });
 
 export const InvitationCreateRequestSchema = z
   .object({
@@ -117,6 +160,7 @@ export const InvitationCreateRequestSchema = z
       .enum(PAGE_LANGUAGES, { error: `Must be one of ${PAGE_LANGUAGES.join(", ")}` })
       .optional()
       .openapi({ description: LANGUAGE_DESCRIPTION, example: "es" }),
+    metadata: MetadataSchema.optional(),
   })
   .strict()
   .superRefine((body, ctx) => {
@@ -194,6 +238,13 @@ export const InvitationSchema = z
     failureRedirectUrl: z.string().nullable().optional().openapi({
       description: "Where the page's link after a failure goes, as created; null when none.",
     }),
+    metadata: z
+      .record(z.string(), z.string())
+      .optional()
+      .openapi({
+        description: "The metadata given on create; `{}` when none.",
+        example: { crmId: "acct_4711" },
+      }),
   })
   .openapi("Invitation");
 

@@ -58,5 +58,6 @@ export function serializeWithToken(row: InvitationRow, token: string, options: S
     updatedAt: iso(effectiveUpdatedAt(row, options.now)),
     successRedirectUrl: row.successRedirectUrl,
     failureRedirectUrl: row.failureRedirectUrl,
+    metadata: row.metadata ?? {},
   };
 }

@@ -59,7 +59,10 @@ export async function attemptCapError(db: Db, invitationId: string, now: number)
   );
 }
 
-/** Records a new attempt, owned by the holder of `secretHash`. */
+/**
+ * Records a new attempt, owned by the holder of `secretHash`, with the device's coarse class
+ * (never the User-Agent itself).
+ */
 export async function recordAttempt(
   db: Db,
   invitationId: string,
@@ -79,8 +82,18 @@ export async function recordAttempt(
     })
     .onConflictDoUpdate({
       target: [onboardingAttempts.invitationId, onboardingAttempts.startedAt],
-      set: { attemptSecretHash: secretHash },
+      set: { attemptSecretHash: secretHash, deviceClass: device },
     });
+}
+
+/**
+ * What the page reports of Meta's dialog (a CANCEL's `current_step`, an error's code and
+ * session id) is kept only when it looks like such an identifier; anything else is dropped
+ * rather than stored, so free text from a browser never reaches the partner's stats.
+ */
+const META_IDENTIFIER = /^[A-Za-z0-9_.:-]{1,64}$/;
+export function metaIdentifier(value: string | undefined): string | null {
+  return value !== undefined && META_IDENTIFIER.test(value) ? value : null;
 }
 
 /**
@@ -136,7 +149,15 @@ export function attemptUpdate(
   changes: Partial<
     Pick<
       OnboardingAttemptRow,
-      "outcome" | "failureStep" | "failureDetail" | "pagesCiphertext" | "registration"
+      | "outcome"
+      | "failureStep"
+      | "failureDetail"
+      | "pagesCiphertext"
+      | "registration"
+      | "failureReason"
+      | "abandonedStep"
+      | "metaErrorCode"
+      | "metaSessionId"
     >
   >,
   now: number,

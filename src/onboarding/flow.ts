@@ -168,6 +168,7 @@ export async function finish(flow: Flow, startedAt: number, outcome: Outcome): P
             failureStep: outcome.step.slice(0, 100),
             failureDetail: outcome.detail.slice(0, 1000),
             pagesCiphertext: null,
+            failureReason: outcome.reason,
           },
           now,
         ),

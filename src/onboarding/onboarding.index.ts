@@ -21,6 +21,7 @@ import {
   claim,
   findAttempt,
   holdsAttempt,
+  metaIdentifier,
   newAttemptSecret,
   notYourAttempt,
   readInvitation,
@@ -137,7 +138,7 @@ const start: Handler<typeof routes.startRoute> = async (c) => {
   const row = await transition(flow.db, { id: invitation.id }, { event: "start" }, flow.clock());
   if (row?.startedAt != null) {
     const { secret, hash } = await newAttemptSecret();
-    await recordAttempt(flow.db, row.id, row.startedAt, hash, deviceClass(c.req.header("User-Agent")));
+    await recordAttempt(flow.db, row.id, row.startedAt, hash, deviceClass(c.req.header("user-agent")));
     return c.json({ ...(await view(flow, row)), attemptSecret: secret }, 200);
   }
   const current = await readInvitation(flow.db, invitation.id);
@@ -176,6 +177,11 @@ const fail: Handler<typeof routes.failRoute> = async (c) => {
       failureStep: input.step ?? null,
       failureDetail: input.message ?? null,
       pagesCiphertext: null,
+      failureReason: input.reason,
+      // Where the client gave up: the step of a CANCEL without an error.
+      abandonedStep: input.reason === "fb_cancelled" ? metaIdentifier(input.step) : null,
+      metaErrorCode: metaIdentifier(input.errorCode),
+      metaSessionId: metaIdentifier(input.sessionId),
     },
     flow.now,
   );

@@ -134,6 +134,16 @@ export const FailRequestSchema = z
       .max(500)
       .optional()
       .openapi({ description: "Meta's `error_message` of a CANCEL with an error." }),
+    errorCode: z
+      .string()
+      .max(100)
+      .optional()
+      .openapi({ description: "Meta's `error_code` (or `error_id`) of a CANCEL or ERROR with an error." }),
+    sessionId: z
+      .string()
+      .max(100)
+      .optional()
+      .openapi({ description: "Meta's `session_id` of a CANCEL or ERROR with an error." }),
   })
   .strict()
   .openapi("InviteFailRequest");

@@ -46,6 +46,7 @@ export async function sweepStaleAttempts(db: Db, now: number): Promise<{ failed:
           failureStep: "sweep",
           failureDetail: `No outcome within ${ATTEMPT_MAX_AGE_MS / 60_000} minutes`,
           pagesCiphertext: null,
+          failureReason: "signup_abandoned",
         },
         now,
       ),

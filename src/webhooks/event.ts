@@ -17,7 +17,21 @@ export interface StatusChangedEvent {
     senderId?: string | null;
     connectedAccount?: { id: string; channel: string; name: string | null } | null;
     failureReason?: string | null;
+    /** The invitation's metadata as it was at the change; `{}` when none. */
+    metadata: Record<string, string>;
   };
+}
+
+function parseMetadata(text: string | null): Record<string, string> {
+  if (text === null) return {};
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, string>)
+      : {};
+  } catch {
+    return {};
+  }
 }
 
 /** Built from the event row alone: it holds what the event reports as of the change. */
@@ -29,6 +43,7 @@ export function statusChangedEvent(row: InvitationEventRow): StatusChangedEvent 
     connectionType: row.connectionType,
     previousStatus: row.previousStatus,
     currentStatus: row.currentStatus,
+    metadata: parseMetadata(row.metadata),
   };
   if (row.currentStatus === "completed") {
     data.senderId = row.senderId;

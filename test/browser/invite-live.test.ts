@@ -279,7 +279,13 @@ describe("the live page with Meta's SDK stubbed, against the fake Graph API", ()
             }),
           ],
         },
-        body: { reason: "internal_error", message: "Phone number already registered" },
+        // Meta's error code and session id reach the partner's attempts list.
+        body: {
+          reason: "internal_error",
+          message: "Phone number already registered",
+          errorCode: "524126",
+          sessionId: "s1",
+        },
         reason: "internal_error",
         sentence: "Meta reported an error during the sign-up",
       },
@@ -300,6 +306,24 @@ describe("the live page with Meta's SDK stubbed, against the fake Graph API", ()
         failureReason: c.reason,
       });
     }
+    // What Meta's dialog said, in the partner's list of attempts.
+    const attempts = (await (
+      await partner.call("GET", `/v1/invitations/${invitation.id}/attempts`)
+    ).json()) as {
+      items: {
+        failureReason: string;
+        abandonedAtStep: string | null;
+        metaErrorCode: string | null;
+        metaSessionId: string | null;
+      }[];
+    };
+    expect(attempts.items.find((a) => a.failureReason === "internal_error")).toMatchObject({
+      metaErrorCode: "524126",
+      metaSessionId: "s1",
+    });
+    expect(attempts.items.find((a) => a.failureReason === "fb_cancelled")).toMatchObject({
+      abandonedAtStep: "PHONE_NUMBER_VERIFICATION",
+    });
     expect(await axeViolations(page), "axe-core, live failed").toEqual([]);
     // Still retryable. A window closed with nothing (no code, no message) continues in Meta's
     // dialog as a full page, and a look-alike's error report does not turn it into internal_error.

@@ -33,6 +33,8 @@ const INVITATION_FIELDS = [
   // Additions of this service (the return links).
   "successRedirectUrl",
   "failureRedirectUrl",
+  // Not the contract's: the partner's own pairs, `{}` when none.
+  "metadata",
 ];
 
 type Invitation = Record<string, unknown> & { id: string; token: string };

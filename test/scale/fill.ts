@@ -10,11 +10,18 @@ export async function cloneInvitations(options: {
   templateId: string;
   projectId: string;
   count: number;
-  /** created_at of the first clone; each next one is 1 ms later (newest = last). */
+  /** created_at of the first clone; each next one is `stepMs` (default 1) later (newest = last). */
   startAt: number;
+  stepMs?: number;
+  /** Every other clone a messenger invitation (else all are the template's type). */
+  alternateConnectionType?: boolean;
   batch?: number;
 }): Promise<void> {
   const batch = options.batch ?? 50_000;
+  const step = options.stepMs ?? 1;
+  const type = options.alternateConnectionType
+    ? "CASE i % 2 WHEN 0 THEN 'whatsapp_waba' ELSE 'messenger' END"
+    : "t.connection_type";
   for (let done = 0; done < options.count; done += batch) {
     const n = Math.min(batch, options.count - done);
     await env.DB.prepare(
@@ -23,12 +30,12 @@ export async function cloneInvitations(options: {
          client_phone, phone_number_id, connection_type, allowed_phone_countries, status, expires_at,
          created_at, updated_at, cancelled_at, completed_at)
        SELECT 'inv_' || substr(lower(hex(randomblob(12))), 1, 24), ?3, lower(hex(randomblob(32))),
-         t.token_ciphertext, t.client_name, t.client_email, t.client_phone, NULL, t.connection_type,
+         t.token_ciphertext, t.client_name, t.client_email, t.client_phone, NULL, ${type},
          t.allowed_phone_countries,
          CASE i % 6 WHEN 0 THEN 'pending' WHEN 1 THEN 'in_progress' WHEN 2 THEN 'completed'
                     WHEN 3 THEN 'expired' WHEN 4 THEN 'cancelled' ELSE 'failed' END,
-         ?4 + i + 30 * 86400000, ?4 + i, ?4 + i,
-         CASE i % 6 WHEN 4 THEN ?4 + i END, CASE i % 6 WHEN 2 THEN ?4 + i END
+         ?4 + i * ${step} + 30 * 86400000, ?4 + i * ${step}, ?4 + i * ${step},
+         CASE i % 6 WHEN 4 THEN ?4 + i * ${step} END, CASE i % 6 WHEN 2 THEN ?4 + i * ${step} END
        FROM seq, invitations t WHERE t.id = ?5`,
     )
       .bind(done, n, options.projectId, options.startAt, options.templateId)

@@ -67,6 +67,7 @@ describe("webhooks for changes made through the invite link's flow endpoints", (
       clientName: "Acme Corp",
       clientEmail: "ops@acme.test",
       connectionType: "whatsapp_waba",
+      metadata: {},
     };
     const expected = [
       { ...base, previousStatus: "pending", currentStatus: "in_progress" },

@@ -77,6 +77,7 @@ describe("one signed event per transition", () => {
           connectionType: "whatsapp_waba",
           previousStatus: step.from,
           currentStatus: step.to,
+          metadata: {},
           ...step.extra,
         },
       });
@@ -128,6 +129,7 @@ describe("one signed event per transition", () => {
         connectionType: "messenger",
         previousStatus: "pending",
         currentStatus: "cancelled",
+        metadata: {},
       },
     });
     expect(await signedWith(request, secret)).toBe(true);
@@ -162,6 +164,7 @@ describe("one signed event per transition", () => {
         connectionType: "whatsapp_waba",
         previousStatus: "failed",
         currentStatus: "expired",
+        metadata: {},
       },
     });
   });

@@ -9,6 +9,8 @@ export interface FailBody {
   reason: string;
   step?: string | undefined;
   message?: string | undefined;
+  errorCode?: string | undefined;
+  sessionId?: string | undefined;
 }
 
 /** The page's `#invite-data` block, as src/invite/view.ts writes it. */

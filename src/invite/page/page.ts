@@ -359,7 +359,11 @@ function settle(a: Attempt) {
     const c = a.cancel;
     if (c && (c.error_message || c.error_code || c.error_id)) {
       const message = str(c.error_message, 500) || `Meta error ${str(c.error_code || c.error_id)}`;
-      return conclude(() => post("fail", { reason: "internal_error", step: str(c.current_step), message }));
+      const errorCode = str(c.error_code || c.error_id, 100) || undefined;
+      const sessionId = str(c.session_id, 100) || undefined;
+      return conclude(() =>
+        post("fail", { reason: "internal_error", step: str(c.current_step), message, errorCode, sessionId }),
+      );
     }
     if (c) return conclude(() => post("fail", { reason: "fb_cancelled", step: str(c.current_step) }));
     if (a.declined) return conclude(() => post("fail", { reason: "fb_not_authorized" }));

@@ -9,6 +9,7 @@ import { checkKeyring, decryptSecret, encryptSecret, randomToken, SEALED_COLUMNS
 import { noRoute } from "./lib/errors";
 import { errorJsonResponse, handleError } from "./lib/errors-handler";
 import { createRouter } from "./lib/openapi";
+import { metaWebhooksRouter } from "./meta-webhooks/meta-webhooks.route";
 import { KeyCache, requireApiKey } from "./middleware/auth";
 import { emptyBodyAsEmptyObject, limitBody } from "./middleware/body";
 import { idempotency } from "./middleware/idempotency";
@@ -96,6 +97,7 @@ export function createApp(options: AppOptions = {}) {
   app.route("/", sendersRouter);
   app.route("/", onboardingRouter);
   app.route("/", invitePage);
+  app.route("/", metaWebhooksRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -4,7 +4,7 @@ import type { Db } from "../db/client";
 import { type MetaWebhookInboxRow, metaWebhookInbox, type SenderStatus, senders } from "../db/schema";
 import { logEvent } from "../lib/log";
 import { setSenderStatus } from "../senders/status";
-import type { WebhookMessage } from "../webhooks/outbox";
+import { dispatchPendingEvents, type WebhookMessage } from "../webhooks/outbox";
 import { markProcessed } from "./inbox";
 
 /**
@@ -214,13 +214,15 @@ export async function applyStoredChange(
 }
 
 export async function applyMetaChangeMessage(
-  _env: Env,
+  env: Env,
   db: Db,
   message: Message<WebhookMessage>,
 ): Promise<void> {
   const id = message.body.metaChangeId;
-  if (id !== undefined) await applyStoredChange(db, id, Date.now());
+  const outcome = id === undefined ? "done" : await applyStoredChange(db, id, Date.now());
   message.ack();
+  // The sender events the change made go out now rather than at the next cron.
+  if (outcome === "applied") await dispatchPendingEvents(env, Date.now());
 }
 
 /** A change that failed every attempt: marked failed (kept until the retention purge). */

@@ -1,6 +1,7 @@
 import { and, eq, ne, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { type SenderRow, type SenderStatus, senders } from "../db/schema";
+import { mayQueueEvents } from "../db/session";
 import { GraphError } from "../meta/errors";
 
 /**
@@ -15,6 +16,8 @@ export function setSenderStatus(
   reason: string | null,
   now: number,
 ) {
+  // A request that changes a status dispatches the outbox after its response.
+  mayQueueEvents(db);
   return db
     .update(senders)
     .set({ status, statusReason: reason, statusChangedAt: now, updatedAt: now })

@@ -571,6 +571,11 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
       deregistered.add(phoneNumberId);
     },
     isWabaSubscribed: (wabaId: string) => subscribedWabas.has(wabaId),
+    /** The client revokes the app: every token issued so far is then Meta's 190. */
+    revokeTokens(): void {
+      tokens.clear();
+      pageTokens.clear();
+    },
     pageSubscribedFields: (pageId: string) => subscribedPages.get(pageId),
     /** The number's business profile as Meta stores it (snake_case). */
     businessProfile: (phoneNumberId: string) => ({ ...profileOf(phoneNumberId) }),

@@ -377,6 +377,7 @@ describe("GET /openapi.json against the seed (POST /v1/invitations)", () => {
       "get /v1/senders",
       "get /v1/senders/{senderId}",
       "get /v1/senders/{senderId}/profile",
+      "get /v1/senders/{senderId}/whatsapp-sync",
       "patch /v1/invitations/webhook",
       "patch /v1/senders/{senderId}",
       "patch /v1/senders/{senderId}/profile",
@@ -386,6 +387,8 @@ describe("GET /openapi.json against the seed (POST /v1/invitations)", () => {
       "post /v1/invitations/webhook/secret",
       "post /v1/invitations/{invitationId}/cancel",
       "post /v1/senders/{senderId}/profile/picture",
+      "post /v1/senders/{senderId}/whatsapp-sync/contacts",
+      "post /v1/senders/{senderId}/whatsapp-sync/history",
     ]);
     expect(seen.filter((o) => o.startsWith("post /invite/")).sort()).toEqual([
       "post /invite/{token}/complete",

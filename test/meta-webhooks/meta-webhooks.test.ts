@@ -7,7 +7,7 @@ import { metaWebhookInbox } from "../../src/db/schema";
 import { metaSignatureHeader } from "../../src/meta-webhooks/signature";
 import { testKeyFor } from "../onboarding/support";
 import { call, createProject, expectError, postJson } from "../support/api";
-import { signedWith } from "../webhooks/support/oracle";
+import { runCron, signedWith } from "../webhooks/support/oracle";
 import { eventOf, Receiver } from "../webhooks/support/webhooks";
 import * as fixture from "./fixtures";
 import {
@@ -205,6 +205,47 @@ describe("account_update", () => {
     expect(rows.map((r) => r.outcome)).toEqual(["applied", "applied", "applied"]);
     expect((await senderRow(sender.id)).status).toBe("disconnected");
     expect(await eventsOfSender(sender.id)).toHaveLength(1);
+  });
+});
+
+describe("repeats and lost messages", () => {
+  it("the same delivery twice at once: one stored change, one status change, one event", async () => {
+    const project = await createProject();
+    const account = freshAccount();
+    const sender = await seedSender(project.projectId, "live", account);
+    const payload = fixture.partnerRemoved(account.wabaId);
+    const results = await Promise.all([deliver(app, payload), deliver(app, payload), deliver(app, payload)]);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    await waitProcessed(account.wabaId, 1);
+    expect((await eventsOfSender(sender.id)).map((e) => e.currentStatus)).toEqual(["disconnected"]);
+  });
+
+  it("a stored change whose queue message was lost is applied after the cron queues it again", async () => {
+    const project = await createProject();
+    const account = freshAccount();
+    const sender = await seedSender(project.projectId, "live", account);
+    const received = Date.now();
+    // Stored as POST /meta/webhooks stores it, its message never sent.
+    await createDb(env.DB)
+      .insert(metaWebhookInbox)
+      .values({
+        id: `mwh_lost_${account.wabaId}`,
+        object: "whatsapp_business_account",
+        entryId: account.wabaId,
+        field: "account_update",
+        value: JSON.stringify({ event: "PARTNER_REMOVED", waba_info: { waba_id: account.wabaId } }),
+        entryTime: 1_765_000_000,
+        receivedAt: received,
+        leaseUntil: received + 5 * 60_000,
+      });
+    // Before the lease lapses the cron leaves it; after, it queues it and the consumer applies it.
+    await runCron(received + 60_000);
+    expect((await inboxOf(account.wabaId)).map((r) => r.leaseUntil)).toEqual([received + 5 * 60_000]);
+    expect((await senderRow(sender.id)).status).toBe("active");
+    await runCron(received + 5 * 60_000);
+    const [row] = await waitProcessed(account.wabaId, 1);
+    expect(row?.outcome).toBe("applied");
+    expect((await senderRow(sender.id)).status).toBe("disconnected");
   });
 });
 

@@ -119,7 +119,7 @@ export function createApp(options: AppOptions = {}) {
       {
         name: "Webhooks",
         description:
-          "Status changes of invitations, POSTed to your endpoint, signed (`invitation.status_changed`).",
+          "Status changes of invitations and senders, POSTed to your endpoint, signed (`invitation.status_changed`, `sender.status_changed`).",
       },
     ],
     servers: [{ url: new URL(c.req.url).origin }],

@@ -1,4 +1,5 @@
 import { createDb } from "../db/client";
+import { waitUntilOf } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { describeError, logEvent } from "../lib/log";
 import { createRouter } from "../lib/openapi";
@@ -49,11 +50,12 @@ export const metaWebhooksRouter = createRouter()
     const now = c.get("now")();
     const ids = await storeChanges(createDb(c.env.DB), changes, now);
     // Queued after the answer: a lost send is recovered by the cron when the lease lapses.
-    c.executionCtx.waitUntil(
-      queueChanges(c.env, ids).catch((error) =>
-        logEvent("error", "meta_webhook_queue_failed", { changes: ids.length, error: describeError(error) }),
-      ),
+    const queued = queueChanges(c.env, ids).catch((error) =>
+      logEvent("error", "meta_webhook_queue_failed", { changes: ids.length, error: describeError(error) }),
     );
+    const waitUntil = waitUntilOf(c);
+    if (waitUntil) waitUntil(queued);
+    else await queued;
     logEvent("info", "meta_webhook_received", { changes: changes.length, new: ids.length });
     return c.json({ received: changes.length }, 200);
   });

@@ -1,4 +1,4 @@
-import { and, eq, ne, type SQL } from "drizzle-orm";
+import { and, eq, ne, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { type SenderRow, type SenderStatus, senders } from "../db/schema";
 import { mayQueueEvents } from "../db/session";
@@ -18,10 +18,13 @@ export function setSenderStatus(
 ) {
   // A request that changes a status dispatches the outbox after its response.
   mayQueueEvents(db);
-  return db
-    .update(senders)
-    .set({ status, statusReason: reason, statusChangedAt: now, updatedAt: now })
-    .where(and(where, ne(senders.status, status)));
+  return (
+    db
+      .update(senders)
+      .set({ status, statusReason: reason, statusChangedAt: now, updatedAt: now })
+      // No target is no sender (never every sender).
+      .where(where === undefined ? sql`0` : and(where, ne(senders.status, status)))
+  );
 }
 
 /** The reason a sender event gives for Graph's error 190. */

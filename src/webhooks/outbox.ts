@@ -66,25 +66,31 @@ export async function claimSenderOutboxEvents(db: Db, now: number, limit = CLAIM
  */
 export async function dispatchPendingEvents(env: Env, now: number): Promise<number> {
   const db = createDb(env.DB);
-  let sent = 0;
-  try {
-    for (const claim of [claimOutboxEvents, claimSenderOutboxEvents])
-      for (let round = 0; round < MAX_CLAIMS_PER_RUN; round++) {
-        const ids = await claim(db, now);
-        if (ids.length === 0) break;
-        await env.WEBHOOK_QUEUE.sendBatch(
-          ids.map((eventId) => ({
-            body: { eventId } satisfies WebhookMessage,
-            contentType: "json" as const,
-          })),
-        );
-        sent += ids.length;
-        if (ids.length < CLAIM_BATCH) break;
+  // Both outboxes at once (invitation and sender events): neither waits for the other.
+  const counts = await Promise.all(
+    [claimOutboxEvents, claimSenderOutboxEvents].map(async (claim) => {
+      let sent = 0;
+      try {
+        for (let round = 0; round < MAX_CLAIMS_PER_RUN; round++) {
+          const ids = await claim(db, now);
+          if (ids.length === 0) break;
+          await env.WEBHOOK_QUEUE.sendBatch(
+            ids.map((eventId) => ({
+              body: { eventId } satisfies WebhookMessage,
+              contentType: "json" as const,
+            })),
+          );
+          sent += ids.length;
+          if (ids.length < CLAIM_BATCH) break;
+        }
+      } catch (error) {
+        // Claimed rows stay `queued` until their lease lapses; the cron then sends them again.
+        logEvent("error", "webhook_dispatch_failed", { sent, error: describeError(error) });
       }
-  } catch (error) {
-    // Claimed rows stay `queued` until their lease lapses; the cron then sends them again.
-    logEvent("error", "webhook_dispatch_failed", { sent, error: describeError(error) });
-  }
+      return sent;
+    }),
+  );
+  const sent = counts.reduce((a, b) => a + b, 0);
   if (sent > 0) logEvent("info", "webhook_dispatch", { sent });
   return sent;
 }

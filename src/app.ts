@@ -12,6 +12,7 @@ import { checkKeyring, decryptSecret, encryptSecret, randomToken, SEALED_COLUMNS
 import { noRoute } from "./lib/errors";
 import { errorJsonResponse, handleError } from "./lib/errors-handler";
 import { createRouter } from "./lib/openapi";
+import { metaWebhooksRouter } from "./meta-webhooks/meta-webhooks.route";
 import { KeyCache, requireApiKey } from "./middleware/auth";
 import { emptyBodyAsEmptyObject, limitBody, limitBodyTo } from "./middleware/body";
 import { idempotency } from "./middleware/idempotency";
@@ -104,6 +105,7 @@ export function createApp(options: AppOptions = {}) {
   app.route("/", sendersRouter);
   app.route("/", onboardingRouter);
   app.route("/", invitePage);
+  app.route("/", metaWebhooksRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
@@ -129,7 +131,7 @@ export function createApp(options: AppOptions = {}) {
       {
         name: "Webhooks",
         description:
-          "Status changes of invitations, POSTed to your endpoint, signed (`invitation.status_changed`).",
+          "Status changes of invitations and senders, POSTed to your endpoint, signed (`invitation.status_changed`, `sender.status_changed`).",
       },
     ],
     servers: [{ url: new URL(c.req.url).origin }],

@@ -3,6 +3,7 @@ import { createDb } from "./db/client";
 import { purgeOldRecords, retentionDays } from "./db/retention";
 import { sweepExpiredInvitations } from "./invitations/expiry";
 import { describeError, logEvent } from "./lib/log";
+import { requeueOpenChanges } from "./meta-webhooks/inbox";
 import { purgeExpiredIdempotencyKeys } from "./middleware/idempotency";
 import { sweepStaleAttempts } from "./onboarding/sweep";
 import { consumeWebhookQueue } from "./webhooks/consumer";
@@ -44,6 +45,8 @@ export default {
       sweeps
         .then(() => purgeOldRecords(db, controller.scheduledTime, retentionDays(env)))
         .then((purged) => logEvent("info", "retention_purge", purged)),
+      // Meta's webhook changes whose queue message was lost are queued again.
+      requeueOpenChanges(env, controller.scheduledTime),
     ]);
     const failed = results.filter((r) => r.status === "rejected");
     for (const failure of failed)

@@ -1,7 +1,7 @@
 import { and, isNotNull, lt, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "./client";
-import { onboardingAttempts, webhookDeliveries } from "./schema";
+import { metaWebhookInbox, onboardingAttempts, webhookDeliveries } from "./schema";
 
 const DAY_MS = 86_400_000;
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -17,7 +17,10 @@ async function purge(
   db: Db,
   table: SQLiteTable,
   where: ReturnType<typeof and>,
-  createdAt: typeof webhookDeliveries.createdAt | typeof onboardingAttempts.createdAt,
+  createdAt:
+    | typeof webhookDeliveries.createdAt
+    | typeof onboardingAttempts.createdAt
+    | typeof metaWebhookInbox.receivedAt,
   { batchSize, maxBatches }: { batchSize: number; maxBatches: number },
 ): Promise<number> {
   let purged = 0;
@@ -32,7 +35,8 @@ async function purge(
 }
 
 /**
- * Forgets webhook deliveries, and onboarding attempts that have ended, created more than `days`
+ * Forgets webhook deliveries, onboarding attempts that have ended and Meta's webhook changes
+ * already processed, created (received) more than `days`
  * ago (run by the cron every 5 minutes). Each table: up to `maxBatches` statements of
  * `batchSize` rows a run, so one run stays short however large the backlog; the next run
  * continues. Attempts still running are kept whatever their age (the flow may yet end them).
@@ -42,7 +46,7 @@ export async function purgeOldRecords(
   now: number,
   days: number,
   { batchSize = 1_000, maxBatches = 50 } = {},
-): Promise<{ deliveries: number; attempts: number }> {
+): Promise<{ deliveries: number; attempts: number; metaWebhookChanges: number }> {
   const before = now - days * DAY_MS;
   const bounds = { batchSize, maxBatches };
   const deliveries = await purge(
@@ -59,5 +63,13 @@ export async function purgeOldRecords(
     onboardingAttempts.createdAt,
     bounds,
   );
-  return { deliveries, attempts };
+  // Meta's webhook changes, applied or ignored (src/meta-webhooks/): kept as long as deliveries.
+  const metaWebhookChanges = await purge(
+    db,
+    metaWebhookInbox,
+    and(lt(metaWebhookInbox.receivedAt, before), isNotNull(metaWebhookInbox.processedAt)),
+    metaWebhookInbox.receivedAt,
+    bounds,
+  );
+  return { deliveries, attempts, metaWebhookChanges };
 }

@@ -196,7 +196,7 @@ export const invitationEvents = sqliteTable(
   ],
 );
 
-export const WEBHOOK_EVENT_TYPES = ["invitation.status_changed"] as const;
+export const WEBHOOK_EVENT_TYPES = ["invitation.status_changed", "sender.status_changed"] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /**
@@ -239,9 +239,9 @@ export const webhookDeliveries = sqliteTable(
     id: text("id").primaryKey(),
     projectId: text("project_id").notNull(),
     mode: text("mode", { enum: KEY_MODES }).notNull().default("live"),
-    eventId: text("event_id")
-      .notNull()
-      .references(() => invitationEvents.id),
+    // An invitation event's or a sender event's id (sender_events): no foreign key.
+    eventId: text("event_id").notNull(),
+    // For a sender event: the invitation that connected the sender.
     invitationId: text("invitation_id").notNull(),
     // 1 for the first attempt of an event; resends continue the count.
     attempt: integer("attempt").notNull(),
@@ -293,6 +293,24 @@ export const idempotencyKeys = sqliteTable(
 );
 
 export const SENDER_CHANNELS = ["whatsapp", "messenger"] as const;
+export const SENDER_STATUSES = [
+  "active",
+  "pending_verification",
+  "pending_registration",
+  "restricted",
+  "reauthorization_required",
+  "disconnected",
+  "error",
+] as const;
+export type SenderStatus = (typeof SENDER_STATUSES)[number];
+export const CONTACTS_SYNC_STATUSES = ["not_requested", "pending", "syncing", "completed"] as const;
+export const HISTORY_SYNC_STATUSES = [
+  "not_requested",
+  "pending",
+  "syncing",
+  "completed",
+  "rejected",
+] as const;
 export type SenderChannel = (typeof SENDER_CHANNELS)[number];
 
 /**
@@ -330,8 +348,31 @@ export const senders = sqliteTable(
     isDefault: integer("is_default", { mode: "boolean" }).notNull().default(false),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    // What Meta last told (its webhooks, a revoked token): docs/senders.md. A change of status
+    // writes one sender_events row (trigger, drizzle/0009).
+    status: text("status", { enum: SENDER_STATUSES }).notNull().default("active"),
+    statusReason: text("status_reason"),
+    statusChangedAt: integer("status_changed_at"),
+    qualityRating: text("quality_rating"),
+    messagingLimitTier: text("messaging_limit_tier"),
+    nameStatus: text("name_status"),
+    // The last completed invitation that connected it: the start of Meta's coexistence sync window.
+    connectedAt: integer("connected_at"),
+    contactsSyncStatus: text("contacts_sync_status", { enum: CONTACTS_SYNC_STATUSES })
+      .notNull()
+      .default("not_requested"),
+    contactsSyncRequestedAt: integer("contacts_sync_requested_at"),
+    historySyncStatus: text("history_sync_status", { enum: HISTORY_SYNC_STATUSES })
+      .notNull()
+      .default("not_requested"),
+    historySyncRequestedAt: integer("history_sync_requested_at"),
+    historySyncCompletedAt: integer("history_sync_completed_at"),
+    // Set by a delete in progress, so that concurrent deletes of one WABA's senders see each other.
+    deletingSince: integer("deleting_since"),
   },
   (t) => [
+    index("senders_waba_idx").on(t.wabaId),
+    index("senders_provider_account_idx").on(t.providerAccountId),
     uniqueIndex("senders_project_mode_default_unique").on(t.projectId, t.mode).where(sql`is_default = 1`),
     uniqueIndex("senders_project_mode_account_unique").on(
       t.projectId,
@@ -516,3 +557,58 @@ export const statsDurationBuckets = sqliteTable("stats_duration_buckets", {
   bucket: integer("bucket").primaryKey(),
   lowerMs: integer("lower_ms").notNull(),
 });
+/** One row per status change of a sender (trigger, drizzle/0009); the outbox of `sender.status_changed`. */
+export const senderEvents = sqliteTable(
+  "sender_events",
+  {
+    id: text("id").primaryKey(),
+    senderId: text("sender_id").notNull(),
+    projectId: text("project_id").notNull(),
+    mode: text("mode", { enum: KEY_MODES }).notNull(),
+    channel: text("channel", { enum: SENDER_CHANNELS }).notNull(),
+    invitationId: text("invitation_id").notNull(),
+    previousStatus: text("previous_status", { enum: SENDER_STATUSES }).notNull(),
+    currentStatus: text("current_status", { enum: SENDER_STATUSES }).notNull(),
+    reason: text("reason"),
+    createdAt: integer("created_at").notNull(),
+    deliveryState: text("delivery_state", { enum: DELIVERY_STATES }),
+    deliveryAttempts: integer("delivery_attempts").notNull().default(0),
+    leaseUntil: integer("lease_until"),
+  },
+  (t) => [
+    index("sender_events_sender_idx").on(t.senderId, t.createdAt),
+    index("sender_events_outbox_idx")
+      .on(t.deliveryState, t.leaseUntil)
+      .where(sql`delivery_state IN ('pending', 'queued')`),
+  ],
+);
+
+export type SenderEventRow = typeof senderEvents.$inferSelect;
+
+/**
+ * Meta's webhook deliveries (POST /meta/webhooks), one row per change, keyed by a hash of the
+ * change so that Meta's retries and repeats are stored once; processed through the queue and
+ * purged after RETENTION_DAYS (src/db/retention.ts).
+ */
+export const metaWebhookInbox = sqliteTable(
+  "meta_webhook_inbox",
+  {
+    id: text("id").primaryKey(),
+    object: text("object").notNull(),
+    entryId: text("entry_id").notNull(),
+    field: text("field").notNull(),
+    value: text("value").notNull(),
+    entryTime: integer("entry_time"),
+    receivedAt: integer("received_at").notNull(),
+    processedAt: integer("processed_at"),
+    // "applied" or "ignored" (a field this service does not act on).
+    outcome: text("outcome"),
+    leaseUntil: integer("lease_until"),
+  },
+  (t) => [
+    index("meta_webhook_inbox_received_idx").on(t.receivedAt),
+    index("meta_webhook_inbox_open_idx").on(t.leaseUntil).where(sql`processed_at IS NULL`),
+  ],
+);
+
+export type MetaWebhookInboxRow = typeof metaWebhookInbox.$inferSelect;

@@ -27,7 +27,8 @@ export type GraphOperation =
   | "business_profile"
   | "update_business_profile"
   | "upload_session"
-  | "upload_file";
+  | "upload_file"
+  | "smb_app_data";
 
 /** A failed Graph call, already mapped to the invitation's failure reason. */
 export class GraphError extends Error {

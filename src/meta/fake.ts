@@ -407,11 +407,14 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
     });
   }
 
-  // What a connected sender does later: the business profile, a picture upload, unsubscribing.
+  // What a connected sender does later: the business profile, a picture upload, unsubscribing,
+  // the coexistence syncs (`smb_app_data`: coexistence numbers only, each kind once).
   const profiles = new Map<string, Record<string, unknown>>();
   const uploadSessions = new Map<string, { length: number; type: string }>();
   const uploads = new Map<string, { type: string; bytes: Uint8Array }>();
   const profilePictures = new Map<string, { type: string; bytes: Uint8Array }>();
+  /** The coexistence syncs requested per number (`smb_app_data`), in order: Meta takes each once. */
+  const smbSyncs = new Map<string, string[]>();
 
   function profileOf(phoneNumberId: string): Record<string, unknown> {
     let profile = profiles.get(phoneNumberId);
@@ -514,6 +517,37 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
       }
       return Response.json({ success: true });
     }
+    if (edge === "smb_app_data" && method === "POST") {
+      const grant = businessGrant(request, url);
+      if (grant instanceof Response) return grant;
+      const number = numberFor(grant.scenario);
+      if (id !== number.id) {
+        return graphError(400, 100, `Unsupported post request. Object with ID '${id}' does not exist`, {
+          subcode: 33,
+        });
+      }
+      const body = (await request.json().catch(() => null)) as Record<string, unknown> | null;
+      const syncType = body?.sync_type;
+      if (
+        body?.messaging_product !== "whatsapp" ||
+        (syncType !== "smb_app_state_sync" && syncType !== "history")
+      ) {
+        return graphError(400, 100, "(#100) Invalid parameter", { whatsapp: true });
+      }
+      if (!number.isOnBizApp) {
+        return graphError(400, 100, "(#100) The phone number is not a WhatsApp Business app number", {
+          whatsapp: true,
+        });
+      }
+      const done = smbSyncs.get(id) ?? [];
+      if (done.includes(syncType)) {
+        return graphError(400, 100, `(#100) ${syncType} was already requested for this number`, {
+          whatsapp: true,
+        });
+      }
+      smbSyncs.set(id, [...done, syncType]);
+      return Response.json({ messaging_product: "whatsapp", request_id: mint("smb") });
+    }
     if (edge === "uploads" && method === "POST" && id === appId) {
       if (!tokens.has(token)) return invalidToken();
       const length = Number(url.searchParams.get("file_length"));
@@ -581,9 +615,16 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
       deregistered.add(phoneNumberId);
     },
     isWabaSubscribed: (wabaId: string) => subscribedWabas.has(wabaId),
+    /** The client revokes the app: every token issued so far is then Meta's 190. */
+    revokeTokens(): void {
+      tokens.clear();
+      pageTokens.clear();
+    },
     pageSubscribedFields: (pageId: string) => subscribedPages.get(pageId),
     /** The number's business profile as Meta stores it (snake_case). */
     businessProfile: (phoneNumberId: string) => ({ ...profileOf(phoneNumberId) }),
+    /** The `smb_app_data` sync types requested for the number, in order. */
+    smbSyncRequests: (phoneNumberId: string) => smbSyncs.get(phoneNumberId) ?? [],
     /** The picture last set on the number's profile: its type and bytes. */
     profilePicture: (phoneNumberId: string) => profilePictures.get(phoneNumberId),
   };

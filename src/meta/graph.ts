@@ -326,6 +326,19 @@ export function createGraph(options: GraphOptions) {
     },
 
     /**
+     * Asks Meta to sync a coexistence number's WhatsApp Business app data (`smb_app_state_sync`:
+     * contacts; `history`: messages, once the business approves in the app). The data then
+     * arrives as webhooks. Meta takes it only within 24 hours of the onboarding, once per kind.
+     */
+    async smbAppData(token: string, phoneNumberId: string, syncType: SmbSyncType): Promise<string | null> {
+      const body = await call("smb_app_data", "POST", `/${encodeURIComponent(phoneNumberId)}/smb_app_data`, {
+        token,
+        json: { messaging_product: "whatsapp", sync_type: syncType },
+      });
+      return str(body.request_id);
+    },
+
+    /**
      * Meta's resumable upload in one piece: a session on the app, then the bytes at offset 0.
      * Returns the file handle (`h`) a profile picture is set with.
      */
@@ -350,6 +363,8 @@ export function createGraph(options: GraphOptions) {
 }
 
 export type Graph = ReturnType<typeof createGraph>;
+
+export type SmbSyncType = "smb_app_state_sync" | "history";
 
 /** The WhatsApp Business profile fields this service reads and writes. */
 export interface GraphBusinessProfile {

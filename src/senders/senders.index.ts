@@ -1,10 +1,12 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
+import type { SenderRow } from "../db/schema";
 import { paginate } from "../invitations/cursor";
 import { readConfig } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { logEvent } from "../lib/log";
 import { createRouter } from "../lib/openapi";
+import type { Graph } from "../meta/graph";
 import { tenantOf } from "../projects/tenant";
 import { webhookSettings } from "../webhooks/settings";
 import { fetchPicture } from "./picture";
@@ -13,11 +15,15 @@ import {
   deleteSender,
   findSender,
   listSendersQuery,
+  markDeleting,
   sharedAccount,
+  unmarkDeleting,
   updateSender,
 } from "./senders.repository";
 import * as routes from "./senders.routes";
 import { refusedUpdateFields, serializeSender } from "./senders.schemas";
+import { markIfTokenInvalid } from "./status";
+import { claimSync, releaseSync, type SyncKind, syncStatusOf, syncWindowEnd } from "./sync";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 
@@ -88,13 +94,18 @@ const remove: Handler<typeof routes.deleteSender> = async (c) => {
   const db = c.get("db");
   const row = await findSender(db, tenant, id);
   if (!row) throw notFound();
-  if (!(await sharedAccount(db, row))) {
+  const now = c.get("now")();
+  await markDeleting(db, id, now);
+  if (!(await sharedAccount(db, row, now))) {
     const { graph, token } = await metaOf(c, row);
     try {
       if (row.channel === "messenger") await graph.unsubscribePage(token, row.providerAccountId);
       else if (row.wabaId) await graph.unsubscribeWaba(token, row.wabaId);
     } catch (error) {
-      if (!accessGone(error)) throw apiErrorFromGraph(error);
+      if (!accessGone(error)) {
+        await unmarkDeleting(db, id);
+        throw apiErrorFromGraph(error);
+      }
       logEvent("info", "sender_access_already_gone", { requestId: c.get("requestId"), senderId: row.id });
     }
   }
@@ -102,11 +113,19 @@ const remove: Handler<typeof routes.deleteSender> = async (c) => {
   return c.json({ id, deleted: true as const }, 200);
 };
 
+type AnyContext = Parameters<Handler<typeof routes.getSenderProfile>>[0];
+
+/** A Graph failure for `row`: a 190 marks it reauthorization_required, then the API's error. */
+async function graphFailure(c: AnyContext, row: SenderRow, error: unknown): Promise<unknown> {
+  await markIfTokenInvalid(c.get("db"), row, error, c.get("now")());
+  return apiErrorFromGraph(error);
+}
+
 /** The tenant's WhatsApp sender, or the 404 / 400 that stops before Meta is called. */
-async function whatsappSender(c: Parameters<Handler<typeof routes.getSenderProfile>>[0], id: string) {
+async function whatsappSender(c: AnyContext, id: string, what?: string) {
   const row = await findSender(c.get("db"), tenantOf(c), id);
   if (!row) throw notFound();
-  requireWhatsapp(row);
+  requireWhatsapp(row, what);
   return row;
 }
 
@@ -116,7 +135,7 @@ const getProfile: Handler<typeof routes.getSenderProfile> = async (c) => {
   try {
     return c.json({ profile: await graph.businessProfile(token, row.providerAccountId) }, 200);
   } catch (error) {
-    throw apiErrorFromGraph(error);
+    throw await graphFailure(c, row, error);
   }
 };
 
@@ -128,7 +147,7 @@ const updateProfile: Handler<typeof routes.updateSenderProfile> = async (c) => {
     await graph.updateBusinessProfile(token, row.providerAccountId, changes);
     return c.json({ success: true, profile: await graph.businessProfile(token, row.providerAccountId) }, 200);
   } catch (error) {
-    throw apiErrorFromGraph(error);
+    throw await graphFailure(c, row, error);
   }
 };
 
@@ -142,11 +161,88 @@ const uploadProfilePicture: Handler<typeof routes.uploadSenderProfilePicture> = 
     await graph.updateBusinessProfile(token, row.providerAccountId, { profilePictureHandle: handle });
     return c.json({ success: true, profile: await graph.businessProfile(token, row.providerAccountId) }, 200);
   } catch (error) {
-    throw apiErrorFromGraph(error);
+    throw await graphFailure(c, row, error);
   }
 };
 
+const SYNC_ONLY = "the WhatsApp Business app syncs exist";
+
+/** Whether Meta reports the number on the WhatsApp Business app too (coexistence). */
+async function readCoexistence(
+  c: AnyContext,
+  row: SenderRow,
+): Promise<{ graph: Graph; token: string; is: boolean }> {
+  const { graph, token } = await metaOf(c, row);
+  try {
+    const number = await graph.phoneNumber(token, row.providerAccountId);
+    return { graph, token, is: number.isOnBizApp };
+  } catch (error) {
+    throw await graphFailure(c, row, error);
+  }
+}
+
+const getWhatsappSync: Handler<typeof routes.getWhatsappSync> = async (c) => {
+  const row = await whatsappSender(c, c.req.valid("param").senderId, SYNC_ONLY);
+  const { is } = await readCoexistence(c, row);
+  return c.json({ sync: syncStatusOf(row, is, c.get("now")()) }, 200);
+};
+
+const SYNC_TYPE = { contacts: "smb_app_state_sync", history: "history" } as const;
+
+async function startSync(c: AnyContext, id: string, kind: SyncKind) {
+  const db = c.get("db");
+  const now = c.get("now")();
+  const row = await whatsappSender(c, id, SYNC_ONLY);
+  if (row.status !== "active") {
+    throw new ApiError("invalid_state", `The sender is ${row.status}: a sync needs an active sender`, {
+      details: { status: row.status },
+    });
+  }
+  const closesAt = syncWindowEnd(row);
+  if (now >= closesAt) {
+    throw new ApiError(
+      "invalid_state",
+      `Meta takes sync requests only within 24 hours of the connection; this window closed at ${new Date(closesAt).toISOString()}. Connecting the number again (a new invitation) opens a new one`,
+      { details: { windowClosedAt: new Date(closesAt).toISOString() } },
+    );
+  }
+  const { graph, token, is } = await readCoexistence(c, row);
+  if (!is) {
+    throw new ApiError(
+      "invalid_request",
+      "This number is not on the WhatsApp Business app (coexistence): it has no app contacts or history to sync",
+    );
+  }
+  const claimed = await claimSync(db, row.id, kind, now);
+  if (!claimed) {
+    throw new ApiError(
+      "invalid_state",
+      `The ${kind} sync was already requested for this sender (Meta takes it once)`,
+    );
+  }
+  try {
+    await graph.smbAppData(token, row.providerAccountId, SYNC_TYPE[kind]);
+  } catch (error) {
+    await releaseSync(db, row.id, kind);
+    throw await graphFailure(c, row, error);
+  }
+  return syncStatusOf(claimed, true, now);
+}
+
+const startContactsSync: Handler<typeof routes.startContactsSync> = async (c) => {
+  const sync = await startSync(c, c.req.valid("param").senderId, "contacts");
+  return c.json({ message: "Contacts sync initiated", sync }, 200);
+};
+
+const startHistorySync: Handler<typeof routes.startHistorySync> = async (c) => {
+  const sync = await startSync(c, c.req.valid("param").senderId, "history");
+  return c.json({ message: "History sync initiated", sync }, 200);
+};
+
 export const sendersRouter = createRouter()
+  .openapi(routes.getWhatsappSync, getWhatsappSync)
+  .openapi(routes.startContactsSync, startContactsSync)
+  .openapi(routes.startHistorySync, startHistorySync)
   .openapi(routes.getSenderProfile, getProfile)
   .openapi(routes.updateSenderProfile, updateProfile)
   .openapi(routes.uploadSenderProfilePicture, uploadProfilePicture)

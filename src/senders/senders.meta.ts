@@ -24,11 +24,11 @@ export async function metaOf(c: Context<AppEnv>, row: SenderRow): Promise<{ grap
 }
 
 /** The WhatsApp-only operations refuse a Messenger sender before anything is sent. */
-export function requireWhatsapp(row: SenderRow): void {
+export function requireWhatsapp(row: SenderRow, what = "the WhatsApp Business profile exists"): void {
   if (row.channel !== "whatsapp") {
     throw new ApiError(
       "invalid_request",
-      "This sender is a Facebook Page (Messenger): the WhatsApp Business profile exists only for WhatsApp senders",
+      `This sender is a Facebook Page (Messenger): ${what} only for WhatsApp senders`,
       { details: { channel: row.channel } },
     );
   }

@@ -33,7 +33,9 @@ export interface AttemptGuard {
  * (a reconnect reuses it, even when two connect at once: the unique index decides). Written only
  * while the invitation is still `in_progress` on the same attempt, so that a connection finishing
  * after a cancel leaves nothing behind. The project's first sender of a mode becomes its default;
- * a reconnect keeps the partner's name and the default as they are. A D1 statement (drizzle cannot batch a raw query with
+ * a reconnect keeps the partner's name and the default as they are, renews the token, and makes a
+ * sender whose access was lost (`reauthorization_required`, `disconnected`, `error`) `active`
+ * again (one sender.status_changed event, reason `reconnected`). A D1 statement (drizzle cannot batch a raw query with
  * parameters), run in one `DB.batch` before the `complete` transition.
  */
 export function upsertSenderStatement(
@@ -46,10 +48,10 @@ export function upsertSenderStatement(
     .prepare(
       `INSERT INTO senders (id, project_id, channel, provider_account_id, waba_id, business_id,
         phone_number, display_phone_number, name, mode, invitation_id, access_token_ciphertext,
-        registered_at, is_default, created_at, updated_at)
+        registered_at, is_default, created_at, updated_at, connected_at, status_changed_at)
       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
         NOT EXISTS (SELECT 1 FROM senders WHERE project_id = ?2 AND mode = ?10 AND is_default = 1),
-        ?14, ?14
+        ?14, ?14, ?14, ?14
       WHERE EXISTS (SELECT 1 FROM invitations WHERE id = ?11
         AND status = 'in_progress' AND started_at = ?15 AND expires_at > ?14)
       ON CONFLICT (project_id, mode, channel, provider_account_id) DO UPDATE SET
@@ -58,7 +60,13 @@ export function upsertSenderStatement(
         name = excluded.name, invitation_id = excluded.invitation_id,
         access_token_ciphertext = excluded.access_token_ciphertext,
         registered_at = COALESCE(excluded.registered_at, senders.registered_at),
-        updated_at = excluded.updated_at`,
+        updated_at = excluded.updated_at, connected_at = excluded.connected_at,
+        status_reason = CASE WHEN senders.status IN ('reauthorization_required', 'disconnected', 'error')
+          THEN 'reconnected' ELSE senders.status_reason END,
+        status_changed_at = CASE WHEN senders.status IN ('reauthorization_required', 'disconnected', 'error')
+          THEN excluded.updated_at ELSE senders.status_changed_at END,
+        status = CASE WHEN senders.status IN ('reauthorization_required', 'disconnected', 'error')
+          THEN 'active' ELSE senders.status END`,
     )
     .bind(
       randomId("snd"),
@@ -177,20 +185,39 @@ export async function deleteSender(db: Db, tenant: Tenant, id: string, now: numb
   return deleted.length > 0;
 }
 
+/** How long a delete's mark counts: a Worker that died mid-delete must not hide its sender for long. */
+export const DELETING_MARK_MS = 60_000;
+
 /**
- * Whether another sender of the same mode (any project) uses the same WABA or Page: the app's
- * subscription is one per WABA or Page, so unsubscribing would cut that sender off too. Test
- * and live senders reach different Metas (the fake, the real one).
+ * Marks the sender as being deleted, before the shared-account check: of two concurrent deletes
+ * of a WABA's last senders, the one that checks last sees the other marked (or gone), so at
+ * least one of them unsubscribes the app. Without the mark both could see the other still
+ * there and both skip it.
  */
-export async function sharedAccount(db: Db, row: SenderRow): Promise<boolean> {
+export async function markDeleting(db: Db, id: string, now: number): Promise<void> {
+  await db.update(senders).set({ deletingSince: now }).where(eq(senders.id, id));
+}
+
+/** A delete that stopped (Meta unreachable): the sender counts as a user of its account again. */
+export async function unmarkDeleting(db: Db, id: string): Promise<void> {
+  await db.update(senders).set({ deletingSince: null }).where(eq(senders.id, id));
+}
+
+/**
+ * Whether another sender of the same mode (any project) uses the same WABA or Page and is not
+ * itself being deleted: the app's subscription is one per WABA or Page, so unsubscribing would
+ * cut that sender off too. Test and live senders reach different Metas (the fake, the real one).
+ */
+export async function sharedAccount(db: Db, row: SenderRow, now: number): Promise<boolean> {
   const same =
     row.channel === "whatsapp" && row.wabaId
       ? eq(senders.wabaId, row.wabaId)
       : and(eq(senders.channel, row.channel), eq(senders.providerAccountId, row.providerAccountId));
+  const staying = sql`(${senders.deletingSince} IS NULL OR ${senders.deletingSince} <= ${now - DELETING_MARK_MS})`;
   const [other] = await db
     .select({ id: senders.id })
     .from(senders)
-    .where(and(same, eq(senders.mode, row.mode), sql`${senders.id} <> ${row.id}`))
+    .where(and(same, eq(senders.mode, row.mode), sql`${senders.id} <> ${row.id}`, staying))
     .limit(1);
   return other !== undefined;
 }

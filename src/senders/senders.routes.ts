@@ -9,6 +9,8 @@ import {
   SenderSchema,
   SenderUpdateSchema,
   WhatsappBusinessProfileResponseSchema,
+  WhatsappSyncResponseSchema,
+  WhatsappSyncStartedSchema,
 } from "./senders.schemas";
 
 const tags = ["Senders"];
@@ -175,5 +177,62 @@ export const uploadSenderProfilePicture = createRoute({
     415: errorResponses[415],
     422: errorResponses[422],
     ...metaErrors,
+  },
+});
+
+const syncErrors = {
+  400: errorResponses[400],
+  401: errorResponses[401],
+  404: errorResponses[404],
+  ...metaErrors,
+};
+
+export const getWhatsappSync = createRoute({
+  method: "get",
+  path: "/v1/senders/{senderId}/whatsapp-sync",
+  operationId: "getSenderWhatsappSync",
+  summary: "Get the coexistence sync status",
+  description:
+    "For a number also on the WhatsApp Business app (coexistence): where the contacts and history syncs stand, and whether each can still be started (Meta takes each once, within 24 hours of the connection). Another WhatsApp number answers `isCoexistence: false`; a Messenger sender is a 400.",
+  tags,
+  security,
+  request: { params: senderParams },
+  responses: { 200: jsonResponse(WhatsappSyncResponseSchema, "The sync status."), ...syncErrors },
+});
+
+const startDescription = (what: string) =>
+  `Asks Meta (\`POST /{phone-number-id}/smb_app_data\`) to sync the WhatsApp Business app's ${what}; the data then arrives through Meta's webhooks and the status moves on. Refused (400) for a number not on the WhatsApp Business app, once Meta's 24-hour window after the connection has passed, once already requested, for a sender that is not active, and for a Messenger sender.`;
+
+export const startContactsSync = createRoute({
+  method: "post",
+  path: "/v1/senders/{senderId}/whatsapp-sync/contacts",
+  operationId: "startSenderContactsSync",
+  summary: "Start the contacts sync",
+  description: startDescription("contacts"),
+  tags,
+  security,
+  request: { params: senderParams, headers: IdempotencyKeyHeader },
+  responses: {
+    200: jsonResponse(WhatsappSyncStartedSchema, "Requested."),
+    ...syncErrors,
+    409: errorResponses[409],
+    422: errorResponses[422],
+  },
+});
+
+export const startHistorySync = createRoute({
+  method: "post",
+  path: "/v1/senders/{senderId}/whatsapp-sync/history",
+  operationId: "startSenderHistorySync",
+  summary: "Start the message history sync",
+  description: `${startDescription("message history (the business approves sharing it in the app)")}`,
+  tags,
+  security,
+  request: { params: senderParams, headers: IdempotencyKeyHeader },
+  responses: {
+    200: jsonResponse(WhatsappSyncStartedSchema, "Requested."),
+    ...syncErrors,
+    409: errorResponses[409],
+    422: errorResponses[422],
   },
 });

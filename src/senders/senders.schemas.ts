@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { SenderRow } from "../db/schema";
+import { SENDER_STATUSES, type SenderRow } from "../db/schema";
 
 // `@zavudev/sdk` 0.57.0's `Sender` (resources/senders/senders.d.ts): the fields a sender made by
 // an invitation has. The object is answered as is, not wrapped.
@@ -23,10 +23,27 @@ export const SenderSchema = z
       description:
         "Whether this sender is the project's default (one per project and mode while it has senders).",
     }),
+    status: z.enum(SENDER_STATUSES).openapi({
+      description:
+        "The sender's state as Meta last reported it (docs/senders.md): `active`; `pending_verification`, `pending_registration`; `restricted` (Meta limits it); `reauthorization_required` (Meta refused its token: connect it again with a new invitation); `disconnected` (the client removed the app, or the account was banned or deleted); `error`.",
+      example: "active",
+    }),
+    statusChangedAt: z.iso.datetime().openapi({ description: "When `status` last changed." }),
     whatsapp: z
       .object({
         displayPhoneNumber: z.string().openapi({ example: "+1 415-555-0100" }),
         phoneNumberId: z.string().openapi({ description: "Meta's phone-number id." }),
+        qualityRating: z.string().nullable().openapi({
+          description:
+            "Meta's quality rating of the number (`GREEN`, `YELLOW`, `RED`), as its webhooks last reported it; null until then.",
+        }),
+        messagingLimitTier: z.string().nullable().openapi({
+          description: "Meta's messaging limit tier (e.g. `TIER_1K`), as last reported; null until then.",
+        }),
+        nameStatus: z.string().nullable().openapi({
+          description:
+            "Meta's decision on the display name (`APPROVED`, `REJECTED`, ...), as last reported; null until then.",
+        }),
       })
       .optional()
       .openapi({ description: "Present on WhatsApp senders." }),
@@ -55,11 +72,16 @@ export function serializeSender(row: SenderRow): Sender {
     phoneNumber: row.phoneNumber ?? "",
     channels: [row.channel],
     isDefault: row.isDefault,
+    status: row.status,
+    statusChangedAt: iso(row.statusChangedAt ?? row.createdAt),
     ...(row.channel === "whatsapp"
       ? {
           whatsapp: {
             displayPhoneNumber: row.displayPhoneNumber ?? "",
             phoneNumberId: row.providerAccountId,
+            qualityRating: row.qualityRating,
+            messagingLimitTier: row.messagingLimitTier,
+            nameStatus: row.nameStatus,
           },
         }
       : {}),
@@ -201,3 +223,38 @@ export const ProfilePictureSchema = z
   })
   .strict()
   .openapi("SenderProfilePicture");
+
+// `@zavudev/sdk` 0.57.0's WhatsApp coexistence sync (resources/senders/whatsapp-sync.d.ts).
+
+export const WhatsappSyncStatusSchema = z
+  .object({
+    isCoexistence: z
+      .boolean()
+      .openapi({ description: "Whether the number is also on the WhatsApp Business app." }),
+    status: z
+      .enum(["pending_verification", "pending_registration", "active", "disconnected", "error"])
+      .openapi({
+        description:
+          "The sender's status in the SDK's terms: `restricted` reads `active` (still connected), `reauthorization_required` reads `disconnected`.",
+      }),
+    contacts: z.object({
+      canSync: z.boolean(),
+      status: z.enum(["not_requested", "pending", "syncing", "completed"]),
+      requestedAt: z.iso.datetime().nullable(),
+    }),
+    history: z.object({
+      canSync: z.boolean(),
+      status: z.enum(["not_requested", "pending", "syncing", "completed", "rejected"]),
+      requestedAt: z.iso.datetime().nullable(),
+      completedAt: z.iso.datetime().nullable(),
+    }),
+  })
+  .openapi("WhatsAppSyncStatus");
+
+export const WhatsappSyncResponseSchema = z
+  .object({ sync: WhatsappSyncStatusSchema })
+  .openapi("WhatsappSyncRetrieveResponse");
+
+export const WhatsappSyncStartedSchema = z
+  .object({ message: z.string(), sync: WhatsappSyncStatusSchema })
+  .openapi("WhatsappSyncStarted");

@@ -2,14 +2,18 @@ import { and, eq, sql } from "drizzle-orm";
 import { createDb, type Db } from "../db/client";
 import {
   type DeliveryOutcome,
+  type DeliveryState,
   invitationEvents,
+  senderEvents,
+  type WebhookEventType,
   type WebhookRow,
   webhookDeliveries,
   webhooks,
 } from "../db/schema";
 import { decryptSecret, randomId } from "../lib/crypto";
 import { describeError, logEvent } from "../lib/log";
-import { statusChangedEvent } from "./event";
+import { applyMetaChangeMessage, consumeMetaChangeDeadLetter } from "../meta-webhooks/apply";
+import { senderStatusChangedEvent, statusChangedEvent } from "./event";
 import { OUTBOX_LEASE_MS, type WebhookMessage } from "./outbox";
 import { webhookQueueRole } from "./queues";
 import { retryDelaySeconds, type WebhookSettings, webhookSettings } from "./settings";
@@ -75,7 +79,19 @@ async function post(url: string, body: string, signature: string, eventId: strin
   }
 }
 
-async function loadEvent(db: Db, eventId: string) {
+/** An outboxed event, from either outbox: what a delivery needs of it. */
+interface Outboxed {
+  kind: "invitation" | "sender";
+  type: WebhookEventType;
+  projectId: string;
+  mode: "live" | "test";
+  invitationId: string;
+  deliveryState: DeliveryState | null;
+  body: unknown;
+  webhook: WebhookRow | null;
+}
+
+async function loadEvent(db: Db, eventId: string): Promise<Outboxed | undefined> {
   const [row] = await db
     .select({ event: invitationEvents, webhook: webhooks })
     .from(invitationEvents)
@@ -85,7 +101,60 @@ async function loadEvent(db: Db, eventId: string) {
     )
     .where(eq(invitationEvents.id, eventId))
     .limit(1);
-  return row;
+  if (row) {
+    return {
+      kind: "invitation",
+      type: "invitation.status_changed",
+      projectId: row.event.projectId,
+      mode: row.event.mode,
+      invitationId: row.event.invitationId,
+      deliveryState: row.event.deliveryState,
+      body: statusChangedEvent(row.event),
+      webhook: row.webhook,
+    };
+  }
+  const [sender] = await db
+    .select({ event: senderEvents, webhook: webhooks })
+    .from(senderEvents)
+    .leftJoin(
+      webhooks,
+      and(eq(webhooks.projectId, senderEvents.projectId), eq(webhooks.mode, senderEvents.mode)),
+    )
+    .where(eq(senderEvents.id, eventId))
+    .limit(1);
+  if (!sender) return undefined;
+  return {
+    kind: "sender",
+    type: "sender.status_changed",
+    projectId: sender.event.projectId,
+    mode: sender.event.mode,
+    invitationId: sender.event.invitationId,
+    deliveryState: sender.event.deliveryState,
+    body: senderStatusChangedEvent(sender.event),
+    webhook: sender.webhook,
+  };
+}
+
+/** Sets the event's outbox columns, only while it is still `queued` when `onlyQueued`. */
+function setDelivery(
+  db: Db,
+  kind: Outboxed["kind"],
+  eventId: string,
+  values: { deliveryState?: DeliveryState; leaseUntil: number | null; countAttempt?: boolean },
+  onlyQueued: boolean,
+) {
+  const table = kind === "invitation" ? invitationEvents : senderEvents;
+  const set = {
+    ...(values.deliveryState ? { deliveryState: values.deliveryState } : {}),
+    leaseUntil: values.leaseUntil,
+    ...(values.countAttempt ? { deliveryAttempts: sql`${table.deliveryAttempts} + 1` } : {}),
+  };
+  const where = onlyQueued
+    ? and(eq(table.id, eventId), eq(table.deliveryState, "queued"))
+    : eq(table.id, eventId);
+  return kind === "invitation"
+    ? db.update(invitationEvents).set(set).where(where)
+    : db.update(senderEvents).set(set).where(where);
 }
 
 /**
@@ -115,16 +184,14 @@ async function deliver(
   message: Message<WebhookMessage>,
 ): Promise<void> {
   const { eventId } = message.body;
-  const found = await loadEvent(db, eventId);
+  if (eventId === undefined) return message.ack();
+  const event = await loadEvent(db, eventId);
   // Delivered, dead-lettered, skipped or re-queued by a resend meanwhile: nothing to do.
-  if (found?.event.deliveryState !== "queued") return message.ack();
-  const { event, webhook } = found;
-  if (!webhook?.active || !webhook.events.includes("invitation.status_changed")) {
-    // A paused or deleted webhook receives nothing.
-    await db
-      .update(invitationEvents)
-      .set({ deliveryState: "skipped", leaseUntil: null })
-      .where(and(eq(invitationEvents.id, eventId), eq(invitationEvents.deliveryState, "queued")));
+  if (event?.deliveryState !== "queued") return message.ack();
+  const { webhook } = event;
+  if (!webhook?.active || !webhook.events.includes(event.type)) {
+    // A paused or deleted webhook (or one no longer subscribed to the type) receives nothing.
+    await setDelivery(db, event.kind, eventId, { deliveryState: "skipped", leaseUntil: null }, true);
     return message.ack();
   }
 
@@ -134,7 +201,7 @@ async function deliver(
     return message.ack();
   }
 
-  const body = JSON.stringify(statusChangedEvent(event));
+  const body = JSON.stringify(event.body);
   const started = Date.now();
   // Checked again at delivery: the rules (or WEBHOOK_ALLOW_LOCAL_URLS) may have changed.
   const refused = webhookUrlProblem(webhook.url, { allowLocal: settings.allowLocalUrls });
@@ -156,17 +223,21 @@ async function deliver(
   const lastAttempt = !result.ok && message.attempts >= settings.maxAttempts;
   const outcome: DeliveryOutcome = result.ok ? "delivered" : lastAttempt ? "failed" : "retrying";
   const delay = retryDelaySeconds(settings, message.attempts);
+  const attemptsColumn = event.kind === "invitation" ? invitationEvents : senderEvents;
   await db.batch([
-    db
-      .update(invitationEvents)
-      .set({
-        deliveryAttempts: sql`${invitationEvents.deliveryAttempts} + 1`,
+    setDelivery(
+      db,
+      event.kind,
+      eventId,
+      {
+        countAttempt: true,
         deliveryState: result.ok ? "delivered" : "queued",
         // Failed for good: the dead-letter consumer marks it failed; until then the lease
         // makes sure it is not lost on the way there.
         leaseUntil: result.ok ? null : finished + (lastAttempt ? 0 : delay * 1000) + OUTBOX_LEASE_MS,
-      })
-      .where(eq(invitationEvents.id, eventId)),
+      },
+      false,
+    ),
     db.insert(webhookDeliveries).values({
       id: randomId("dlv"),
       projectId: event.projectId,
@@ -174,7 +245,7 @@ async function deliver(
       mode: event.mode,
       eventId,
       invitationId: event.invitationId,
-      attempt: sql`(SELECT ${invitationEvents.deliveryAttempts} FROM ${invitationEvents} WHERE ${invitationEvents.id} = ${eventId})`,
+      attempt: sql`(SELECT ${attemptsColumn.deliveryAttempts} FROM ${attemptsColumn} WHERE ${attemptsColumn.id} = ${eventId})`,
       outcome,
       responseStatus: result.status,
       durationMs: finished - started,
@@ -208,11 +279,13 @@ export async function consumeWebhookBatch(batch: MessageBatch<WebhookMessage>, e
   await Promise.all(
     batch.messages.map(async (message) => {
       try {
+        if (message.body.metaChangeId !== undefined) return await applyMetaChangeMessage(env, db, message);
         await deliver(env, db, settings, message);
       } catch (error) {
         // Our own failure (D1, decryption), not the receiver's: try again later.
         logEvent("error", "webhook_consumer_failed", {
-          eventId: message.body.eventId,
+          eventId: message.body.eventId ?? null,
+          metaChangeId: message.body.metaChangeId ?? null,
           error: describeError(error),
         });
         message.retry({ delaySeconds: retryDelaySeconds(settings, message.attempts) });
@@ -226,10 +299,12 @@ export async function consumeDeadLetters(batch: MessageBatch<WebhookMessage>, en
   const db = createDb(env.DB);
   for (const message of batch.messages) {
     const { eventId } = message.body;
-    await db
-      .update(invitationEvents)
-      .set({ deliveryState: "failed", leaseUntil: null })
-      .where(and(eq(invitationEvents.id, eventId), eq(invitationEvents.deliveryState, "queued")));
+    if (eventId === undefined) {
+      await consumeMetaChangeDeadLetter(db, message);
+      continue;
+    }
+    for (const kind of ["invitation", "sender"] as const)
+      await setDelivery(db, kind, eventId, { deliveryState: "failed", leaseUntil: null }, true);
     logEvent("warn", "webhook_dead_letter", { eventId, queueAttempts: message.attempts });
     message.ack();
   }

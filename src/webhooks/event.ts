@@ -1,4 +1,4 @@
-import type { InvitationEventRow, InvitationStatus } from "../db/schema";
+import type { InvitationEventRow, InvitationStatus, SenderEventRow, SenderStatus } from "../db/schema";
 
 /** The body POSTed to a webhook (docs/webhooks.md; CONTRACT.md). */
 export interface StatusChangedEvent {
@@ -63,5 +63,38 @@ export function statusChangedEvent(row: InvitationEventRow): StatusChangedEvent 
     timestamp: row.createdAt,
     projectId: row.projectId,
     data,
+  };
+}
+
+/** The body of `sender.status_changed` (docs/webhooks.md). */
+export interface SenderStatusChangedEvent {
+  id: string;
+  type: "sender.status_changed";
+  /** When the status changed (Unix ms). */
+  timestamp: number;
+  projectId: string;
+  data: {
+    senderId: string;
+    channel: string;
+    previousStatus: SenderStatus;
+    currentStatus: SenderStatus;
+    /** Meta's event (`PARTNER_REMOVED`, ...) or error (`graph_error_190`), or null. */
+    reason: string | null;
+  };
+}
+
+export function senderStatusChangedEvent(row: SenderEventRow): SenderStatusChangedEvent {
+  return {
+    id: row.id,
+    type: "sender.status_changed",
+    timestamp: row.createdAt,
+    projectId: row.projectId,
+    data: {
+      senderId: row.senderId,
+      channel: row.channel,
+      previousStatus: row.previousStatus,
+      currentStatus: row.currentStatus,
+      reason: row.reason,
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { and, eq, inArray, lte, or } from "drizzle-orm";
 import { createDb, type Db } from "../db/client";
-import { invitationEvents } from "../db/schema";
+import { invitationEvents, senderEvents } from "../db/schema";
 import { describeError, logEvent } from "../lib/log";
 
 /**
@@ -24,9 +24,10 @@ const CLAIM_BATCH = 100;
 /** Claims per dispatch run, so one run stays within a Worker's limits. */
 const MAX_CLAIMS_PER_RUN = 10;
 
-export interface WebhookMessage {
-  eventId: string;
-}
+/** A partner event to deliver (its id), or a Meta webhook change to apply (src/meta-webhooks/). */
+export type WebhookMessage =
+  | { eventId: string; metaChangeId?: undefined }
+  | { metaChangeId: string; eventId?: undefined };
 
 /** Claims up to `limit` events that are due for the queue: pending, or queued with a lapsed lease. */
 export async function claimOutboxEvents(db: Db, now: number, limit = CLAIM_BATCH): Promise<string[]> {
@@ -43,6 +44,21 @@ export async function claimOutboxEvents(db: Db, now: number, limit = CLAIM_BATCH
   return claimed.map((row) => row.id);
 }
 
+/** The same claim on the sender events' outbox (`sender.status_changed`, drizzle/0009). */
+export async function claimSenderOutboxEvents(db: Db, now: number, limit = CLAIM_BATCH): Promise<string[]> {
+  const due = or(
+    eq(senderEvents.deliveryState, "pending"),
+    and(eq(senderEvents.deliveryState, "queued"), lte(senderEvents.leaseUntil, now)),
+  );
+  const batch = db.select({ id: senderEvents.id }).from(senderEvents).where(due).limit(limit);
+  const claimed = await db
+    .update(senderEvents)
+    .set({ deliveryState: "queued", leaseUntil: now + OUTBOX_LEASE_MS })
+    .where(and(inArray(senderEvents.id, batch), due))
+    .returning({ id: senderEvents.id });
+  return claimed.map((row) => row.id);
+}
+
 /**
  * Moves every due outbox event to the queue. Run after any request that may have changed a
  * status (in waitUntil, off the response path), by the expiry sweep and by the Cron Trigger.
@@ -50,21 +66,31 @@ export async function claimOutboxEvents(db: Db, now: number, limit = CLAIM_BATCH
  */
 export async function dispatchPendingEvents(env: Env, now: number): Promise<number> {
   const db = createDb(env.DB);
-  let sent = 0;
-  try {
-    for (let round = 0; round < MAX_CLAIMS_PER_RUN; round++) {
-      const ids = await claimOutboxEvents(db, now);
-      if (ids.length === 0) break;
-      await env.WEBHOOK_QUEUE.sendBatch(
-        ids.map((eventId) => ({ body: { eventId } satisfies WebhookMessage, contentType: "json" as const })),
-      );
-      sent += ids.length;
-      if (ids.length < CLAIM_BATCH) break;
-    }
-  } catch (error) {
-    // Claimed rows stay `queued` until their lease lapses; the cron then sends them again.
-    logEvent("error", "webhook_dispatch_failed", { sent, error: describeError(error) });
-  }
+  // Both outboxes at once (invitation and sender events): neither waits for the other.
+  const counts = await Promise.all(
+    [claimOutboxEvents, claimSenderOutboxEvents].map(async (claim) => {
+      let sent = 0;
+      try {
+        for (let round = 0; round < MAX_CLAIMS_PER_RUN; round++) {
+          const ids = await claim(db, now);
+          if (ids.length === 0) break;
+          await env.WEBHOOK_QUEUE.sendBatch(
+            ids.map((eventId) => ({
+              body: { eventId } satisfies WebhookMessage,
+              contentType: "json" as const,
+            })),
+          );
+          sent += ids.length;
+          if (ids.length < CLAIM_BATCH) break;
+        }
+      } catch (error) {
+        // Claimed rows stay `queued` until their lease lapses; the cron then sends them again.
+        logEvent("error", "webhook_dispatch_failed", { sent, error: describeError(error) });
+      }
+      return sent;
+    }),
+  );
+  const sent = counts.reduce((a, b) => a + b, 0);
   if (sent > 0) logEvent("info", "webhook_dispatch", { sent });
   return sent;
 }

@@ -6,7 +6,8 @@ const EventTypesSchema = z
   .min(1, "List at least one event")
   .refine((events) => new Set(events).size === events.length, "Must not repeat an event")
   .openapi({
-    description: "Events to receive. `invitation.status_changed`: every status change of an invitation.",
+    description:
+      "Events to receive. `invitation.status_changed`: every status change of an invitation. `sender.status_changed`: every status change of a sender (opt in: not in the default).",
     example: ["invitation.status_changed"],
   });
 
@@ -30,7 +31,8 @@ const SignatureVersionSchema = z
 export const WebhookCreateRequestSchema = z
   .object({
     url: UrlSchema,
-    events: EventTypesSchema.default([...WEBHOOK_EVENT_TYPES]),
+    // Opt-in for anything newer than invitation events: a webhook gets what it lists.
+    events: EventTypesSchema.default(["invitation.status_changed"]),
     signatureVersion: SignatureVersionSchema.optional().openapi({
       description: `${SIGNATURE_VERSION_DESCRIPTION} A new webhook is \`v2\` unless this says otherwise; replacing an existing one keeps its version unless this is given.`,
     }),

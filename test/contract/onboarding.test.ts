@@ -25,14 +25,38 @@ describe("GET /openapi.json: senders and the invite flow", () => {
   it("Sender has the SDK's fields for a connected number or Page, and no secret", () => {
     const sender = doc.components.schemas.Sender;
     expect(Object.keys(sender.properties).sort()).toEqual(
-      ["channels", "createdAt", "id", "isDefault", "name", "phoneNumber", "updatedAt", "whatsapp"].sort(),
+      [
+        "channels",
+        "createdAt",
+        "id",
+        "isDefault",
+        "name",
+        "phoneNumber",
+        "status",
+        "statusChangedAt",
+        "updatedAt",
+        "whatsapp",
+      ].sort(),
     );
     expect(sender.required.sort()).toEqual(
-      ["channels", "createdAt", "id", "isDefault", "name", "phoneNumber", "updatedAt"].sort(),
+      [
+        "channels",
+        "createdAt",
+        "id",
+        "isDefault",
+        "name",
+        "phoneNumber",
+        "status",
+        "statusChangedAt",
+        "updatedAt",
+      ].sort(),
     );
     expect(Object.keys(sender.properties.whatsapp.properties).sort()).toEqual([
       "displayPhoneNumber",
+      "messagingLimitTier",
+      "nameStatus",
       "phoneNumberId",
+      "qualityRating",
     ]);
     expect(sender.properties.phoneNumber.description).toContain("empty string");
   });

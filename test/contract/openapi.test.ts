@@ -381,6 +381,7 @@ describe("GET /openapi.json against the seed (POST /v1/invitations)", () => {
       "get /v1/senders",
       "get /v1/senders/{senderId}",
       "get /v1/senders/{senderId}/profile",
+      "get /v1/senders/{senderId}/whatsapp-sync",
       "patch /v1/invitations/webhook",
       "patch /v1/senders/{senderId}",
       "patch /v1/senders/{senderId}/profile",
@@ -390,6 +391,8 @@ describe("GET /openapi.json against the seed (POST /v1/invitations)", () => {
       "post /v1/invitations/webhook/secret",
       "post /v1/invitations/{invitationId}/cancel",
       "post /v1/senders/{senderId}/profile/picture",
+      "post /v1/senders/{senderId}/whatsapp-sync/contacts",
+      "post /v1/senders/{senderId}/whatsapp-sync/history",
       "put /v1/invitations/branding",
       "put /v1/invitations/branding/logo",
     ]);

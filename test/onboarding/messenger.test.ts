@@ -46,6 +46,8 @@ describe("Messenger through the flow endpoints (test mode)", () => {
       phoneNumber: "",
       channels: ["messenger"],
       isDefault: true,
+      status: "active",
+      statusChangedAt: new Date(sender?.createdAt ?? 0).toISOString(),
       createdAt: new Date(sender?.createdAt ?? 0).toISOString(),
       updatedAt: new Date(sender?.updatedAt ?? 0).toISOString(),
     });

@@ -288,7 +288,7 @@ describe("retention of webhook deliveries and onboarding attempts", () => {
     );
     const db = createDb(env.DB);
     const first = await purgeOldRecords(db, Date.now(), 30, { batchSize: 2, maxBatches: 2 });
-    expect(first).toEqual({ deliveries: 4, attempts: 4 });
+    expect(first).toEqual({ deliveries: 4, attempts: 4, metaWebhookChanges: 0 });
     expect(await deliveriesLeft(target.invitationId)).toEqual([1_004]);
     expect(await attemptsLeft(target.invitationId)).toEqual([[1_004, "completed"]]);
     const second = await purgeOldRecords(db, Date.now(), 30, { batchSize: 2, maxBatches: 2 });

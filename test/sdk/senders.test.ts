@@ -36,7 +36,15 @@ describe("@zavudev/sdk 0.57.0: the senders an invitation makes", () => {
       phoneNumber: "+14155550142",
       channels: ["whatsapp"],
       isDefault: true,
-      whatsapp: { displayPhoneNumber: "+1 415-555-0142", phoneNumberId: "300014155550142" },
+      status: "active",
+      statusChangedAt: invitation.completedAt,
+      whatsapp: {
+        displayPhoneNumber: "+1 415-555-0142",
+        phoneNumberId: "300014155550142",
+        qualityRating: null,
+        messagingLimitTier: null,
+        nameStatus: null,
+      },
       createdAt: invitation.completedAt,
       updatedAt: invitation.completedAt,
     });

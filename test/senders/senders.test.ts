@@ -34,7 +34,15 @@ describe("GET /v1/senders and /v1/senders/{senderId}", () => {
       phoneNumber: "+5215512345678",
       channels: ["whatsapp"],
       isDefault: true,
-      whatsapp: { displayPhoneNumber: "+52 15512345678", phoneNumberId: row.providerAccountId },
+      status: "active",
+      statusChangedAt: new Date(row.createdAt).toISOString(),
+      whatsapp: {
+        displayPhoneNumber: "+52 15512345678",
+        phoneNumberId: row.providerAccountId,
+        qualityRating: null,
+        messagingLimitTier: null,
+        nameStatus: null,
+      },
       createdAt: new Date(row.createdAt).toISOString(),
       updatedAt: new Date(row.updatedAt).toISOString(),
     });

@@ -15,7 +15,7 @@ let nonce = 0;
  */
 export async function connect(
   apiKey: string,
-  options: { number?: string; messenger?: boolean; app?: Caller } = {},
+  options: { number?: string; messenger?: boolean; app?: Caller; scenario?: string } = {},
 ): Promise<{ invitationId: string }> {
   const inv = await createInvitation(apiKey, options.messenger ? { connectionType: "messenger" } : {});
   // The attempt's secret from start, sent on the later steps as the page does.
@@ -40,7 +40,7 @@ export async function connect(
     return json;
   };
   nonce += 1;
-  const scenario = options.number ? `number_${options.number.replace("+", "")}` : "ok";
+  const scenario = options.scenario ?? (options.number ? `number_${options.number.replace("+", "")}` : "ok");
   const code = `fake.${scenario}.s${Date.now().toString(36)}${nonce}`;
   await post("start", {});
   let done: { invitation: { status: string } };
@@ -76,7 +76,7 @@ export async function connected(
   app: Caller,
   apiKey: string,
   projectId: string,
-  options: { number?: string; messenger?: boolean } = {},
+  options: { number?: string; messenger?: boolean; scenario?: string } = {},
 ): Promise<SenderRow> {
   const before = new Set((await rowsOf(projectId)).map((r) => r.id));
   await connect(apiKey, { ...options, app });

@@ -169,7 +169,9 @@ export function isOutboxDispatch(call: RemoteCall): boolean {
   return (
     call.kind === "d1" &&
     call.sql.some((q) =>
-      /^update "invitation_events" .* where \("invitation_events"\."id" in \(select /i.test(q),
+      /^update "(invitation_events|sender_events)" .* where \("(invitation_events|sender_events)"\."id" in \(select /i.test(
+        q,
+      ),
     )
   );
 }

@@ -82,7 +82,7 @@ describe("create, read, replace, update, rotate, delete", () => {
     ).toBe(webhook.secret);
   });
 
-  it("events defaults to every event; unknown, repeated or no events, a missing url, unknown fields are 400s that change nothing", async () => {
+  it("events defaults to invitation events (newer types are opt-in); unknown, repeated or no events, a missing url, unknown fields are 400s that change nothing", async () => {
     const { apiKey, projectId } = await createProject();
     const created = await postJson("/v1/invitations/webhook", apiKey, { url: URL_A });
     expect(created.status).toBe(201);
@@ -92,7 +92,7 @@ describe("create, read, replace, update, rotate, delete", () => {
     const cases: [unknown, Record<string, string>][] = [
       [
         { url: URL_B, events: ["invitation.created"] },
-        { "events.0": "Must be one of: invitation.status_changed" },
+        { "events.0": "Must be one of: invitation.status_changed, sender.status_changed" },
       ],
       [{ url: URL_B, events: [] }, { events: "List at least one event" }],
       [{ url: URL_B, events: [...EVENTS, ...EVENTS] }, { events: "Must not repeat an event" }],
@@ -102,7 +102,10 @@ describe("create, read, replace, update, rotate, delete", () => {
       [{ url: URL_B, events: EVENTS, secret: "whsec_mine" }, { secret: "Unknown field" }],
       [
         { url: 42, events: ["nope"] },
-        { url: expect.any(String), "events.0": "Must be one of: invitation.status_changed" },
+        {
+          url: expect.any(String),
+          "events.0": "Must be one of: invitation.status_changed, sender.status_changed",
+        },
       ],
     ];
     for (const [body, fields] of cases) {
@@ -114,7 +117,10 @@ describe("create, read, replace, update, rotate, delete", () => {
       expect(error.details?.fields, JSON.stringify(body)).toEqual(fields);
     }
     const badPatches: [unknown, Record<string, string>][] = [
-      [{ events: ["invitation.created"] }, { "events.0": "Must be one of: invitation.status_changed" }],
+      [
+        { events: ["invitation.created"] },
+        { "events.0": "Must be one of: invitation.status_changed, sender.status_changed" },
+      ],
       [{ events: [] }, { events: "List at least one event" }],
       [{ url: "" }, { url: "Must not be empty" }],
       [{ active: "no" }, { active: expect.any(String) }],

@@ -83,6 +83,7 @@ export async function newInvitation(
     cancelledAt: null,
     createdAt: now,
     updatedAt: now,
+    onboardingStep: null,
   };
   return { row, token };
 }

@@ -64,6 +64,7 @@ export interface ClientView {
     } | null;
     failureReason: FailureReason | null;
     testMode: boolean;
+    onboardingStep: InvitationRow["onboardingStep"];
   };
 }
 
@@ -106,6 +107,7 @@ export function clientView(
       // Written only through the lifecycle, which takes FailureReason values.
       failureReason: status === "failed" ? (row.failureReason as FailureReason | null) : null,
       testMode: extra.testMode,
+      onboardingStep: status === "in_progress" ? row.onboardingStep : null,
     },
   };
 }

@@ -270,7 +270,9 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
     const phone = String(input.phone_number ?? "");
     const name = String(input.verified_name ?? "").trim();
     if (!/^[1-9]\d{0,2}$/.test(cc) || !/^\d{4,14}$/.test(phone) || `${cc}${phone}`.length > 15) {
-      return graphError(400, 100, "(#100) Param phone_number is not a valid phone number", { whatsapp: true });
+      return graphError(400, 100, "(#100) Param phone_number is not a valid phone number", {
+        whatsapp: true,
+      });
     }
     if (name.length < 3 || name.length > 512) {
       return graphError(400, 100, "(#100) Param verified_name is invalid", { whatsapp: true });
@@ -378,7 +380,9 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
         : { platform_type: "NOT_APPLICABLE", status: "PENDING" };
 
     const verification = (n: FakeNumber) =>
-      n.added || (grant.scenario === "unverified" && !grant.verified?.has(n.id)) ? "NOT_VERIFIED" : "VERIFIED";
+      n.added || (grant.scenario === "unverified" && !grant.verified?.has(n.id))
+        ? "NOT_VERIFIED"
+        : "VERIFIED";
     const numbersOf = (): FakeNumber[] => [
       ...(grant.scenario === "no_phone_number" ? [] : [number]),
       ...(grant.added ?? []).map((n) => ({ ...n, added: !grant.verified?.has(n.id) })),

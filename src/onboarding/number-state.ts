@@ -75,10 +75,7 @@ export async function parkStatements(
         updatedAt: now,
       })
       .where(
-        and(
-          eq(onboardingAttempts.invitationId, invitationId),
-          eq(onboardingAttempts.startedAt, startedAt),
-        ),
+        and(eq(onboardingAttempts.invitationId, invitationId), eq(onboardingAttempts.startedAt, startedAt)),
       ),
   ] as const;
 }

@@ -243,11 +243,16 @@ export async function verifyCode(
   const { attempt, state } = await stepState(flow, found, "verifying_number");
   const wait = waiting(flow, attempt);
   if (wait) return reply(flow, wait);
-  if (attempt.codeGuesses >= CODE_GUESS_LIMIT) return reply(flow, { code: "code_guess_limited", retryAfter: null });
+  if (attempt.codeGuesses >= CODE_GUESS_LIMIT)
+    return reply(flow, { code: "code_guess_limited", retryAfter: null });
   const number = state.number;
   if (!number) throw new Error("verifying_number without a number");
   try {
-    await graphFor(flow.env, invitation, flow.meta, flow.requestId).verifyCode(state.token, number.id, input.code);
+    await graphFor(flow.env, invitation, flow.meta, flow.requestId).verifyCode(
+      state.token,
+      number.id,
+      input.code,
+    );
   } catch (error) {
     return graphProblem(flow, startedAt, error, "verify_code", {
       codeGuesses: sql`${onboardingAttempts.codeGuesses} + 1`,

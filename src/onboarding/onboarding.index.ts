@@ -29,8 +29,8 @@ import {
 import { findByToken } from "./client-view";
 import { answer, type Flow, failure, finish, gone, invalidState, view } from "./flow";
 import { connectPage, fetchPages, openPages, sealPages } from "./messenger";
-import * as routes from "./onboarding.routes";
 import { addNumber, NUMBER_QUIET_WINDOW_MS, type NumberReply, requestCode, verifyCode } from "./number";
+import * as routes from "./onboarding.routes";
 import { connectWhatsApp } from "./whatsapp";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;

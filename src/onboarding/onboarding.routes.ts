@@ -1,19 +1,19 @@
 import { createRoute } from "@hono/zod-openapi";
 import { ErrorSchema, errorResponses, jsonBody, jsonResponse } from "../lib/openapi";
 import {
+  AddNumberRequestSchema,
   AttemptSecretHeaders,
   CompleteRequestSchema,
   FailRequestSchema,
   InviteTokenParam,
   InviteViewSchema,
-  AddNumberRequestSchema,
   NumberReplySchema,
   PagesRequestSchema,
-  RequestCodeRequestSchema,
-  VerifyCodeRequestSchema,
   PagesResponseSchema,
+  RequestCodeRequestSchema,
   StartRequestSchema,
   StartResponseSchema,
+  VerifyCodeRequestSchema,
 } from "./onboarding.schemas";
 
 const tags = ["Invite link (client)"];
@@ -119,7 +119,11 @@ export const addNumberRoute = createRoute({
   description: `\`onboardingStep\` \`adding_number\`: adds the number to the WABA (Graph \`POST /<waba>/phone_numbers\`), after the invitation's checks (allowed countries, pre-assigned number); the step becomes \`verifying_number\`. ${numberStepNote}`,
   tags,
   security,
-  request: { params: InviteTokenParam, headers: AttemptSecretHeaders, body: jsonBody(AddNumberRequestSchema) },
+  request: {
+    params: InviteTokenParam,
+    headers: AttemptSecretHeaders,
+    body: jsonBody(AddNumberRequestSchema),
+  },
   responses: { 200: jsonResponse(NumberReplySchema, "The invitation, and a problem or null."), ...errors },
 });
 
@@ -131,7 +135,11 @@ export const requestCodeRoute = createRoute({
   description: `\`onboardingStep\` \`verifying_number\`: Meta sends the code by SMS or voice call (Graph \`POST /<number>/request_code\`), at most once a minute. ${numberStepNote}`,
   tags,
   security,
-  request: { params: InviteTokenParam, headers: AttemptSecretHeaders, body: jsonBody(RequestCodeRequestSchema) },
+  request: {
+    params: InviteTokenParam,
+    headers: AttemptSecretHeaders,
+    body: jsonBody(RequestCodeRequestSchema),
+  },
   responses: { 200: jsonResponse(NumberReplySchema, "The invitation, and a problem or null."), ...errors },
 });
 
@@ -143,6 +151,10 @@ export const verifyCodeRoute = createRoute({
   description: `\`onboardingStep\` \`verifying_number\`: checks the code (Graph \`POST /<number>/verify_code\`); a right code registers the number and completes the invitation (\`completed\`, or \`failed\` if the registration fails). A wrong code is \`problem.code\` \`code_incorrect\`; after 5 wrong codes a new one must be requested. ${numberStepNote}`,
   tags,
   security,
-  request: { params: InviteTokenParam, headers: AttemptSecretHeaders, body: jsonBody(VerifyCodeRequestSchema) },
+  request: {
+    params: InviteTokenParam,
+    headers: AttemptSecretHeaders,
+    body: jsonBody(VerifyCodeRequestSchema),
+  },
   responses: { 200: jsonResponse(NumberReplySchema, "The invitation, and a problem or null."), ...errors },
 });

@@ -1,8 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { CONNECTION_TYPES, ONBOARDING_STEPS } from "../db/schema";
-import { FAILURE_REASON_DESCRIPTION, InvitationStatusSchema } from "../invitations/invitations.schemas";
+import {
+  FAILURE_REASON_DESCRIPTION,
+  InvitationStatusSchema,
+  ONBOARDING_STEP_DESCRIPTION,
+} from "../invitations/invitations.schemas";
 import { CLIENT_FAILURE_REASONS, FAILURE_REASONS } from "../invitations/lifecycle";
-import { ONBOARDING_STEP_DESCRIPTION } from "../invitations/invitations.schemas";
 import { NUMBER_PROBLEM_CODES } from "./number";
 
 const GRAPH_ID = z

@@ -2,8 +2,8 @@ import { encryptSecret } from "../lib/crypto";
 import { countriesOf, toE164 } from "../lib/phone-countries";
 import type { GraphPhoneNumber } from "../meta/graph";
 import { type Flow, failure, type Outcome, outcomeOf, type Registration } from "./flow";
-import type { NumberState } from "./number-state";
 import { graphFor } from "./meta-client";
+import type { NumberState } from "./number-state";
 import { findPin, registrationPin } from "./pins";
 
 /** `complete`'s body for WhatsApp: the code, and the popup's ids as hints. */

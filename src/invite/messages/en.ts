@@ -102,7 +102,8 @@ export const en = {
     meta_rate_limited: "Meta is receiving too many requests. Wait a few minutes, then try again.",
     meta_unavailable: "Meta did not answer in time. Try again in a moment.",
     meta_error: "Meta reported an error. Try again.",
-    number_not_verified: "The number was not verified in time: no code was confirmed within 24 hours. Start again to verify it.",
+    number_not_verified:
+      "The number was not verified in time: no code was confirmed within 24 hours. Start again to verify it.",
     number_not_added: "No phone number was added in time. Start again to add one.",
   } satisfies Record<FailureReason, string>,
 };

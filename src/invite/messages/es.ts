@@ -97,7 +97,8 @@ export const es: Messages = {
       "Meta está recibiendo demasiadas solicitudes. Espera unos minutos e inténtalo de nuevo.",
     meta_unavailable: "Meta no respondió a tiempo. Inténtalo de nuevo en un momento.",
     meta_error: "Meta informó de un error. Inténtalo de nuevo.",
-    number_not_verified: "El número no se verificó a tiempo: no se confirmó ningún código en 24 horas. Empieza de nuevo para verificarlo.",
+    number_not_verified:
+      "El número no se verificó a tiempo: no se confirmó ningún código en 24 horas. Empieza de nuevo para verificarlo.",
     number_not_added: "No se añadió ningún número de teléfono a tiempo. Empieza de nuevo para añadir uno.",
   },
 };

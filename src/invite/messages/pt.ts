@@ -95,7 +95,8 @@ export const pt: Messages = {
     meta_rate_limited: "A Meta está recebendo solicitações demais. Aguarde alguns minutos e tente de novo.",
     meta_unavailable: "A Meta não respondeu a tempo. Tente de novo em instantes.",
     meta_error: "A Meta informou um erro. Tente de novo.",
-    number_not_verified: "O número não foi verificado a tempo: nenhum código foi confirmado em 24 horas. Comece de novo para verificá-lo.",
+    number_not_verified:
+      "O número não foi verificado a tempo: nenhum código foi confirmado em 24 horas. Comece de novo para verificá-lo.",
     number_not_added: "Nenhum número de telefone foi adicionado a tempo. Comece de novo para adicionar um.",
   },
 };

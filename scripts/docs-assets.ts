@@ -12,7 +12,7 @@ import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { transformSync } from "esbuild";
+import { buildSync, transformSync } from "esbuild";
 import { SCALAR_BUNDLE_PATH } from "../src/assets";
 import { INVITE_SCRIPT_PATH, INVITE_STYLE_PATH } from "../src/invite/assets";
 
@@ -47,19 +47,23 @@ export const INVITE_PAGE_SOURCES = {
 } as const;
 
 /**
- * The invite pages' script as served: page.ts with its types stripped, in one function (its names
- * stay out of the page's globals), strict as it was written. Not minified: a browser's developer
- * tools show it as written, and it is small (docs/invite-page.md).
+ * The invite pages' script as served: page.ts and the modules it imports (./verify.ts),
+ * bundled, with their types stripped, in one function (its names stay out of the page's
+ * globals), strict as it was written. Not minified: a browser's developer tools show it as
+ * written, and it is small (docs/invite-page.md).
  */
 export function inviteScript(root: string = projectRoot): string {
-  const source = readFileSync(path.join(root, INVITE_PAGE_SOURCES.script), "utf8");
-  return transformSync(source, {
-    loader: "ts",
+  const built = buildSync({
+    entryPoints: [path.join(root, INVITE_PAGE_SOURCES.script)],
+    bundle: true,
+    write: false,
     format: "iife",
     target: "es2022",
-    banner: '"use strict";',
-    sourcefile: INVITE_PAGE_SOURCES.script,
-  }).code;
+    banner: { js: '"use strict";' },
+    absWorkingDir: root,
+    logLevel: "silent",
+  });
+  return built.outputFiles[0]?.text ?? "";
 }
 
 /** The invite pages' stylesheet as served: page.css, minified. */

@@ -2,6 +2,7 @@ import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { ClientView } from "../onboarding/client-view";
 import { INVITE_SCRIPT_PATH, INVITE_STYLE_PATH } from "./assets";
+import { splitE164 } from "../lib/phone-countries";
 import { fill, formatCountries, formatDateTime, LANGUAGES, type Language } from "./language";
 import type { PageData } from "./page/data";
 
@@ -14,6 +15,8 @@ export interface OpenPage {
   view: View;
   /** Meta's SDK and ids, for a live page; null in test mode (the page then names no Meta host). */
   meta: { sdkUrl: string; appId: string; version: string; configId: string } | null;
+  /** The partner's clientEmail and clientPhone, for Embedded Signup's prefill (live page only). */
+  prefill?: { email: string | null; phone: string | null };
 }
 
 function layout(language: Language, nonce: string, title: string, body: Markup, tail: Markup = html``) {
@@ -45,16 +48,30 @@ function dataBlock(data: unknown): HtmlEscapedString | Promise<HtmlEscapedString
   return raw(json);
 }
 
-/** Embedded Signup's prefill (`extras.setup`), from what the partner told us about the client. */
-function signupExtras(view: View) {
-  const business = view.clientName ? { name: view.clientName } : undefined;
-  // sessionInfoVersion "3": the message format with FINISH/CANCEL events; ignored where the
-  // configuration's version fixes it (META.md: which one v4 requires is unconfirmed).
-  return { setup: business ? { business } : {}, sessionInfoVersion: "3" };
+/**
+ * Embedded Signup v4's `extras` (docs/meta.md): the prefill (`setup.business`: name, email,
+ * phone as `{ code, number }`) from what the partner told us about the client; `version` "v4"
+ * and `sessionInfoVersion` "3" (the FINISH/CANCEL messages; Meta's v4 page sends an empty
+ * `extras` because the configuration fixes the version, open implementations still send both,
+ * and Meta ignores what the configuration decides); `featureType` "" is the default flow.
+ */
+export function signupExtras(view: View, prefill: OpenPage["prefill"] = { email: null, phone: null }) {
+  const phone = prefill.phone ? splitE164(prefill.phone) : null;
+  const business = {
+    ...(view.clientName ? { name: view.clientName } : {}),
+    ...(prefill.email ? { email: prefill.email } : {}),
+    ...(phone ? { phone } : {}),
+  };
+  return {
+    setup: Object.keys(business).length > 0 ? { business } : {},
+    featureType: "",
+    sessionInfoVersion: "3",
+    version: "v4",
+  };
 }
 
 /** The page of an open invitation (pending, in progress or failed): the one action, and the script. */
-export function invitationPage({ language, nonce, view, meta }: OpenPage) {
+export function invitationPage({ language, nonce, view, meta, prefill }: OpenPage) {
   const m = LANGUAGES[language];
   const messenger = view.connectionType === "messenger";
   const channel = messenger ? m.page.channelMessenger : m.page.channelWhatsapp;
@@ -80,11 +97,13 @@ export function invitationPage({ language, nonce, view, meta }: OpenPage) {
     test: view.testMode
       ? {
           code: "fake.ok.",
+          unverified: "fake.unverified.",
+          noNumber: "fake.no_phone_number.",
           cancel: { reason: "fb_cancelled", step: "PHONE_NUMBER_SETUP" },
           error: { reason: "internal_error", message: "Simulated error" },
         }
       : null,
-    meta: meta && { ...meta, extras: messenger ? undefined : signupExtras(view) },
+    meta: meta && { ...meta, extras: messenger ? undefined : signupExtras(view, prefill) },
     text: {
       ...m.script,
       failedHeading: m.page.failedHeading,
@@ -92,6 +111,8 @@ export function invitationPage({ language, nonce, view, meta }: OpenPage) {
       unavailable: m.page.unavailable,
     },
     reasons: m.reasons,
+    numberStep: view.status === "in_progress" ? view.onboardingStep : null,
+    numberText: m.number,
   } satisfies PageData;
 
   const body = html`<h1>${invites}</h1>
@@ -114,6 +135,8 @@ ${
 <button type="button" data-outcome="success">${m.simulate.success}</button>
 <button type="button" data-outcome="cancel">${m.simulate.cancel}</button>
 <button type="button" data-outcome="error">${m.simulate.error}</button>
+${messenger ? "" : html`<button type="button" data-outcome="unverified">${m.simulate.unverified}</button>
+<button type="button" data-outcome="noNumber">${m.simulate.noNumber}</button>`}
 </section>`
     : ""
 }

@@ -25,10 +25,13 @@
  */
 
 import type { PageData } from "./data";
+import { numberStep } from "./verify";
 
 /** The client's view of the invitation, as the flow endpoints answer it. */
 interface Invitation {
   status?: string;
+  /** Embedded Signup v4: the number is added or verified on this page (./verify.ts). */
+  onboardingStep?: string | null;
   failureReason?: string;
   connectedAccount?: { phoneNumber?: string; name?: string; id?: string };
 }
@@ -36,6 +39,7 @@ interface Invitation {
 /** What a flow endpoint answers (a view, `start`'s secret, `pages`' list) or its `Error`. */
 interface Reply extends Invitation {
   invitation?: Invitation;
+  problem?: { code: string; retryAfter: number | null } | null;
   attemptSecret?: unknown;
   pages?: { id: string; name?: string }[];
   code?: unknown;
@@ -181,9 +185,29 @@ function show(view: Reply) {
     ready();
     heading(T.failedHeading, why, T.retryHint);
     say(`${why} ${T.retryHint}`, false);
+  } else if (inv.onboardingStep) {
+    ready();
+    outcome.replaceChildren();
+    startNumberStep(inv.onboardingStep);
   } else {
     ready();
   }
+}
+// The number step lends the page's calls and outcome handling.
+function startNumberStep(step: string) {
+  numberStep(
+    {
+      post: (s, body) => post(s, body),
+      show: (v) => show(v as Reply),
+      fail: problem,
+      say,
+      area: extra,
+      text: D.numberText,
+      test: !!D.test,
+      language: document.documentElement.lang || "en",
+    },
+    step,
+  );
 }
 function problem(e: unknown) {
   const text = (e as Partial<Problem> | null | undefined)?.text || T.errorUnexpected;
@@ -313,8 +337,12 @@ function simulate(name: string | undefined) {
   };
   // A fake code is single-use like Meta's: a new one for each attempt.
   const code = test.code + Date.now().toString(36) + Math.random().toString(36).slice(2);
+  // Unverified number and no number: Meta's window finishes, then the page's number step.
+  const scenario = name === "unverified" ? test.unverified : name === "noNumber" ? test.noNumber : null;
   const work =
-    name === "success" ? connect(code, { event: "FINISH" }) : post("fail", test[name as "cancel" | "error"]);
+    name === "success" || scenario
+      ? connect((scenario ?? test.code) + code.slice(test.code.length), { event: "FINISH" })
+      : post("fail", test[name as "cancel" | "error"]);
   settleWith(
     work.then(
       (v) => {
@@ -434,7 +462,9 @@ if (D.test) {
   for (const b of panel?.querySelectorAll("button") ?? [])
     b.addEventListener("click", () => simulate(b.dataset.outcome));
   ready();
-} else if (D.meta) {
+}
+// A reload in the number step: this tab's attempt continues where it was.
+if (D.numberStep && store.get()) show({ invitation: { status: "in_progress", onboardingStep: D.numberStep } }); else if (D.meta) {
   const meta = D.meta;
   window.fbAsyncInit = () => {
     FB.init({

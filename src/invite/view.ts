@@ -1,8 +1,8 @@
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
+import { splitE164 } from "../lib/phone-countries";
 import type { ClientView } from "../onboarding/client-view";
 import { INVITE_SCRIPT_PATH, INVITE_STYLE_PATH } from "./assets";
-import { splitE164 } from "../lib/phone-countries";
 import { fill, formatCountries, formatDateTime, LANGUAGES, type Language } from "./language";
 import type { PageData } from "./page/data";
 
@@ -135,8 +135,12 @@ ${
 <button type="button" data-outcome="success">${m.simulate.success}</button>
 <button type="button" data-outcome="cancel">${m.simulate.cancel}</button>
 <button type="button" data-outcome="error">${m.simulate.error}</button>
-${messenger ? "" : html`<button type="button" data-outcome="unverified">${m.simulate.unverified}</button>
-<button type="button" data-outcome="noNumber">${m.simulate.noNumber}</button>`}
+${
+  messenger
+    ? ""
+    : html`<button type="button" data-outcome="unverified">${m.simulate.unverified}</button>
+<button type="button" data-outcome="noNumber">${m.simulate.noNumber}</button>`
+}
 </section>`
     : ""
 }

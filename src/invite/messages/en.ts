@@ -44,7 +44,8 @@ export const en = {
   // The number step after Meta's window (Embedded Signup v4): add a number, verify it.
   number: {
     addHeading: "Add your WhatsApp number",
-    addExplain: "Meta's window ended without a phone number. Add the number to use with WhatsApp; Meta then sends it a code to confirm it is yours.",
+    addExplain:
+      "Meta's window ended without a phone number. Add the number to use with WhatsApp; Meta then sends it a code to confirm it is yours.",
     countryCode: "Country code (digits, e.g. 34 for Spain)",
     phoneNumber: "Phone number, without the country code",
     displayName: "Display name (the name people see on WhatsApp)",
@@ -63,7 +64,8 @@ export const en = {
     testCode: "Test mode: the code is 123456; any other code is refused.",
     missingFields: "Fill in every field.",
     problem_code_incorrect: "That code is not right. Check it and try again.",
-    problem_code_request_limited: "Meta is not sending more codes to this number for now. Try again in {time}.",
+    problem_code_request_limited:
+      "Meta is not sending more codes to this number for now. Try again in {time}.",
     problem_code_resend_wait: "A code was just sent. You can ask for a new one in {time}.",
     problem_code_guess_limited: "Too many wrong codes. Ask for a new code.",
     problem_retry_later: "Meta asked us to wait. Try again in {time}.",

@@ -35,13 +35,15 @@ export const es: Messages = {
   // The number step after Meta's window (Embedded Signup v4): add a number, verify it.
   number: {
     addHeading: "Añade tu número de WhatsApp",
-    addExplain: "La ventana de Meta terminó sin un número de teléfono. Añade el número que quieres usar con WhatsApp; Meta le enviará un código para confirmar que es tuyo.",
+    addExplain:
+      "La ventana de Meta terminó sin un número de teléfono. Añade el número que quieres usar con WhatsApp; Meta le enviará un código para confirmar que es tuyo.",
     countryCode: "Código de país (dígitos, p. ej. 34 para España)",
     phoneNumber: "Número de teléfono, sin el código de país",
     displayName: "Nombre visible (el que la gente ve en WhatsApp)",
     addAction: "Añadir número",
     verifyHeading: "Verifica tu número de WhatsApp",
-    verifyExplain: "Meta necesita confirmar que el número es tuyo. Elige cómo recibir un código de 6 dígitos.",
+    verifyExplain:
+      "Meta necesita confirmar que el número es tuyo. Elige cómo recibir un código de 6 dígitos.",
     methodLegend: "Recibir el código por",
     methodSms: "Mensaje de texto (SMS)",
     methodVoice: "Llamada de voz",
@@ -54,7 +56,8 @@ export const es: Messages = {
     testCode: "Modo de prueba: el código es 123456; cualquier otro se rechaza.",
     missingFields: "Completa todos los campos.",
     problem_code_incorrect: "Ese código no es correcto. Revísalo e inténtalo de nuevo.",
-    problem_code_request_limited: "Meta no enviará más códigos a este número por ahora. Inténtalo de nuevo en {time}.",
+    problem_code_request_limited:
+      "Meta no enviará más códigos a este número por ahora. Inténtalo de nuevo en {time}.",
     problem_code_resend_wait: "Se acaba de enviar un código. Puedes pedir uno nuevo en {time}.",
     problem_code_guess_limited: "Demasiados códigos incorrectos. Pide un código nuevo.",
     problem_retry_later: "Meta nos pidió esperar. Inténtalo de nuevo en {time}.",

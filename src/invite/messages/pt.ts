@@ -35,13 +35,15 @@ export const pt: Messages = {
   // The number step after Meta's window (Embedded Signup v4): add a number, verify it.
   number: {
     addHeading: "Adicione seu número do WhatsApp",
-    addExplain: "A janela da Meta terminou sem um número de telefone. Adicione o número que você quer usar com o WhatsApp; a Meta envia a ele um código para confirmar que é seu.",
+    addExplain:
+      "A janela da Meta terminou sem um número de telefone. Adicione o número que você quer usar com o WhatsApp; a Meta envia a ele um código para confirmar que é seu.",
     countryCode: "Código do país (dígitos, ex.: 55 para o Brasil)",
     phoneNumber: "Número de telefone, sem o código do país",
     displayName: "Nome de exibição (o nome que as pessoas veem no WhatsApp)",
     addAction: "Adicionar número",
     verifyHeading: "Verifique seu número do WhatsApp",
-    verifyExplain: "A Meta precisa confirmar que o número é seu. Escolha como receber um código de 6 dígitos.",
+    verifyExplain:
+      "A Meta precisa confirmar que o número é seu. Escolha como receber um código de 6 dígitos.",
     methodLegend: "Receber o código por",
     methodSms: "Mensagem de texto (SMS)",
     methodVoice: "Chamada de voz",
@@ -54,7 +56,8 @@ export const pt: Messages = {
     testCode: "Modo de teste: o código é 123456; qualquer outro é recusado.",
     missingFields: "Preencha todos os campos.",
     problem_code_incorrect: "Esse código não está certo. Confira e tente de novo.",
-    problem_code_request_limited: "A Meta não vai enviar mais códigos para este número por enquanto. Tente de novo em {time}.",
+    problem_code_request_limited:
+      "A Meta não vai enviar mais códigos para este número por enquanto. Tente de novo em {time}.",
     problem_code_resend_wait: "Um código acabou de ser enviado. Você pode pedir um novo em {time}.",
     problem_code_guess_limited: "Códigos errados demais. Peça um novo código.",
     problem_retry_later: "A Meta pediu para esperarmos. Tente de novo em {time}.",

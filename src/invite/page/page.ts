@@ -464,7 +464,9 @@ if (D.test) {
   ready();
 }
 // A reload in the number step: this tab's attempt continues where it was.
-if (D.numberStep && store.get()) show({ invitation: { status: "in_progress", onboardingStep: D.numberStep } }); else if (D.meta) {
+if (D.numberStep && store.get())
+  show({ invitation: { status: "in_progress", onboardingStep: D.numberStep } });
+else if (D.meta) {
   const meta = D.meta;
   window.fbAsyncInit = () => {
     FB.init({

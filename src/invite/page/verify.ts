@@ -55,7 +55,10 @@ function duration(language: string, seconds: number): string {
 
 function field(id: string, label: string, props: Partial<HTMLInputElement>) {
   const input = make("input", { id, name: id, type: "text", required: true, ...props });
-  return { input, box: make("div", { className: "field" }, make("label", { htmlFor: id, textContent: label }), input) };
+  return {
+    input,
+    box: make("div", { className: "field" }, make("label", { htmlFor: id, textContent: label }), input),
+  };
 }
 
 /** Renders `step` into the page's area, and drives it until the attempt leaves it. */

@@ -4,7 +4,7 @@ import { ApiError } from "../lib/errors";
 import { logEvent } from "../lib/log";
 import { GraphError, type NumberProblem, numberErrorOutcome } from "../meta/errors";
 import type { GraphPhoneNumber } from "../meta/graph";
-import { readInvitation, waitFor } from "./attempts";
+import { waitFor } from "./attempts";
 import type { ClientView } from "./client-view";
 import { answer, type Flow, failure, finish, outcomeOf } from "./flow";
 import { graphFor } from "./meta-client";
@@ -275,9 +275,4 @@ export async function verifyCode(
     outcome = outcomeOf(error, flow, "register");
   }
   return reply(flow, null, await finish(flow, startedAt, outcome));
-}
-
-/** The invitation as it is now (after a problem answered without a write to it). */
-export async function current(flow: Flow) {
-  return readInvitation(flow.db, flow.found.invitation.id);
 }

@@ -18,6 +18,8 @@
  *   against the server's built-in fake of Meta; no other host is contacted.
  * - Messenger: `pages` with the code; one Page is connected at once, several are offered as a
  *   radio group.
+ * - WhatsApp, Embedded Signup v4: a `complete` that answers `in_progress` with `onboardingStep`
+ *   (a number not verified, or none) continues with the number step (./verify.ts).
  * The action button is disabled while an attempt runs: nothing is submitted twice.
  * The attempt's secret (`attemptSecret` of `start`) is kept in sessionStorage, per link and per
  * tab, and sent as X-Attempt-Secret on every step: a reload keeps the attempt, another tab or

@@ -220,6 +220,45 @@ describe("Embedded Signup v4: a number not verified is verified on the page", ()
     const taken = await h.post(inv.token, "start", {}, { secret: null });
     expect(taken.status).toBe(200);
     expect((await row(inv.id)).onboardingStep).toBeNull();
+    // The given-up attempt lost its sealed token.
+    const attempts = await createDb(env.DB)
+      .select()
+      .from(onboardingAttempts)
+      .where(eq(onboardingAttempts.invitationId, inv.id))
+      .orderBy(onboardingAttempts.startedAt);
+    expect(attempts.map((a) => [a.outcome, a.failureStep, a.numberCiphertext])).toEqual([
+      ["failed", "superseded", null],
+      [null, null, null],
+    ]);
+  });
+
+  it("two right codes at once (a double submit): one registers, both answer completed", async () => {
+    const { h, fake } = clocked();
+    const { project, inv } = await parked(h, "unverified");
+    await h.ok<Reply>(inv.token, "request-code", { method: "SMS" });
+    const replies = await Promise.all(
+      [1, 2].map(() => h.ok<Reply>(inv.token, "verify-code", { code: FAKE_VERIFICATION_CODE })),
+    );
+    // Seen: both completed (the loser of the finish claim waited for the winner's outcome).
+    expect(replies.map((r) => r.invitation.status)).toEqual(["completed", "completed"]);
+    expect(fake.count(`POST /${FAKE_PHONE_NUMBER_ID}/register`)).toBe(1);
+    expect(await sendersOf(project.projectId)).toHaveLength(1);
+  });
+
+  it("a number the window named that is not in the WABA still fails with meta_no_phone_number", async () => {
+    const { h } = clocked();
+    const project = await createProject();
+    const inv = await newInvitation(project.apiKey);
+    await h.ok(inv.token, "start", {});
+    const done = await h.ok<Reply>(inv.token, "complete", {
+      code: code("no_phone_number"),
+      phoneNumberId: "999999999999",
+    });
+    expect(done.invitation).toMatchObject({
+      status: "failed",
+      failureReason: "meta_no_phone_number",
+      onboardingStep: null,
+    });
   });
 });
 

@@ -14,7 +14,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildSync, transformSync } from "esbuild";
 import { SCALAR_BUNDLE_PATH } from "../src/assets";
-import { INVITE_SCRIPT_PATH, INVITE_STYLE_PATH } from "../src/invite/assets";
+import { INVITE_RETURN_SCRIPT_PATH, INVITE_SCRIPT_PATH, INVITE_STYLE_PATH } from "../src/invite/assets";
 
 /** Where wrangler.toml's `[assets] directory` points. */
 export const ASSETS_DIR = "public";
@@ -29,6 +29,7 @@ export const ASSET_CACHE_CONTROL: Record<string, string> = {
   [SCALAR_BUNDLE_PATH]: "public, max-age=86400",
   [INVITE_SCRIPT_PATH]: "public, max-age=0, must-revalidate",
   [INVITE_STYLE_PATH]: "public, max-age=0, must-revalidate",
+  [INVITE_RETURN_SCRIPT_PATH]: "public, max-age=0, must-revalidate",
 };
 
 /** public/_headers: for each file, exactly its path, nosniff and its Cache-Control. */
@@ -43,27 +44,33 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 /** The sources of the invite pages' script and stylesheet (browser code, ./tsconfig.json there). */
 export const INVITE_PAGE_SOURCES = {
   script: path.join("src", "invite", "page", "page.ts"),
+  returnScript: path.join("src", "invite", "page", "return-page.ts"),
   style: path.join("src", "invite", "page", "page.css"),
 } as const;
 
 /**
- * The invite pages' script as served: page.ts and the modules it imports (./verify.ts),
+ * The invite pages' script as served: page.ts and the modules it imports (./verify.ts,
+ * ./redirect.ts, ./journey.ts, src/lib/user-agent.ts),
  * bundled, with their types stripped, in one function (its names stay out of the page's
  * globals), strict as it was written. Not minified: a browser's developer tools show it as
  * written, and it is small (docs/invite-page.md).
  */
-export function inviteScript(root: string = projectRoot): string {
-  const built = buildSync({
-    entryPoints: [path.join(root, INVITE_PAGE_SOURCES.script)],
+export function inviteScript(root: string = projectRoot, entry: string = INVITE_PAGE_SOURCES.script): string {
+  // Bundled: page.ts imports its sibling modules and src/lib/user-agent.ts (the one list of
+  // in-app browser markers, the server's too); still one unminified function.
+  const [output] = buildSync({
+    entryPoints: [path.join(root, entry)],
     bundle: true,
     write: false,
     format: "iife",
     target: "es2022",
+    // Strict as written, whatever esbuild infers from the tsconfig.
     banner: { js: '"use strict";' },
     absWorkingDir: root,
     logLevel: "silent",
-  });
-  return built.outputFiles[0]?.text ?? "";
+  }).outputFiles;
+  if (!output) throw new Error(`docs-assets: esbuild wrote nothing for ${entry}`);
+  return output.text;
 }
 
 /** The invite pages' stylesheet as served: page.css, minified. */
@@ -77,6 +84,7 @@ export function buildDocsAssets(root: string = projectRoot): string {
   for (const [at, text] of [
     [INVITE_SCRIPT_PATH, inviteScript(root)],
     [INVITE_STYLE_PATH, inviteStyle(root)],
+    [INVITE_RETURN_SCRIPT_PATH, inviteScript(root, INVITE_PAGE_SOURCES.returnScript)],
     ["/_headers", assetHeaders()],
   ] as const) {
     const file = path.join(root, ASSETS_DIR, ...at.split("/"));

@@ -1,5 +1,8 @@
 import { Scalar } from "@scalar/hono-api-reference";
 import { SCALAR_BUNDLE_PATH } from "./assets";
+import { brandingRouter } from "./branding/branding.index";
+import { LOGO_UPLOAD_PATH } from "./branding/branding.routes";
+import { MAX_LOGO_BYTES } from "./branding/logo";
 import { databaseFor } from "./db/client";
 import { BOOKMARK_HEADER, openBookmark, RequestDatabase, readsReplicas, sealBookmark } from "./db/session";
 import { invitationsRouter } from "./invitations/invitations.index";
@@ -10,7 +13,7 @@ import { noRoute } from "./lib/errors";
 import { errorJsonResponse, handleError } from "./lib/errors-handler";
 import { createRouter } from "./lib/openapi";
 import { KeyCache, requireApiKey } from "./middleware/auth";
-import { emptyBodyAsEmptyObject, limitBody } from "./middleware/body";
+import { emptyBodyAsEmptyObject, limitBody, limitBodyTo } from "./middleware/body";
 import { idempotency } from "./middleware/idempotency";
 import { methodNotAllowed } from "./middleware/method-not-allowed";
 import { assignRequestId, requestLog } from "./middleware/observability";
@@ -80,7 +83,10 @@ export function createApp(options: AppOptions = {}) {
   // src/rate-limit), refuse oversized bodies before reading them, then let Idempotency-Key
   // replay or claim before any work. Every response then carries the rate-limit headers,
   // errors included.
-  app.use("/v1/*", requireApiKey(keys, views), limitPerProject(views), limitBody);
+  const limitLogo = limitBodyTo(MAX_LOGO_BYTES);
+  app.use("/v1/*", requireApiKey(keys, views), limitPerProject(views), (c, next) =>
+    c.req.path === LOGO_UPLOAD_PATH ? limitLogo(c, next) : limitBody(c, next),
+  );
   // Only create reads a body (optional JSON); cancel's body, if any, is ignored.
   app.use("/v1/invitations", emptyBodyAsEmptyObject);
   app.use("/v1/*", idempotency);
@@ -92,6 +98,8 @@ export function createApp(options: AppOptions = {}) {
   app.use("*", async (c, next) => (c.req.path.startsWith("/v1/") ? next() : perAddress(c, next)));
   // Before the invitations router: /v1/invitations/webhook is not an {invitationId}.
   app.route("/", webhooksRouter);
+  // Likewise /v1/invitations/branding.
+  app.route("/", brandingRouter);
   app.route("/", invitationsRouter);
   app.route("/", sendersRouter);
   app.route("/", onboardingRouter);
@@ -114,6 +122,10 @@ export function createApp(options: AppOptions = {}) {
     // Invitations first: the webhook routes are registered before them (routing), not to lead the docs.
     tags: [
       { name: "Invitations", description: "Partner invitations: create, list, read, cancel." },
+      {
+        name: "Branding",
+        description: "Your name, colour, logo and links on the invite page, per mode.",
+      },
       {
         name: "Webhooks",
         description:

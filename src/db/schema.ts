@@ -76,6 +76,11 @@ export const ONBOARDING_STEPS = ["adding_number", "verifying_number"] as const;
 export type OnboardingStep = (typeof ONBOARDING_STEPS)[number];
 export type ConnectionType = (typeof CONNECTION_TYPES)[number];
 
+/** `cloud_api`: a new Cloud API number only; `business_app`: one already on the WhatsApp Business app (coexistence); `any`: the client chooses. */
+export const PHONE_NUMBER_TYPES = ["cloud_api", "business_app", "any"] as const;
+export type PhoneNumberType = (typeof PHONE_NUMBER_TYPES)[number];
+export const PAGE_LANGUAGES = ["en", "es", "pt"] as const;
+
 export const invitations = sqliteTable(
   "invitations",
   {
@@ -116,6 +121,14 @@ export const invitations = sqliteTable(
     // While `in_progress`: the client's step after Meta's window when the number still needs
     // work on the invite page (null otherwise; shown only while in_progress).
     onboardingStep: text("onboarding_step", { enum: ONBOARDING_STEPS }),
+    // Where the page sends the client back after a success or a failure (https; drizzle/0011).
+    successRedirectUrl: text("success_redirect_url"),
+    failureRedirectUrl: text("failure_redirect_url"),
+    // Which WhatsApp numbers the client may connect (PHONE_NUMBER_TYPES); NULL: as before, Meta's
+    // standard signup and whatever it finishes with.
+    phoneNumberType: text("phone_number_type", { enum: PHONE_NUMBER_TYPES }),
+    // The invite page's language chosen by the partner (PAGE_LANGUAGES); NULL: Accept-Language.
+    language: text("language", { enum: PAGE_LANGUAGES }),
   },
   (t) => [
     uniqueIndex("invitations_token_hash_unique").on(t.tokenHash),
@@ -381,6 +394,9 @@ export const onboardingAttempts = sqliteTable(
     codeRequestedAt: integer("code_requested_at"),
     codeGuesses: integer("code_guesses").notNull().default(0),
     numberWaitUntil: integer("number_wait_until"),
+    // SHA-256 (hex) of the nonce of the OAuth dialog's `state` (full-page redirect): cleared by
+    // the one callback that uses it, so a state works once.
+    redirectStateHash: text("redirect_state_hash"),
   },
   (t) => [
     primaryKey({ columns: [t.invitationId, t.startedAt] }),
@@ -421,3 +437,29 @@ export const openInvitationCounts = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.projectId, t.mode] })],
 );
+
+/**
+ * The partner's brand on the invite page, per project and mode (drizzle/0011). The logo's bytes
+ * are in R2 (binding BRANDING) under their SHA-256, which is also the path they are served from.
+ */
+export const invitationBranding = sqliteTable(
+  "invitation_branding",
+  {
+    projectId: text("project_id").notNull(),
+    mode: text("mode", { enum: KEY_MODES }).notNull(),
+    displayName: text("display_name"),
+    accentColor: text("accent_color"),
+    supportEmail: text("support_email"),
+    supportUrl: text("support_url"),
+    privacyPolicyUrl: text("privacy_policy_url"),
+    termsUrl: text("terms_url"),
+    logoHash: text("logo_hash"),
+    logoType: text("logo_type"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.mode] }),
+    index("invitation_branding_logo_hash_idx").on(t.logoHash),
+  ],
+);
+export type BrandingRow = typeof invitationBranding.$inferSelect;

@@ -11,6 +11,8 @@ export const FAILURE_REASON_MEANINGS = {
   internal_error: "Meta's dialog reported an error, or this service failed unexpectedly.",
   phone_country_not_allowed: "The number's country is not in the invitation's allowedPhoneCountries.",
   phone_number_mismatch: "The number connected is not the invitation's pre-assigned number.",
+  phone_number_type_not_allowed:
+    "The number is not of the invitation's phoneNumberType (on the WhatsApp Business app, or not).",
   meta_code_used: "Meta's authorization code had already been used (Graph 100/36009).",
   meta_code_expired: "Meta's authorization code expired before it was used (Graph 100/36007).",
   meta_code_invalid: "Meta refused the authorization code (Graph 100 on the exchange).",

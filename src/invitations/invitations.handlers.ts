@@ -22,6 +22,7 @@ import type { Invitation } from "./invitations.schemas";
 import { serializeInvitation, serializeWithToken } from "./invitations.serialize";
 import { afterTransition, effectiveStatus, isOpen, transitionStatement } from "./lifecycle";
 import { maxOpenInvitations } from "./limits";
+import { checkRedirectUrls } from "./return-links";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 
@@ -66,13 +67,9 @@ export const createInvitation = answersWithItsWrite<typeof routes.createInvitati
     const config = readConfig(c.env, c.req.url);
     const now = c.get("now")();
     const { db } = c.var;
-    const { row, token } = await newInvitation(
-      config,
-      c.get("projectId"),
-      c.req.valid("json"),
-      now,
-      c.get("keyMode"),
-    );
+    const input = c.req.valid("json");
+    checkRedirectUrls(c.env, input);
+    const { row, token } = await newInvitation(config, c.get("projectId"), input, now, c.get("keyMode"));
     const body = JSON.stringify({ invitation: serializeWithToken(row, token, { ...config, now }) });
     const maxOpen = maxOpenInvitations(c.env);
     return answerWrite<InsertOutcome>(c, {

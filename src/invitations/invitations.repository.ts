@@ -84,6 +84,10 @@ export async function newInvitation(
     createdAt: now,
     updatedAt: now,
     onboardingStep: null,
+    successRedirectUrl: input.successRedirectUrl ?? null,
+    failureRedirectUrl: input.failureRedirectUrl ?? null,
+    phoneNumberType: input.phoneNumberType ?? null,
+    language: input.language ?? null,
   };
   return { row, token };
 }

@@ -1,5 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { CONNECTION_TYPES, INVITATION_STATUSES, ONBOARDING_STEPS } from "../db/schema";
+import {
+  CONNECTION_TYPES,
+  INVITATION_STATUSES,
+  ONBOARDING_STEPS,
+  PAGE_LANGUAGES,
+  PHONE_NUMBER_TYPES,
+} from "../db/schema";
 import { isCountryCode } from "../lib/countries";
 import { FAILURE_REASON_MEANINGS } from "./failure-reasons";
 
@@ -14,6 +20,12 @@ const MAX_EMAIL_LENGTH = 254; // RFC 5321 path limit; enforced without changing 
 const LONE_SURROGATE = /\p{Cs}/u;
 const wellFormed = (value: string) => !LONE_SURROGATE.test(value);
 const WELL_FORMED = "Must be valid Unicode text";
+
+/**
+ * A return link's shape; the host rules (the webhooks' URL policy, which depends on the
+ * environment) are checked by the create handler.
+ */
+const redirectUrl = () => z.string().min(1).max(2048).refine(wellFormed, WELL_FORMED).optional();
 
 /** The codes and their meanings, for `failureReason`'s description (the contract's type is a string). */
 export const FAILURE_REASON_DESCRIPTION = `Why the last attempt failed, set on \`failed\` (the same link can be retried). One of:\n${Object.entries(
@@ -31,6 +43,11 @@ export const InvitationStatusSchema = z.enum(INVITATION_STATUSES).openapi("Invit
 });
 
 export const ConnectionTypeSchema = z.enum(CONNECTION_TYPES);
+
+const PHONE_NUMBER_TYPE_DESCRIPTION =
+  "Which WhatsApp numbers the client may connect: `cloud_api` (only a new number on the Cloud API; a number on the WhatsApp Business app fails with `phone_number_type_not_allowed`), `business_app` (only a number already on the WhatsApp Business app, kept there: Meta's coexistence, `whatsapp_business_app_onboarding`), or `any` (the page lets the client choose). Omitted: Meta's standard signup, whatever number it finishes with (the behaviour before this field). `whatsapp_waba` only.";
+const LANGUAGE_DESCRIPTION =
+  "The invite page's language (`en`, `es`, `pt`), instead of the one the client's browser asks for (`Accept-Language`).";
 
 export const InvitationCreateRequestSchema = z
   .object({
@@ -91,11 +108,29 @@ export const InvitationCreateRequestSchema = z
       description:
         "Which Meta channel the client connects: `whatsapp_waba` (default, Meta's WhatsApp Embedded Signup) or `messenger` (a Facebook Page the client administers).",
     }),
+    successRedirectUrl: redirectUrl().openapi({
+      description:
+        "Where the page sends the client after connecting: a link at once, and automatically 5 s after the outcome shows. `invitation_id`, `status` (`completed`) and `sender_id` are added to its query; never the token. https (http and loopback hosts only where local webhook URLs are allowed), no credentials, no private address; at most 2048 characters.",
+      example: "https://partner.example.com/onboarding/done",
+    }),
+    failureRedirectUrl: redirectUrl().openapi({
+      description:
+        'Where the page\'s "Back to the partner" link goes after a failed attempt (the page keeps its retry). `invitation_id`, `status` (`failed`) and `failure_reason` are added to its query; never the token. Same rules as `successRedirectUrl`.',
+      example: "https://partner.example.com/onboarding/failed",
+    }),
+    phoneNumberType: z
+      .enum(PHONE_NUMBER_TYPES, { error: `Must be one of ${PHONE_NUMBER_TYPES.join(", ")}` })
+      .optional()
+      .openapi({ description: PHONE_NUMBER_TYPE_DESCRIPTION, example: "any" }),
+    language: z
+      .enum(PAGE_LANGUAGES, { error: `Must be one of ${PAGE_LANGUAGES.join(", ")}` })
+      .optional()
+      .openapi({ description: LANGUAGE_DESCRIPTION, example: "es" }),
   })
   .strict()
   .superRefine((body, ctx) => {
     if (body.connectionType !== "messenger") return;
-    for (const field of ["phoneNumberId", "allowedPhoneCountries"] as const) {
+    for (const field of ["phoneNumberId", "allowedPhoneCountries", "phoneNumberType"] as const) {
       if (body[field] !== undefined) {
         ctx.addIssue({
           code: "custom",
@@ -155,8 +190,24 @@ export const InvitationSchema = z
     startedAt: nullableTimestamp(),
     completedAt: nullableTimestamp(),
     failedAt: nullableTimestamp(),
+    phoneNumberType: z
+      .enum(PHONE_NUMBER_TYPES)
+      .nullable()
+      .optional()
+      .openapi({ description: `${PHONE_NUMBER_TYPE_DESCRIPTION} Null when omitted.` }),
+    language: z
+      .enum(PAGE_LANGUAGES)
+      .nullable()
+      .optional()
+      .openapi({ description: `${LANGUAGE_DESCRIPTION} Null when omitted.` }),
     createdAt: timestamp(),
     updatedAt: timestamp(),
+    successRedirectUrl: z.string().nullable().optional().openapi({
+      description: "Where the page sends the client after connecting, as created; null when none.",
+    }),
+    failureRedirectUrl: z.string().nullable().optional().openapi({
+      description: "Where the page's link after a failure goes, as created; null when none.",
+    }),
   })
   .openapi("Invitation");
 

@@ -54,7 +54,11 @@ export function serializeWithToken(row: InvitationRow, token: string, options: S
     startedAt: isoOrNull(row.startedAt),
     completedAt: isoOrNull(row.completedAt),
     failedAt: isoOrNull(row.failedAt),
+    phoneNumberType: row.phoneNumberType ?? null,
+    language: row.language ?? null,
     createdAt: iso(row.createdAt),
     updatedAt: iso(effectiveUpdatedAt(row, options.now)),
+    successRedirectUrl: row.successRedirectUrl,
+    failureRedirectUrl: row.failureRedirectUrl,
   };
 }

@@ -5,3 +5,5 @@
  */
 export const INVITE_SCRIPT_PATH = "/invite-assets/page.js";
 export const INVITE_STYLE_PATH = "/invite-assets/page.css";
+/** The countdown of the page of an invitation already used, back to the partner (page/return-page.ts). */
+export const INVITE_RETURN_SCRIPT_PATH = "/invite-assets/return.js";

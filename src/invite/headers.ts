@@ -4,8 +4,11 @@
  * connect button). The Content-Security-Policy allows exactly what each kind of page needs.
  */
 
-/** What a page runs: nothing (404/410), the page script alone (test mode), or Meta's SDK too. */
-export type PageKind = "static" | "test" | "live";
+/**
+ * What a page runs: nothing (404/410), the page script alone (test mode), or Meta's SDK too;
+ * "return": a used invitation's page with its countdown back to the partner (return.js).
+ */
+export type PageKind = "static" | "test" | "live" | "return";
 
 // Meta's hosts (see /work/shared/reference/META.md). The SDK script comes from
 // connect.facebook.net; its login window is a popup (not governed by this policy), but the SDK
@@ -24,7 +27,10 @@ export function contentSecurityPolicy(kind: PageKind, nonce: string): string {
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",
+    // The partner's logo, served by this Worker (/branding/logos/): no other image host.
+    "img-src 'self'",
   ];
+  if (kind === "return") directives.push(`script-src 'nonce-${nonce}'`);
   if (kind === "test") directives.push(`script-src 'nonce-${nonce}'`, "connect-src 'self'");
   if (kind === "live") {
     directives.push(

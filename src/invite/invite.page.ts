@@ -9,6 +9,7 @@ import { ApiError } from "../lib/errors";
 import { createRouter } from "../lib/openapi";
 import { isMetaMissing, isTestMode, metaConfig } from "../meta/config";
 import { clientView, findByToken } from "../onboarding/client-view";
+import { isLanded } from "../onboarding/redirect";
 import { newNonce, pageHeaders } from "./headers";
 import { invitePageRoute } from "./invite.route";
 import { chooseLanguage, SDK_LOCALES } from "./language";
@@ -34,7 +35,7 @@ function wantsHtml(accept: string | undefined): boolean {
  */
 export const invitePage = createRouter().openapi(invitePageRoute, async (c) => {
   const asHtml = wantsHtml(c.req.header("Accept"));
-  const language = chooseLanguage(c.req.header("Accept-Language"));
+  let language = chooseLanguage(c.req.header("Accept-Language"));
   const config = readConfig(c.env, c.req.url);
   const now = c.get("now")();
   const nonce = newNonce();
@@ -45,13 +46,27 @@ export const invitePage = createRouter().openapi(invitePageRoute, async (c) => {
     return c.html(notFoundPage(language, nonce), 404, pageHeaders("static", nonce));
   }
 
-  const { invitation, projectName, assignedPhoneNumber } = found;
+  const { invitation, projectName, assignedPhoneNumber, connectedPhoneNumber, branding } = found;
+  // The partner's choice of language wins over the browser's.
+  language = invitation.language ?? language;
   const testMode = isTestMode(c.env, invitation);
-  const view = clientView(invitation, { projectName, assignedPhoneNumber, testMode }, now);
+  const view = clientView(
+    invitation,
+    { projectName, assignedPhoneNumber, connectedPhoneNumber, testMode },
+    now,
+  );
   const status = view.invitation.status;
-  if (status === "cancelled" || status === "expired" || status === "completed") {
+  // Back from Meta's OAuth dialog (the callback's signed mark): the outcome, even once completed.
+  const landed = asHtml && (await isLanded(config.tokenHashKey, invitation, c.req.query("landed"), now));
+  if (status === "cancelled" || status === "expired" || (status === "completed" && !landed)) {
     if (!asHtml) throw new ApiError("gone", CLOSED_MESSAGES[status], { details: { status } });
-    return c.html(gonePage(language, nonce, status), 410, pageHeaders("static", nonce));
+    // A used link whose partner gave a success return URL still takes the client back.
+    const back = status === "completed" ? view.invitation.returnUrl : null;
+    return c.html(
+      gonePage(language, nonce, status, back),
+      410,
+      pageHeaders(back ? "return" : "static", nonce),
+    );
   }
 
   // Only a GET is a view: HEAD (link checkers, unfurlers) must not change anything.
@@ -63,7 +78,7 @@ export const invitePage = createRouter().openapi(invitePageRoute, async (c) => {
 
   // A deployed Worker without a Meta app: never a simulated live connection (start refuses too).
   if (isMetaMissing(c.env, invitation)) {
-    return c.html(unavailablePage(language, nonce, view.invitation), 200, {
+    return c.html(unavailablePage(language, nonce, view.invitation, branding), 200, {
       ...pageHeaders("static", nonce),
       "Content-Language": language,
     });
@@ -73,6 +88,7 @@ export const invitePage = createRouter().openapi(invitePageRoute, async (c) => {
     language,
     nonce,
     view: view.invitation,
+    branding,
     // A test-mode page names no Meta host at all: its CSP allows none.
     meta: testMode
       ? null
@@ -84,6 +100,7 @@ export const invitePage = createRouter().openapi(invitePageRoute, async (c) => {
         },
     // Embedded Signup's prefill: the client's own email and phone, on their live page only.
     prefill: testMode ? undefined : { email: invitation.clientEmail, phone: invitation.clientPhone },
+    redirect: { numberType: invitation.phoneNumberType, landed },
   });
   return c.html(page, 200, { ...pageHeaders(kind, nonce), "Content-Language": language });
 });

@@ -3,6 +3,8 @@ import type { InvitationRow } from "../db/schema";
 /** Graph API version used when META_GRAPH_VERSION is empty (Meta's current one, 2026). */
 export const DEFAULT_GRAPH_VERSION = "v23.0";
 export const DEFAULT_GRAPH_URL = "https://graph.facebook.com";
+/** Origin of Meta's OAuth dialog (Facebook Login for Business), for the full-page redirect. */
+export const DEFAULT_DIALOG_URL = "https://www.facebook.com";
 
 /** The Meta app this Worker is (vars and the secret META_APP_SECRET; see docs/onboarding.md, "Meta app setup (live mode)"). */
 export interface MetaConfig {
@@ -16,6 +18,8 @@ export interface MetaConfig {
   graphUrl: string;
   /** e.g. `v23.0`. */
   graphVersion: string;
+  /** Origin of the OAuth dialog without a trailing slash (`{dialogUrl}/{graphVersion}/dialog/oauth`). */
+  dialogUrl: string;
 }
 
 export function metaConfig(env: Env): MetaConfig {
@@ -25,6 +29,7 @@ export function metaConfig(env: Env): MetaConfig {
     messengerConfigId: env.META_MESSENGER_CONFIG_ID?.trim() ?? "",
     graphUrl: (env.META_GRAPH_URL?.trim() || DEFAULT_GRAPH_URL).replace(/\/+$/, ""),
     graphVersion: env.META_GRAPH_VERSION?.trim() || DEFAULT_GRAPH_VERSION,
+    dialogUrl: (env.META_DIALOG_URL?.trim() || DEFAULT_DIALOG_URL).replace(/\/+$/, ""),
   };
 }
 

@@ -26,6 +26,12 @@
  * `POST /<number>/verify_code` accepts 123456 after a request and answers 136025 to anything else,
  * and `register` refuses a number not verified (133006). Added numbers and verifications belong
  * to the token's grant, so each test-mode attempt starts afresh.
+ *
+ * The OAuth dialog (`GET /<version>/dialog/oauth`, the full-page redirect): it checks the app id,
+ * `response_type=code`, a `config_id` and an absolute `redirect_uri`, then redirects (302) to that
+ * `redirect_uri` with a new code and the `state` it was given, as Meta does once the client has
+ * finished. Such a code is exchanged only with the same `redirect_uri` (else 100/36008); a
+ * popup's code only without one.
  */
 
 export const FAKE_APP_ID = "1000000000000001";
@@ -139,7 +145,13 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
   const appId = options.appId ?? FAKE_APP_ID;
   const appSecret = options.appSecret ?? FAKE_APP_SECRET;
   const now = options.now ?? Date.now;
-  const codes = new Map<string, { scenario: string; issuedAt: number; used: boolean }>();
+  const codes = new Map<
+    string,
+    { scenario: string; issuedAt: number; used: boolean; redirectUri?: string }
+  >();
+  /** The OAuth dialog's requests (their query), for tests. */
+  const dialogs: URLSearchParams[] = [];
+  let dialogScenario = "ok";
   const tokens = new Map<string, Grant>();
   const pageTokens = new Map<string, string>();
   const registers = new Map<string, number[]>();
@@ -180,14 +192,6 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
       tokens.set(token, grant);
       return Response.json({ access_token: token, token_type: "bearer", expires_in: 5_183_944 });
     }
-    if (url.searchParams.has("redirect_uri")) {
-      return graphError(
-        400,
-        100,
-        "Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request",
-        { subcode: 36008 },
-      );
-    }
     const code = url.searchParams.get("code") ?? "";
     let entry = codes.get(code);
     const match = FAKE_CODE_PATTERN.exec(code);
@@ -196,6 +200,15 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
       codes.set(code, entry);
     }
     if (!entry) return graphError(400, 100, "Invalid verification code format.");
+    // The dialog's redirect_uri, exactly, or none for a popup's code.
+    if ((entry.redirectUri ?? null) !== url.searchParams.get("redirect_uri")) {
+      return graphError(
+        400,
+        100,
+        "Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request",
+        { subcode: 36008 },
+      );
+    }
     if (entry.used || entry.scenario === "used_code") {
       entry.used = true;
       return graphError(400, 100, "This authorization code has been used.", { subcode: 36009 });
@@ -327,6 +340,30 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
     return Response.json({ success: true });
   }
 
+  /** Meta's OAuth dialog, the client finishing at once: back to redirect_uri with a code and the state. */
+  function dialog(url: URL): Response {
+    const params = url.searchParams;
+    dialogs.push(new URLSearchParams(params));
+    const problem = (text: string) =>
+      new Response(`Fake Meta dialog: ${text}`, { status: 400, headers: { "Content-Type": "text/plain" } });
+    if (params.get("client_id") !== appId) return problem("invalid app id");
+    if (params.get("response_type") !== "code") return problem("response_type must be code");
+    if (!params.get("config_id")) return problem("config_id missing");
+    let target: URL;
+    try {
+      target = new URL(params.get("redirect_uri") ?? "");
+    } catch {
+      return problem("redirect_uri must be an absolute URL");
+    }
+    if (target.protocol !== "https:" && target.protocol !== "http:") return problem("redirect_uri scheme");
+    const code = `fake.${dialogScenario}.${mint("d")}`;
+    codes.set(code, { scenario: dialogScenario, issuedAt: now(), used: false, redirectUri: target.href });
+    target.searchParams.set("code", code);
+    const state = params.get("state");
+    if (state !== null) target.searchParams.set("state", state);
+    return new Response(null, { status: 302, headers: { Location: target.href } });
+  }
+
   async function handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const path = url.pathname.replace(/^\/v\d+\.\d+/, "");
@@ -340,6 +377,7 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
       return exchange(url);
     }
     if (method === "GET" && path === "/debug_token") return debugToken(request, url);
+    if (method === "GET" && path === "/dialog/oauth") return dialog(url);
     if (method === "GET" && path === "/me/accounts") {
       const grant = tokens.get(bearer(request, url) ?? "");
       if (!grant) return invalidToken();
@@ -642,6 +680,12 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
       return code;
     },
     calls,
+    /** The OAuth dialog's requests so far (their query parameters). */
+    dialogs,
+    /** The scenario of the codes the OAuth dialog issues from now on (default `ok`). */
+    setDialogScenario(scenario: string): void {
+      dialogScenario = scenario;
+    },
     /** How many requests matched `method path` (e.g. `GET /oauth/access_token`). */
     count(call: string): number {
       return calls.filter((c) => c === call).length;

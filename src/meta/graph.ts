@@ -172,11 +172,19 @@ export function createGraph(options: GraphOptions) {
     new GraphError(operation, "meta_error", `Meta's answer to ${operation} has no ${what}`);
 
   return {
-    /** Exchanges the client's code for a token (no redirect_uri). Never retried: codes are single-use. */
-    async exchangeCode(code: string): Promise<string> {
-      const body = await call("exchange_code", "GET", "/oauth/access_token", {
-        query: { client_id: options.appId, client_secret: options.appSecret, code },
-      });
+    /**
+     * Exchanges the client's code for a token. Never retried: codes are single-use. A popup's
+     * code goes without `redirect_uri`; the OAuth dialog's with the exact one the dialog was
+     * given (else Meta answers 100/36008).
+     */
+    async exchangeCode(code: string, redirectUri?: string): Promise<string> {
+      const query: Record<string, string> = {
+        client_id: options.appId,
+        client_secret: options.appSecret,
+        code,
+      };
+      if (redirectUri !== undefined) query.redirect_uri = redirectUri;
+      const body = await call("exchange_code", "GET", "/oauth/access_token", { query });
       const token = str(body.access_token);
       if (!token) throw unexpected("exchange_code", "access_token");
       return token;

@@ -15,6 +15,18 @@ export const limitBody = bodyLimit({
   },
 });
 
+/** The one route with a larger body: a logo image (src/branding/), up to its own limit. */
+export function limitBodyTo(maxBytes: number) {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new ApiError("payload_too_large", `The request body is larger than ${maxBytes} bytes`, {
+        details: { maxBytes },
+      });
+    },
+  });
+}
+
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
 /**

@@ -3,6 +3,7 @@ import type { Db } from "../db/client";
 import { type InvitationRow, invitations, type OnboardingAttemptRow, onboardingAttempts } from "../db/schema";
 import { randomToken, sha256Hex, timingSafeEqual } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
+import type { DeviceClass } from "../lib/user-agent";
 
 /** The header that carries the attempt's secret on `pages`, `complete`, `fail` (and `start`). */
 export const ATTEMPT_SECRET_HEADER = "X-Attempt-Secret";
@@ -59,13 +60,20 @@ export async function attemptCapError(db: Db, invitationId: string, now: number)
 }
 
 /** Records a new attempt, owned by the holder of `secretHash`. */
-export async function recordAttempt(db: Db, invitationId: string, startedAt: number, secretHash: string) {
+export async function recordAttempt(
+  db: Db,
+  invitationId: string,
+  startedAt: number,
+  secretHash: string,
+  device: DeviceClass | null = null,
+) {
   await db
     .insert(onboardingAttempts)
     .values({
       invitationId,
       startedAt,
       attemptSecretHash: secretHash,
+      deviceClass: device,
       createdAt: startedAt,
       updatedAt: startedAt,
     })

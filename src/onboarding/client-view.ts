@@ -1,7 +1,16 @@
-import { eq } from "drizzle-orm";
+import { and, eq, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { type InvitationRow, invitations, phoneNumbers, projects, senders } from "../db/schema";
+import {
+  type BrandingRow,
+  type InvitationRow,
+  invitationBranding,
+  invitations,
+  phoneNumbers,
+  projects,
+  senders,
+} from "../db/schema";
 import { effectiveStatus, type FailureReason } from "../invitations/lifecycle";
+import { returnUrl } from "../invitations/return-links";
 import { hmacSha256Hex } from "../lib/crypto";
 
 /** Invitation tokens are 32 random bytes, base64url: anything else is not looked up. */
@@ -10,7 +19,10 @@ export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 /** An invitation found by its link token, with what the client's view needs beside it. */
 export interface InvitationByToken {
   invitation: InvitationRow;
+  /** The partner's branded display name, else the project's name. */
   projectName: string;
+  /** The partner's branding of the page in the invitation's mode, or null. */
+  branding: BrandingRow | null;
   /** E.164 of the pre-assigned `phoneNumberId`, or null. */
   assignedPhoneNumber: string | null;
   /** E.164 of the connected WhatsApp number (its sender's), or null. */
@@ -23,22 +35,41 @@ export async function findByToken(
   token: string,
 ): Promise<InvitationByToken | undefined> {
   if (!TOKEN_PATTERN.test(token)) return undefined;
+  return findWhere(db, eq(invitations.tokenHash, await hmacSha256Hex(tokenHashKey, token)));
+}
+
+/** The same, by the invitation's id (the OAuth dialog's callback, whose `state` names it). */
+export function findById(db: Db, id: string): Promise<InvitationByToken | undefined> {
+  return findWhere(db, eq(invitations.id, id));
+}
+
+async function findWhere(db: Db, where: SQL): Promise<InvitationByToken | undefined> {
   const [found] = await db
     .select({
       invitation: invitations,
       projectName: projects.name,
       assignedPhoneNumber: phoneNumbers.phoneNumber,
       connectedPhoneNumber: senders.phoneNumber,
+      branding: invitationBranding,
     })
     .from(invitations)
     .innerJoin(projects, eq(projects.id, invitations.projectId))
     .leftJoin(phoneNumbers, eq(phoneNumbers.id, invitations.phoneNumberId))
     .leftJoin(senders, eq(senders.id, invitations.senderId))
-    .where(eq(invitations.tokenHash, await hmacSha256Hex(tokenHashKey, token)))
+    .leftJoin(
+      invitationBranding,
+      and(
+        eq(invitationBranding.projectId, invitations.projectId),
+        eq(invitationBranding.mode, invitations.mode),
+      ),
+    )
+    .where(where)
     .limit(1);
   return found
     ? {
         ...found,
+        projectName: found.branding?.displayName ?? found.projectName,
+        branding: found.branding ?? null,
         assignedPhoneNumber: found.assignedPhoneNumber ?? null,
         connectedPhoneNumber: found.connectedPhoneNumber ?? null,
       }
@@ -65,12 +96,15 @@ export interface ClientView {
     failureReason: FailureReason | null;
     testMode: boolean;
     onboardingStep: InvitationRow["onboardingStep"];
+    /** Where the page sends the client back (src/invitations/return-links.ts), or null. */
+    returnUrl: string | null;
   };
 }
 
 /**
  * The client's view of an invitation: what the invite page shows and every flow endpoint
- * answers. Never a token, secret or partner-only field (email, phone, sender id).
+ * answers. Never a token, secret or partner-only field (email, phone); the sender id only inside
+ * `returnUrl`, where the partner asked for it.
  */
 export function clientView(
   row: InvitationRow,
@@ -108,6 +142,7 @@ export function clientView(
       failureReason: status === "failed" ? (row.failureReason as FailureReason | null) : null,
       testMode: extra.testMode,
       onboardingStep: status === "in_progress" ? row.onboardingStep : null,
+      returnUrl: returnUrl(row, status),
     },
   };
 }

@@ -12,12 +12,12 @@ import { graphFor } from "./meta-client";
 export type PagesResult = { ok: true; pages: GraphPage[] } | { ok: false; outcome: Outcome };
 
 /** Exchanges the code (the caller holds the attempt's exchange claim) and reads the Pages. */
-export async function fetchPages(flow: Flow, code: string): Promise<PagesResult> {
+export async function fetchPages(flow: Flow, code: string, redirectUri?: string): Promise<PagesResult> {
   let step = "graph_client";
   try {
     const graph = graphFor(flow.env, flow.found.invitation, flow.meta, flow.requestId);
     step = "exchange_code";
-    const shortLived = await graph.exchangeCode(code);
+    const shortLived = await graph.exchangeCode(code, redirectUri);
     // Page tokens read with a long-lived user token do not expire.
     step = "long_lived_token";
     const userToken = await graph.longLivedUserToken(shortLived);

@@ -11,6 +11,7 @@ import { readConfig } from "../lib/config";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { createRouter } from "../lib/openapi";
+import { deviceClass } from "../lib/user-agent";
 import { isMetaMissing } from "../meta/config";
 import {
   ATTEMPT_QUIET_WINDOW_MS,
@@ -26,11 +27,12 @@ import {
   recordAttempt,
   waitFor,
 } from "./attempts";
-import { findByToken } from "./client-view";
+import { findByToken, type InvitationByToken } from "./client-view";
 import { answer, type Flow, failure, finish, gone, invalidState, view } from "./flow";
 import { connectPage, fetchPages, openPages, sealPages } from "./messenger";
 import { addNumber, NUMBER_QUIET_WINDOW_MS, type NumberReply, requestCode, verifyCode } from "./number";
 import * as routes from "./onboarding.routes";
+import { callbackRoute, redirectHandlers, redirectRoute } from "./redirect.handlers";
 import { connectWhatsApp } from "./whatsapp";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
@@ -43,6 +45,12 @@ async function load(c: Context<AppEnv>, token: string): Promise<Flow> {
   const found = await findByToken(c.get("db"), config.tokenHashKey, token);
   if (!found) throw new ApiError("not_found", "No invitation for this link");
   if (isMetaMissing(c.env, found.invitation)) throw metaMissing();
+  return flowOf(c, found);
+}
+
+/** The flow of a request on an invitation already found (by token, or by the callback's state). */
+export function flowOf(c: Context<AppEnv>, found: InvitationByToken): Flow {
+  const config = readConfig(c.env, c.req.url);
   return {
     db: c.get("db"),
     d1: c.get("database").raw,
@@ -66,7 +74,7 @@ export function metaMissing(): ApiError {
 }
 
 /** Refuses (401, nothing changed) a call that does not hold the current attempt's secret. */
-async function requireAttempt(c: Context<AppEnv>, flow: Flow) {
+export async function requireAttempt(c: Context<AppEnv>, flow: Flow) {
   const invitation = flow.found.invitation;
   const attempt = await findAttempt(flow.db, invitation.id, invitation.startedAt);
   if (!(await holdsAttempt(attempt, c.req.header(ATTEMPT_SECRET_HEADER)))) throw notYourAttempt();
@@ -74,7 +82,7 @@ async function requireAttempt(c: Context<AppEnv>, flow: Flow) {
 }
 
 /** The effective status, after refusing a link that no longer works. */
-function openStatus(flow: Flow, row: InvitationRow, completedIsGone = true) {
+export function openStatus(flow: Flow, row: InvitationRow, completedIsGone = true) {
   const status = effectiveStatus(row, flow.now);
   if (status === "cancelled" || status === "expired" || (status === "completed" && completedIsGone)) {
     throw gone(status);
@@ -135,7 +143,7 @@ const start: Handler<typeof routes.startRoute> = async (c) => {
   const row = await transition(flow.db, { id: invitation.id }, { event: "start" }, flow.clock());
   if (row?.startedAt != null) {
     const { secret, hash } = await newAttemptSecret();
-    await recordAttempt(flow.db, row.id, row.startedAt, hash);
+    await recordAttempt(flow.db, row.id, row.startedAt, hash, deviceClass(c.req.header("User-Agent")));
     return c.json({ ...(await view(flow, row)), attemptSecret: secret }, 200);
   }
   const current = await readInvitation(flow.db, invitation.id);
@@ -207,8 +215,17 @@ const pages: Handler<typeof routes.pagesRoute> = async (c) => {
   if (status !== "in_progress" || invitation.startedAt === null) {
     throw invalidState(status, `The invitation is ${status}; call start first`);
   }
-  await requireAttempt(c, flow);
+  const attempt = await requireAttempt(c, flow);
   const startedAt = invitation.startedAt;
+  if (code === undefined) {
+    // After Meta's OAuth dialog (full-page redirect) the callback exchanged the code: the list.
+    if (!attempt?.pagesCiphertext) {
+      throw new ApiError("invalid_request", "code is required; see details.fields", {
+        details: { fields: { code: "Required, unless Meta's dialog sent the code to the callback" } },
+      });
+    }
+    return c.json(await asAnswer(invitation, attempt.pagesCiphertext), 200);
+  }
   if (await claim(flow.db, invitation, "exchangeClaimedAt", flow.now)) {
     const result = await fetchPages(flow, code);
     if (!result.ok) return c.json(await asAnswer(await finish(flow, startedAt, result.outcome), null), 200);
@@ -338,8 +355,11 @@ const verifyCodeHandler: Handler<typeof routes.verifyCodeRoute> = async (c) =>
     ),
     200,
   );
+const redirectFlow = redirectHandlers({ load, flowOf, openStatus, requireAttempt });
 
 export const onboardingRouter = createRouter()
+  .openapi(callbackRoute, redirectFlow.callback)
+  .openapi(redirectRoute, redirectFlow.redirect)
   .openapi(routes.startRoute, start)
   .openapi(routes.pagesRoute, pages)
   .openapi(routes.completeRoute, complete)

@@ -46,6 +46,10 @@ export const InviteInvitationSchema = z
     failureReason: z.enum(FAILURE_REASONS).nullable().openapi({ description: FAILURE_REASON_DESCRIPTION }),
     testMode: z.boolean().openapi({ description: "Test mode: Meta is replaced by the built-in fake." }),
     onboardingStep: z.enum(ONBOARDING_STEPS).nullable().openapi({ description: ONBOARDING_STEP_DESCRIPTION }),
+    returnUrl: z.string().nullable().openapi({
+      description:
+        "Where the page sends the client back: the partner's `successRedirectUrl` (when `completed`, with `invitation_id`, `status`, `sender_id`) or `failureRedirectUrl` (when `failed`, with `invitation_id`, `status`, `failure_reason`); null otherwise.",
+    }),
   })
   .openapi("InviteInvitation");
 
@@ -109,7 +113,10 @@ export const CompleteRequestSchema = z.union([WhatsAppCompleteSchema, MessengerC
 
 export const PagesRequestSchema = z
   .object({
-    code: z.string().min(1).max(4096).openapi({ description: "`authResponse.code` from `FB.login`." }),
+    code: z.string().min(1).max(4096).optional().openapi({
+      description:
+        "`authResponse.code` from `FB.login`. Omitted after Meta's OAuth dialog (full-page redirect): the callback exchanged the code, and `pages` answers the list it kept.",
+    }),
   })
   .strict()
   .openapi("InvitePagesRequest");

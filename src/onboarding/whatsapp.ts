@@ -14,6 +14,8 @@ export interface WhatsAppCompletion {
   businessId?: string;
   /** The `WA_EMBEDDED_SIGNUP` event that finished the popup (FINISH, FINISH_ONLY_WABA, ...). */
   event?: string;
+  /** The OAuth dialog's `redirect_uri` (full-page redirect): the exchange must name it again. */
+  redirectUri?: string;
 }
 
 /** Finishes that leave a number on the WhatsApp Business app or no number: nothing to register. */
@@ -37,7 +39,7 @@ export async function connectWhatsApp(flow: Flow, input: WhatsAppCompletion): Pr
   try {
     const graph = graphFor(flow.env, invitation, flow.meta, flow.requestId);
     step = "exchange_code";
-    const token = await graph.exchangeCode(input.code);
+    const token = await graph.exchangeCode(input.code, input.redirectUri);
 
     step = "debug_token";
     const scopes = await graph.granularScopes(token);
@@ -73,10 +75,28 @@ export async function connectWhatsApp(flow: Flow, input: WhatsAppCompletion): Pr
         `Phone number ${input.phoneNumberId} is not in WABA ${wabaId}`,
       );
     }
+    // The partner's phoneNumberType: a number on the WhatsApp Business app (coexistence) or not.
+    // The number step adds only Cloud API numbers, so business_app needs Meta's number now.
+    const type = invitation.phoneNumberType;
+    if (!number && type === "business_app") {
+      return failure(
+        "phone_number_type_not_allowed",
+        "checks",
+        "phoneNumberType business_app; Meta's signup finished with no number on the WhatsApp Business app",
+      );
+    }
     if (number) {
       step = "checks";
       const problem = checkNumber(flow, number.displayPhoneNumber);
       if (problem) return failure(problem.reason, step, problem.detail);
+      const onBizApp = number.isOnBizApp || input.event === "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING";
+      if ((type === "cloud_api" && onBizApp) || (type === "business_app" && !onBizApp)) {
+        return failure(
+          "phone_number_type_not_allowed",
+          step,
+          `phoneNumberType ${type}; the number is ${onBizApp ? "" : "not "}on the WhatsApp Business app`,
+        );
+      }
     }
 
     // The business is Meta's answer, never the browser's claim.

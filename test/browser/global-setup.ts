@@ -106,6 +106,8 @@ export default async function setup(project: TestProject) {
         META_MESSENGER_CONFIG_ID: { type: "plain_text", value: META.messengerConfigId },
         META_GRAPH_VERSION: { type: "plain_text", value: META.graphVersion },
         META_GRAPH_URL: { type: "plain_text", value: fakeGraph.url },
+        // Meta's OAuth dialog (the full-page redirect) is the fake's too.
+        META_DIALOG_URL: { type: "plain_text", value: fakeGraph.url },
         META_APP_SECRET: { type: "secret_text", value: META_APP_SECRET },
       },
       dev: {

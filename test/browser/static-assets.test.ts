@@ -1,7 +1,12 @@
 import { describe, expect, inject, it } from "vitest";
-import { ASSET_CACHE_CONTROL, inviteScript, inviteStyle } from "../../scripts/docs-assets";
+import {
+  ASSET_CACHE_CONTROL,
+  INVITE_PAGE_SOURCES,
+  inviteScript,
+  inviteStyle,
+} from "../../scripts/docs-assets";
 import { ASSET_PATHS, SCALAR_BUNDLE_PATH } from "../../src/assets";
-import { INVITE_SCRIPT_PATH, INVITE_STYLE_PATH } from "../../src/invite/assets";
+import { INVITE_RETURN_SCRIPT_PATH, INVITE_SCRIPT_PATH, INVITE_STYLE_PATH } from "../../src/invite/assets";
 
 // The static files as a client gets them from the real `wrangler dev` of wrangler.toml (global
 // setup): its [assets] layer answers them before the Worker runs, with public/_headers applied.
@@ -15,6 +20,11 @@ describe("static files, served by the asset layer", () => {
     for (const [path, text, type] of [
       [INVITE_SCRIPT_PATH, inviteScript(), "text/javascript"],
       [INVITE_STYLE_PATH, inviteStyle(), "text/css"],
+      [
+        INVITE_RETURN_SCRIPT_PATH,
+        inviteScript(undefined, INVITE_PAGE_SOURCES.returnScript),
+        "text/javascript",
+      ],
     ] as const) {
       const res = await get(path);
       expect(res.status, path).toBe(200);

@@ -27,8 +27,14 @@ const INVITATION_FIELDS = [
   "startedAt",
   "completedAt",
   "failedAt",
+  // Additive: which numbers the client may connect, and the page's language (null when omitted).
+  "phoneNumberType",
+  "language",
   "createdAt",
   "updatedAt",
+  // Additions of this service (the return links).
+  "successRedirectUrl",
+  "failureRedirectUrl",
 ];
 
 type Invitation = Record<string, unknown> & { id: string; token: string };

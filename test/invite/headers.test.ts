@@ -6,7 +6,7 @@ const testModeApp = pageCaller();
 const liveApp = pageCaller(LIVE_META);
 
 const BASE_POLICY = (n: string) =>
-  `default-src 'none'; style-src 'nonce-${n}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+  `default-src 'none'; style-src 'nonce-${n}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; img-src 'self'`;
 
 function executableScripts(html: string): string[] {
   return [...html.matchAll(/<script\b([^>]*)>/g)]

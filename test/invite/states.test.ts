@@ -43,7 +43,7 @@ describe("the page in each state", () => {
         await setState(invitation.id, { status: "failed", failure_reason: reason });
         const html = await (await app(`/invite/${invitation.token}`, pageHtml(lang))).text();
         expect(html).toContain(
-          `<div id="outcome"><h2 tabindex="-1">${m.page.failedHeading}</h2><p>${escaped(m.reasons[reason])}</p><p>${m.script.retryHint}</p></div>`,
+          `<div id="outcome" data-state="failure"><h2 tabindex="-1">${m.page.failedHeading}</h2><p>${escaped(m.reasons[reason])}</p><p>${m.script.retryHint}</p></div>`,
         );
         expect(html).toContain(`>${m.page.actionWhatsapp}</button>`);
       }
@@ -152,6 +152,7 @@ describe("the JSON variant (non-browser clients)", () => {
         failureReason: null,
         testMode: false,
         onboardingStep: null,
+        returnUrl: null,
       },
     });
     // A JSON GET is a view too.

@@ -41,6 +41,7 @@ describe("WhatsApp through the flow endpoints (test mode)", () => {
       failureReason: null,
       testMode: true,
       onboardingStep: null,
+      returnUrl: null,
     });
 
     // Meta's side: each call once, in order, and the number registered with a 6-digit PIN.

@@ -141,6 +141,7 @@ describe("fuzz: GET /invite/{token}", () => {
                 "id",
                 "onboardingStep",
                 "partnerName",
+                "returnUrl",
                 "status",
                 "testMode",
               ].sort(),

@@ -114,6 +114,42 @@ export const en = {
     errorNotFound: "This invitation does not exist.",
     errorUnexpected: "Something went wrong. Try again.",
   },
+  // The steps, the partner's links and the way back to the partner (src/invite/page/journey.ts).
+  journey: {
+    stepsLabel: "Steps",
+    stepOpen: "Open Meta",
+    stepConnect: "Connect your account",
+    stepDone: "Done",
+    returnTo: "Continue to {project}",
+    returning: "Taking you back to {project} in {seconds} s.",
+    stay: "Stay on this page",
+    backTo: "Back to {project}",
+    continueAnon: "Continue",
+    returningAnon: "Taking you back in {seconds} s.",
+    linksLabel: "Help and policies",
+    help: "Help",
+    contact: "Contact support",
+    privacy: "Privacy policy",
+    terms: "Terms",
+  },
+  // The full-page redirect to Meta's dialog: the page's strings and the callback's refusals.
+  redirect: {
+    redirecting: "Taking you to Meta to connect, in this window…",
+    chooseLegend: "Which number do you want to connect?",
+    chooseCloudApi: "A new number, for the WhatsApp Business Platform",
+    chooseBusinessApp: "The number I already use in the WhatsApp Business app",
+    callbackTitle: "Connection not continued",
+    callbackHeading: "This sign-in cannot continue",
+    invalid:
+      "The answer from Meta could not be verified, so nothing was changed. Open the invitation link you were sent and try again.",
+    expired:
+      "The sign-in took too long and expired, so nothing was changed. Open the invitation link you were sent and try again.",
+    used: "This sign-in was already used, so nothing was changed. Open the invitation link you were sent to see where it stands.",
+    otherBrowser:
+      "This sign-in was started in another browser, so nothing was changed. Open the invitation link in the browser where you started.",
+    stale:
+      "A newer connection was started from this link, or it is closed, so nothing was changed. Open the invitation link you were sent to see where it stands.",
+  },
   // Why an attempt failed, in plain words, one per `failureReason` code.
   reasons: {
     fb_cancelled: "Meta's window was closed before the connection was finished.",
@@ -124,6 +160,8 @@ export const en = {
     internal_error: "Meta reported an error during the sign-up, or something went wrong on our side.",
     phone_country_not_allowed: "The number you chose is from a country this invitation does not accept.",
     phone_number_mismatch: "The number you chose is not the number this invitation is for.",
+    phone_number_type_not_allowed:
+      "This invitation does not accept that kind of number (a number on the WhatsApp Business app, or a new one). Try again with the other kind.",
     meta_code_used: "Meta's sign-in had already been used. Start again.",
     meta_code_expired: "Meta's sign-in took too long and expired. Start again.",
     meta_code_invalid: "Meta did not accept the sign-in. Start again.",

@@ -108,6 +108,40 @@ export const es: Messages = {
     errorNotFound: "Esta invitación no existe.",
     errorUnexpected: "Algo salió mal. Inténtalo de nuevo.",
   },
+  journey: {
+    stepsLabel: "Pasos",
+    stepOpen: "Abrir Meta",
+    stepConnect: "Conectar tu cuenta",
+    stepDone: "Listo",
+    returnTo: "Continuar a {project}",
+    returning: "Te llevamos de vuelta a {project} en {seconds} s.",
+    stay: "Quedarme en esta página",
+    backTo: "Volver a {project}",
+    continueAnon: "Continuar",
+    returningAnon: "Te llevamos de vuelta en {seconds} s.",
+    linksLabel: "Ayuda y políticas",
+    help: "Ayuda",
+    contact: "Contactar a soporte",
+    privacy: "Política de privacidad",
+    terms: "Términos",
+  },
+  redirect: {
+    redirecting: "Te llevamos a Meta para conectar, en esta ventana…",
+    chooseLegend: "¿Qué número quieres conectar?",
+    chooseCloudApi: "Un número nuevo, para la plataforma de WhatsApp Business",
+    chooseBusinessApp: "El número que ya uso en la app WhatsApp Business",
+    callbackTitle: "Conexión no continuada",
+    callbackHeading: "Este inicio de sesión no puede continuar",
+    invalid:
+      "No se pudo verificar la respuesta de Meta, así que no se cambió nada. Abre el enlace de invitación que recibiste e inténtalo de nuevo.",
+    expired:
+      "El inicio de sesión tardó demasiado y caducó, así que no se cambió nada. Abre el enlace de invitación que recibiste e inténtalo de nuevo.",
+    used: "Este inicio de sesión ya se usó, así que no se cambió nada. Abre el enlace de invitación que recibiste para ver en qué estado está.",
+    otherBrowser:
+      "Este inicio de sesión se empezó en otro navegador, así que no se cambió nada. Abre el enlace de invitación en el navegador donde empezaste.",
+    stale:
+      "Se empezó una conexión más reciente desde este enlace, o está cerrado, así que no se cambió nada. Abre el enlace de invitación que recibiste para ver en qué estado está.",
+  },
   reasons: {
     fb_cancelled: "Se cerró la ventana de Meta antes de terminar la conexión.",
     fb_not_authorized:
@@ -118,6 +152,8 @@ export const es: Messages = {
     internal_error: "Meta informó de un error durante el registro, o algo falló de nuestro lado.",
     phone_country_not_allowed: "El número que elegiste es de un país que esta invitación no acepta.",
     phone_number_mismatch: "El número que elegiste no es el número de esta invitación.",
+    phone_number_type_not_allowed:
+      "Esta invitación no acepta ese tipo de número (un número de la app WhatsApp Business, o uno nuevo). Vuelve a intentarlo con el otro tipo.",
     meta_code_used: "El inicio de sesión de Meta ya se había usado. Empieza de nuevo.",
     meta_code_expired: "El inicio de sesión de Meta tardó demasiado y venció. Empieza de nuevo.",
     meta_code_invalid: "Meta no aceptó el inicio de sesión. Empieza de nuevo.",

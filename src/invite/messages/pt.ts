@@ -107,6 +107,40 @@ export const pt: Messages = {
     errorNotFound: "Este convite não existe.",
     errorUnexpected: "Algo deu errado. Tente de novo.",
   },
+  journey: {
+    stepsLabel: "Etapas",
+    stepOpen: "Abrir a Meta",
+    stepConnect: "Conectar sua conta",
+    stepDone: "Pronto",
+    returnTo: "Continuar para {project}",
+    returning: "Voltando para {project} em {seconds} s.",
+    stay: "Ficar nesta página",
+    backTo: "Voltar para {project}",
+    continueAnon: "Continuar",
+    returningAnon: "Voltando em {seconds} s.",
+    linksLabel: "Ajuda e políticas",
+    help: "Ajuda",
+    contact: "Falar com o suporte",
+    privacy: "Política de privacidade",
+    terms: "Termos",
+  },
+  redirect: {
+    redirecting: "Levando você à Meta para conectar, nesta janela…",
+    chooseLegend: "Qual número você quer conectar?",
+    chooseCloudApi: "Um número novo, para a plataforma do WhatsApp Business",
+    chooseBusinessApp: "O número que já uso no app WhatsApp Business",
+    callbackTitle: "Conexão não continuada",
+    callbackHeading: "Este login não pode continuar",
+    invalid:
+      "Não foi possível verificar a resposta da Meta, então nada foi alterado. Abra o link do convite que você recebeu e tente novamente.",
+    expired:
+      "O login demorou demais e expirou, então nada foi alterado. Abra o link do convite que você recebeu e tente novamente.",
+    used: "Este login já foi usado, então nada foi alterado. Abra o link do convite que você recebeu para ver a situação.",
+    otherBrowser:
+      "Este login foi iniciado em outro navegador, então nada foi alterado. Abra o link do convite no navegador onde você começou.",
+    stale:
+      "Uma conexão mais recente foi iniciada com este link, ou ele está encerrado, então nada foi alterado. Abra o link do convite que você recebeu para ver a situação.",
+  },
   reasons: {
     fb_cancelled: "A janela da Meta foi fechada antes de a conexão ser concluída.",
     fb_not_authorized:
@@ -117,6 +151,8 @@ export const pt: Messages = {
     internal_error: "A Meta informou um erro durante o cadastro, ou algo deu errado do nosso lado.",
     phone_country_not_allowed: "O número escolhido é de um país que este convite não aceita.",
     phone_number_mismatch: "O número escolhido não é o número deste convite.",
+    phone_number_type_not_allowed:
+      "Este convite não aceita esse tipo de número (um número do app WhatsApp Business, ou um novo). Tente novamente com o outro tipo.",
     meta_code_used: "O login da Meta já tinha sido usado. Comece de novo.",
     meta_code_expired: "O login da Meta demorou demais e expirou. Comece de novo.",
     meta_code_invalid: "A Meta não aceitou o login. Comece de novo.",

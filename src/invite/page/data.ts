@@ -23,6 +23,39 @@ export interface PageData {
   /** The number step (./verify.ts): the step the attempt is on, and its strings. */
   numberStep: string | null;
   numberText: Record<string, string>;
+  /** Where the page sends the client back (the view's `returnUrl`), and its strings. */
+  returnUrl: string | null;
+  journey: JourneyText;
+  /** The full-page redirect to Meta's OAuth dialog (./redirect.ts); absent on older pages. */
+  redirect?: RedirectData;
+}
+
+/** The return link's strings (src/invite/page/journey.ts). */
+export interface JourneyText {
+  returnTo: string;
+  returning: string;
+  stay: string;
+  backTo: string;
+}
+
+/** The gone page's `#return-data`: its return link's countdown (src/invite/page/return-page.ts). */
+export interface ReturnPageData {
+  project: string;
+  text: JourneyText;
+}
+
+/** What ./redirect.ts needs: the partner's choice of numbers, whether the page is Meta's return. */
+export interface RedirectData {
+  /** The invitation's phoneNumberType (WhatsApp), or null (Meta's standard signup). */
+  numberType: "cloud_api" | "business_app" | "any" | null;
+  /** The page is where the OAuth dialog's callback sent the browser (a valid `landed` mark). */
+  landed: boolean;
+  text: {
+    redirecting: string;
+    chooseLegend: string;
+    chooseCloudApi: string;
+    chooseBusinessApp: string;
+  };
 }
 
 export type TextKey =

@@ -27,6 +27,8 @@
  */
 
 import type { PageData } from "./data";
+import { markStep, showOutcome } from "./journey";
+import { inApp, popupExtras, renderChoice, toDialog } from "./redirect";
 import { numberStep } from "./verify";
 
 /** The client's view of the invitation, as the flow endpoints answer it. */
@@ -36,12 +38,14 @@ interface Invitation {
   onboardingStep?: string | null;
   failureReason?: string;
   connectedAccount?: { phoneNumber?: string; name?: string; id?: string };
+  returnUrl?: string | null;
 }
 
 /** What a flow endpoint answers (a view, `start`'s secret, `pages`' list) or its `Error`. */
 interface Reply extends Invitation {
   invitation?: Invitation;
   problem?: { code: string; retryAfter: number | null } | null;
+  dialogUrl?: unknown;
   attemptSecret?: unknown;
   pages?: { id: string; name?: string }[];
   code?: unknown;
@@ -151,12 +155,14 @@ const str = (v: unknown, max = 100) =>
 function ready() {
   busy = false;
   action.hidden = false;
-  action.disabled = !(D.test || sdkReady);
+  action.disabled = !(D.test || sdkReady || inApp);
 }
 function working(text: string) {
   busy = true;
   action.disabled = true;
   outcome.replaceChildren();
+  showOutcome(outcome, null, null, D.journey, D.project);
+  markStep("in_progress");
   say(text);
 }
 function heading(text: string, ...paras: string[]) {
@@ -177,6 +183,8 @@ function show(view: Reply) {
     action.hidden = true;
     for (const e of document.querySelectorAll<HTMLElement>("[data-before]")) e.hidden = true;
     heading(T.connectedHeading, text);
+    markStep(status);
+    showOutcome(outcome, "success", inv.returnUrl, D.journey, D.project);
     say(text, false);
   } else if (status === "failed") {
     const reason = inv.failureReason;
@@ -186,12 +194,15 @@ function show(view: Reply) {
         : T.errorUnexpected;
     ready();
     heading(T.failedHeading, why, T.retryHint);
+    markStep(status);
+    showOutcome(outcome, "failure", inv.returnUrl, D.journey, D.project);
     say(`${why} ${T.retryHint}`, false);
   } else if (inv.onboardingStep) {
     ready();
     outcome.replaceChildren();
     startNumberStep(inv.onboardingStep);
   } else {
+    markStep(status);
     ready();
   }
 }
@@ -282,7 +293,11 @@ function start() {
 async function connect(code: string, hints: Record<string, unknown>): Promise<Reply | null> {
   say(T.finishing);
   if (!messenger) return post("complete", Object.assign({ code }, hints));
-  const res = await post("pages", { code });
+  return offerPages(await post("pages", { code }));
+}
+// Messenger: one Page connects at once, several are offered. (After Meta's full-page dialog the
+// callback exchanged the code: `pages` without one answers the list.)
+function offerPages(res: Reply): Promise<Reply | null> | Reply | null {
   const pages = res?.pages || [];
   const [first] = pages;
   if (first === undefined) return res;
@@ -378,7 +393,9 @@ function settle(a: Attempt) {
     }
     if (c) return conclude(() => post("fail", { reason: "fb_cancelled", step: str(c.current_step) }));
     if (a.declined) return conclude(() => post("fail", { reason: "fb_not_authorized" }));
-    if (a.waited || messenger) return conclude(() => post("fail", { reason: "signup_abandoned" }));
+    // No code and nothing from Meta's window: the popup was blocked or came back empty. The
+    // same attempt continues in Meta's dialog as a full page.
+    if (a.waited || messenger) return conclude(() => toDialog(D, post, say));
   } else return;
   if (!a.timer)
     a.timer = setTimeout(
@@ -402,6 +419,12 @@ function hints(f: SignupData | undefined): Record<string, unknown> {
     : {};
 }
 function login() {
+  if (inApp) {
+    // In-app browsers: no popup at all, Meta's dialog as a full page.
+    working(T.starting);
+    settleWith(start().then(() => toDialog(D, post, say)));
+    return;
+  }
   working(T.opening);
   const a: Attempt = { started: start(), timer: 0 };
   attempt = a;
@@ -411,7 +434,7 @@ function login() {
     response_type: "code",
     override_default_response_type: true,
   };
-  if (!messenger) options.extras = D.meta?.extras;
+  if (!messenger) options.extras = popupExtras(D);
   // Synchronously inside the click: browsers allow the popup only then.
   FB.login((r) => {
     const code = r?.authResponse?.code;
@@ -458,17 +481,35 @@ window.addEventListener("message", (event) => {
 action.addEventListener("click", () => {
   if (busy) return;
   if (D.test) openPanel();
-  else if (sdkReady) login();
+  else if (sdkReady || inApp) login();
 });
-if (D.test) {
+// A reload in the number step, or Meta's dialog sending a parked attempt back to this tab (the
+// full-page redirect): this tab's attempt continues where it was.
+const parkedStep = D.numberStep;
+const resumeNumberStep =
+  parkedStep && store.get()
+    ? () => show({ invitation: { status: "in_progress", onboardingStep: parkedStep } })
+    : null;
+renderChoice(D, action);
+if (status === "completed") {
+  // Back from Meta's dialog, connected: the server rendered the outcome.
+  action.hidden = true;
+  for (const e of document.querySelectorAll<HTMLElement>("[data-before]")) e.hidden = true;
+  outcome.querySelector("h2")?.focus();
+} else if (D.redirect?.landed && messenger && status === "in_progress") {
+  // Back from Meta's dialog with several Pages: pick one.
+  working(T.finishing);
+  settleWith(post("pages", {}).then(offerPages));
+} else if (D.test) {
   for (const b of panel?.querySelectorAll("button") ?? [])
     b.addEventListener("click", () => simulate(b.dataset.outcome));
   ready();
-}
-// A reload in the number step: this tab's attempt continues where it was.
-if (D.numberStep && store.get())
-  show({ invitation: { status: "in_progress", onboardingStep: D.numberStep } });
-else if (D.meta) {
+  if (resumeNumberStep) resumeNumberStep();
+} else if (resumeNumberStep) {
+  resumeNumberStep();
+} else if (inApp) {
+  ready();
+} else if (D.meta) {
   const meta = D.meta;
   window.fbAsyncInit = () => {
     FB.init({

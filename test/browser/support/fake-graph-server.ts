@@ -33,6 +33,12 @@ export async function startFakeGraph(appId: string, appSecret: string) {
           res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(calls));
           return;
         }
+        if (url.pathname === "/__dialog" && req.method === "POST") {
+          // The scenario of the codes Meta's OAuth dialog (the fake's) issues from now on.
+          fake.setDialogScenario(url.searchParams.get("scenario") ?? "ok");
+          res.writeHead(204).end();
+          return;
+        }
         const version = /^\/(v\d+\.\d+)\//.exec(url.pathname)?.[1] ?? "";
         calls.push({
           method: req.method ?? "GET",
@@ -71,6 +77,15 @@ export async function startFakeGraph(appId: string, appSecret: string) {
         server.close(() => resolve());
       }),
   };
+}
+
+/** Sets the scenario of the fake OAuth dialog's next codes (`ok`, `several_pages`, ...). */
+export async function setDialogScenario(fakeGraphUrl: string, scenario: string): Promise<void> {
+  const res = await fetch(`${fakeGraphUrl}/__dialog?scenario=${encodeURIComponent(scenario)}`, {
+    method: "POST",
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (res.status !== 204) throw new Error(`fake dialog scenario: ${res.status}`);
 }
 
 /** The Graph calls the fake has seen so far (from a test, in another process than the server). */

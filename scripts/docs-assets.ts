@@ -49,9 +49,11 @@ export const INVITE_PAGE_SOURCES = {
 } as const;
 
 /**
- * The invite pages' script as served: page.ts with its types stripped, in one function (its names
- * stay out of the page's globals), strict as it was written. Not minified: a browser's developer
- * tools show it as written, and it is small (docs/invite-page.md).
+ * The invite pages' script as served: page.ts and the modules it imports (./verify.ts,
+ * ./redirect.ts, ./journey.ts, src/lib/user-agent.ts),
+ * bundled, with their types stripped, in one function (its names stay out of the page's
+ * globals), strict as it was written. Not minified: a browser's developer tools show it as
+ * written, and it is small (docs/invite-page.md).
  */
 export function inviteScript(root: string = projectRoot, entry: string = INVITE_PAGE_SOURCES.script): string {
   // Bundled: page.ts imports its sibling modules and src/lib/user-agent.ts (the one list of
@@ -62,8 +64,10 @@ export function inviteScript(root: string = projectRoot, entry: string = INVITE_
     write: false,
     format: "iife",
     target: "es2022",
+    // Strict as written, whatever esbuild infers from the tsconfig.
+    banner: { js: '"use strict";' },
+    absWorkingDir: root,
     logLevel: "silent",
-    // Strict as written: esbuild adds "use strict" from the tsconfig's `strict`.
   }).outputFiles;
   if (!output) throw new Error(`docs-assets: esbuild wrote nothing for ${entry}`);
   return output.text;

@@ -71,6 +71,9 @@ export const OPEN_STATUSES = [
 const OPEN_STATUSES_SQL = sql.raw(OPEN_STATUSES.map((status) => `'${status}'`).join(", "));
 
 export const CONNECTION_TYPES = ["whatsapp_waba", "messenger"] as const;
+/** A WhatsApp attempt whose number is not verified yet, or that has none (Embedded Signup v4). */
+export const ONBOARDING_STEPS = ["adding_number", "verifying_number"] as const;
+export type OnboardingStep = (typeof ONBOARDING_STEPS)[number];
 export type ConnectionType = (typeof CONNECTION_TYPES)[number];
 
 /** `cloud_api`: a new Cloud API number only; `business_app`: one already on the WhatsApp Business app (coexistence); `any`: the client chooses. */
@@ -115,6 +118,9 @@ export const invitations = sqliteTable(
     cancelledAt: integer("cancelled_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    // While `in_progress`: the client's step after Meta's window when the number still needs
+    // work on the invite page (null otherwise; shown only while in_progress).
+    onboardingStep: text("onboarding_step", { enum: ONBOARDING_STEPS }),
     // Where the page sends the client back after a success or a failure (https; drizzle/0011).
     successRedirectUrl: text("success_redirect_url"),
     failureRedirectUrl: text("failure_redirect_url"),
@@ -425,6 +431,15 @@ export const onboardingAttempts = sqliteTable(
     failureDetail: text("failure_detail"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    // The number step after Meta's window (adding_number, verifying_number), when it began, and
+    // what finishing needs, sealed (the business token, WABA, number): cleared on any outcome.
+    numberStep: text("number_step", { enum: ONBOARDING_STEPS }),
+    numberCiphertext: text("number_ciphertext"),
+    numberStepAt: integer("number_step_at"),
+    // The last code request, the wrong codes since it, and until when Meta asked us to wait.
+    codeRequestedAt: integer("code_requested_at"),
+    codeGuesses: integer("code_guesses").notNull().default(0),
+    numberWaitUntil: integer("number_wait_until"),
     // SHA-256 (hex) of the nonce of the OAuth dialog's `state` (full-page redirect): cleared by
     // the one callback that uses it, so a state works once.
     redirectStateHash: text("redirect_state_hash"),

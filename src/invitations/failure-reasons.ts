@@ -27,6 +27,10 @@ export const FAILURE_REASON_MEANINGS = {
   meta_rate_limited: "Meta's rate limit was reached (Graph 4, 17, 32, 613, 80007): retry later.",
   meta_unavailable: "Meta did not answer in time or was temporarily unavailable (timeout, Graph 1, 2, 5xx).",
   meta_error: "Another Graph API error.",
+  number_not_verified:
+    "Meta's window ended with a number not verified yet, and no code was confirmed on the invite page within 24 hours of asking for it.",
+  number_not_added:
+    "Meta's window ended without a phone number, and none was added on the invite page within 24 hours.",
 } as const;
 
 export type FailureReason = keyof typeof FAILURE_REASON_MEANINGS;

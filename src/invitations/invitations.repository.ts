@@ -84,6 +84,7 @@ export async function newInvitation(
     cancelledAt: null,
     createdAt: now,
     updatedAt: now,
+    onboardingStep: null,
     successRedirectUrl: input.successRedirectUrl ?? null,
     failureRedirectUrl: input.failureRedirectUrl ?? null,
     phoneNumberType: input.phoneNumberType ?? null,

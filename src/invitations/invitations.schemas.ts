@@ -1,5 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { CONNECTION_TYPES, INVITATION_STATUSES, PAGE_LANGUAGES, PHONE_NUMBER_TYPES } from "../db/schema";
+import {
+  CONNECTION_TYPES,
+  INVITATION_STATUSES,
+  ONBOARDING_STEPS,
+  PAGE_LANGUAGES,
+  PHONE_NUMBER_TYPES,
+} from "../db/schema";
 import { isCountryCode } from "../lib/countries";
 import { FAILURE_REASON_MEANINGS } from "./failure-reasons";
 
@@ -27,6 +33,9 @@ export const FAILURE_REASON_DESCRIPTION = `Why the last attempt failed, set on \
 )
   .map(([code, meaning]) => `- \`${code}\`: ${meaning}`)
   .join("\n")}`;
+
+export const ONBOARDING_STEP_DESCRIPTION =
+  "While `in_progress`, the step a WhatsApp client is on after Meta's window when the number still needs work on the invite page (Embedded Signup v4): `adding_number` (the window ended without a number), `verifying_number` (the number waits for its SMS or voice code). Null otherwise.";
 
 export const InvitationStatusSchema = z.enum(INVITATION_STATUSES).openapi("InvitationStatus", {
   description:
@@ -215,6 +224,11 @@ export const InvitationSchema = z
     failureReason: z.string().nullable().optional().openapi({
       description: FAILURE_REASON_DESCRIPTION,
     }),
+    onboardingStep: z
+      .enum(ONBOARDING_STEPS)
+      .nullable()
+      .optional()
+      .openapi({ description: ONBOARDING_STEP_DESCRIPTION }),
     expiresAt: timestamp(),
     viewedAt: nullableTimestamp(),
     startedAt: nullableTimestamp(),

@@ -47,6 +47,8 @@ export function serializeWithToken(row: InvitationRow, token: string, options: S
           }
         : null,
     failureReason: row.failureReason,
+    // Additive: the number step of a running WhatsApp attempt (null once it left in_progress).
+    onboardingStep: effectiveStatus(row, options.now) === "in_progress" ? row.onboardingStep : null,
     expiresAt: iso(row.expiresAt),
     viewedAt: isoOrNull(row.viewedAt),
     startedAt: isoOrNull(row.startedAt),

@@ -84,7 +84,7 @@ function changesFor(input: TransitionInput, now: number) {
   switch (input.event) {
     case "start":
       // A retry after `failed` starts afresh: the old failure no longer describes it.
-      return { startedAt: now, failedAt: null, failureReason: null };
+      return { startedAt: now, failedAt: null, failureReason: null, onboardingStep: null };
     case "complete":
       return {
         completedAt: now,

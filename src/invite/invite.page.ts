@@ -98,6 +98,8 @@ export const invitePage = createRouter().openapi(invitePageRoute, async (c) => {
           version: meta.graphVersion,
           configId: invitation.connectionType === "messenger" ? meta.messengerConfigId : meta.configId,
         },
+    // Embedded Signup's prefill: the client's own email and phone, on their live page only.
+    prefill: testMode ? undefined : { email: invitation.clientEmail, phone: invitation.clientPhone },
     redirect: { numberType: invitation.phoneNumberType, landed },
   });
   return c.html(page, 200, { ...pageHeaders(kind, nonce), "Content-Language": language });

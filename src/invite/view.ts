@@ -3,7 +3,9 @@ import type { HtmlEscapedString } from "hono/utils/html";
 import { borderFor, textOn } from "../branding/contrast";
 import { logoPath } from "../branding/logo";
 import type { BrandingRow } from "../db/schema";
+import { splitE164 } from "../lib/phone-countries";
 import type { ClientView } from "../onboarding/client-view";
+import { featureTypeFor } from "../onboarding/redirect";
 import { INVITE_RETURN_SCRIPT_PATH, INVITE_SCRIPT_PATH, INVITE_STYLE_PATH } from "./assets";
 import { fill, formatCountries, formatDateTime, LANGUAGES, type Language } from "./language";
 import type { PageData, RedirectData, ReturnPageData } from "./page/data";
@@ -17,6 +19,8 @@ export interface OpenPage {
   view: View;
   /** Meta's SDK and ids, for a live page; null in test mode (the page then names no Meta host). */
   meta: { sdkUrl: string; appId: string; version: string; configId: string } | null;
+  /** The partner's clientEmail and clientPhone, for Embedded Signup's prefill (live page only). */
+  prefill?: { email: string | null; phone: string | null };
   /** The partner's branding in the invitation's mode, or null (the page then names the project). */
   branding?: BrandingRow | null;
   /** The redirect module's data (src/invite/page/redirect.ts). */
@@ -118,16 +122,35 @@ function dataBlock(data: unknown): HtmlEscapedString | Promise<HtmlEscapedString
   return raw(json);
 }
 
-/** Embedded Signup's prefill (`extras.setup`), from what the partner told us about the client. */
-export function signupExtras(view: View) {
-  const business = view.clientName ? { name: view.clientName } : undefined;
-  // sessionInfoVersion "3": the message format with FINISH/CANCEL events; ignored where the
-  // configuration's version fixes it (META.md: which one v4 requires is unconfirmed).
-  return { setup: business ? { business } : {}, sessionInfoVersion: "3" };
+/**
+ * Embedded Signup v4's `extras` (docs/meta.md): the prefill (`setup.business`: name, email,
+ * phone as `{ code, number }`) from what the partner told us about the client; `version` "v4"
+ * and `sessionInfoVersion` "3" (the FINISH/CANCEL messages; Meta's v4 page sends an empty
+ * `extras` because the configuration fixes the version, open implementations still send both,
+ * and Meta ignores what the configuration decides); `featureType` "" is the default flow,
+ * `whatsapp_business_app_onboarding` coexistence (the invitation's phoneNumberType business_app).
+ */
+export function signupExtras(
+  view: View,
+  prefill: OpenPage["prefill"] = { email: null, phone: null },
+  featureType = "",
+) {
+  const phone = prefill.phone ? splitE164(prefill.phone) : null;
+  const business = {
+    ...(view.clientName ? { name: view.clientName } : {}),
+    ...(prefill.email ? { email: prefill.email } : {}),
+    ...(phone ? { phone } : {}),
+  };
+  return {
+    setup: Object.keys(business).length > 0 ? { business } : {},
+    featureType,
+    sessionInfoVersion: "3",
+    version: "v4",
+  };
 }
 
 /** The page of an open invitation (pending, in progress or failed): the one action, and the script. */
-export function invitationPage({ language, nonce, view, meta, branding, redirect }: OpenPage) {
+export function invitationPage({ language, nonce, view, meta, prefill, branding, redirect }: OpenPage) {
   const m = LANGUAGES[language];
   const messenger = view.connectionType === "messenger";
   const channel = messenger ? m.page.channelMessenger : m.page.channelWhatsapp;
@@ -165,11 +188,16 @@ export function invitationPage({ language, nonce, view, meta, branding, redirect
     test: view.testMode
       ? {
           code: "fake.ok.",
+          unverified: "fake.unverified.",
+          noNumber: "fake.no_phone_number.",
           cancel: { reason: "fb_cancelled", step: "PHONE_NUMBER_SETUP" },
           error: { reason: "internal_error", message: "Simulated error" },
         }
       : null,
-    meta: meta && { ...meta, extras: messenger ? undefined : signupExtras(view) },
+    meta: meta && {
+      ...meta,
+      extras: messenger ? undefined : signupExtras(view, prefill, featureTypeFor(redirect?.numberType) ?? ""),
+    },
     text: {
       ...m.script,
       failedHeading: m.page.failedHeading,
@@ -177,6 +205,8 @@ export function invitationPage({ language, nonce, view, meta, branding, redirect
       unavailable: m.page.unavailable,
     },
     reasons: m.reasons,
+    numberStep: view.status === "in_progress" ? view.onboardingStep : null,
+    numberText: m.number,
     returnUrl: view.returnUrl,
     journey: {
       returnTo: m.journey.returnTo,
@@ -218,6 +248,12 @@ ${
 <button type="button" data-outcome="success">${m.simulate.success}</button>
 <button type="button" data-outcome="cancel">${m.simulate.cancel}</button>
 <button type="button" data-outcome="error">${m.simulate.error}</button>
+${
+  messenger
+    ? ""
+    : html`<button type="button" data-outcome="unverified">${m.simulate.unverified}</button>
+<button type="button" data-outcome="noNumber">${m.simulate.noNumber}</button>`
+}
 </section>`
     : ""
 }

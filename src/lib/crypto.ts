@@ -136,6 +136,7 @@ export const SEALED_COLUMNS = [
   "onboarding_attempts.pages_ciphertext",
   "phone_number_pins.pin_ciphertext",
   "webhooks.previous_secret_ciphertext",
+  "onboarding_attempts.number_ciphertext",
 ] as const;
 export type SealedColumn = (typeof SEALED_COLUMNS)[number];
 

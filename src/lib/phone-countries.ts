@@ -49,6 +49,19 @@ export function toE164(display: string): string | null {
   return /^\+[1-9]\d{6,14}$/.test(e164) ? e164 : null;
 }
 
+/** An E.164 number as its calling code and national number (`+34612345678` -> 34, 612345678). */
+export function splitE164(e164: string): { code: number; number: string } | null {
+  const digits = e164.replace(/^\+/, "");
+  const lengths = digits.startsWith("1") || digits.startsWith("7") ? [1] : [3, 2, 1];
+  for (const length of lengths) {
+    const code = digits.slice(0, length);
+    if (length === 1 ? /^[17]$/.test(code) : byCallingCode.has(code)) {
+      return { code: Number(code), number: digits.slice(length) };
+    }
+  }
+  return null;
+}
+
 /** ISO 3166-1 alpha-2 codes the E.164 number may belong to (empty when unknown). */
 export function countriesOf(e164: string): string[] {
   const digits = e164.replace(/^\+/, "");

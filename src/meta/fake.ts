@@ -17,7 +17,15 @@
  *   used_code (36009), expired_code (36007), no_waba_permission (no WABA in debug_token),
  *   token_invalid (190 on the phone number read), rate_limited (80008 on the phone numbers),
  *   register_limit (133016), register_error (133005), unavailable (code 2, HTTP 500, on the
- *   exchange), timeout (the exchange never answers).
+ *   exchange), timeout (the exchange never answers), unverified (the number's
+ *   code_verification_status is NOT_VERIFIED until verify_code).
+ *
+ * Numbers the way Embedded Signup v4 may leave them: `POST /<waba>/phone_numbers` adds one (cc,
+ * phone_number, verified_name; NOT_VERIFIED), `POST /<number>/request_code` (code_method SMS or
+ * VOICE, language) "sends" the code 123456 (at most 3 requests per number per hour, then 136024),
+ * `POST /<number>/verify_code` accepts 123456 after a request and answers 136025 to anything else,
+ * and `register` refuses a number not verified (133006). Added numbers and verifications belong
+ * to the token's grant, so each test-mode attempt starts afresh.
  *
  * The OAuth dialog (`GET /<version>/dialog/oauth`, the full-page redirect): it checks the app id,
  * `response_type=code`, a `config_id` and an absolute `redirect_uri`, then redirects (302) to that
@@ -46,6 +54,10 @@ export const FAKE_CODE_PATTERN = /^fake\.([a-z0-9_]{1,40})\.([A-Za-z0-9_-]{1,64}
 const CODE_TTL_MS = 30_000;
 const REGISTER_WINDOW_MS = 72 * 3_600_000;
 const REGISTER_LIMIT = 10;
+/** The code the fake "sends" by SMS or voice: the only one verify_code accepts. */
+export const FAKE_VERIFICATION_CODE = "123456";
+const CODE_REQUEST_LIMIT = 3;
+const CODE_REQUEST_WINDOW_MS = 3_600_000;
 
 export interface FakeMetaOptions {
   appId?: string;
@@ -59,6 +71,10 @@ interface Grant {
   scenario: string;
   /** The code the token was exchanged for. */
   code: string;
+  /** Numbers added to the WABA with this token (`POST /<waba>/phone_numbers`). */
+  added?: FakeNumber[];
+  /** Numbers verified with this token (`verify_code`). */
+  verified?: Set<string>;
 }
 
 interface FakeNumber {
@@ -66,6 +82,8 @@ interface FakeNumber {
   display: string;
   verifiedName: string;
   isOnBizApp: boolean;
+  /** Added through the API and not verified yet. */
+  added?: boolean;
 }
 
 function fbtrace(): string {
@@ -142,6 +160,8 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
   /** Numbers taken off the Cloud API (they keep their two-step PIN, as Meta's do). */
   const deregistered = new Set<string>();
   const subscribedWabas = new Set<string>();
+  /** The last code "sent" per number: how and in which language. */
+  const sentCodes = new Map<string, { method: unknown; language: unknown }>();
   const subscribedPages = new Map<string, string[]>();
   /** Every request, for tests: `${method} ${path}` without the version or the query. */
   const calls: string[] = [];
@@ -247,6 +267,79 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
     return grant;
   }
 
+  /** Code requests per number (their times), for Meta's limit on requests. */
+  const codeRequests = new Map<string, number[]>();
+
+  async function body(request: Request, url: URL): Promise<Record<string, unknown>> {
+    // Meta takes the parameters as JSON or in the query string.
+    const json = (await request.json().catch(() => ({}))) as Record<string, unknown>;
+    for (const [key, value] of url.searchParams) if (json[key] === undefined) json[key] = value;
+    return json;
+  }
+
+  async function addNumber(request: Request, grant: Grant, _wabaId: string): Promise<Response> {
+    const input = await body(request, new URL(request.url));
+    const cc = String(input.cc ?? "");
+    const phone = String(input.phone_number ?? "");
+    const name = String(input.verified_name ?? "").trim();
+    if (!/^[1-9]\d{0,2}$/.test(cc) || !/^\d{4,14}$/.test(phone) || `${cc}${phone}`.length > 15) {
+      return graphError(400, 100, "(#100) Param phone_number is not a valid phone number", {
+        whatsapp: true,
+      });
+    }
+    if (name.length < 3 || name.length > 512) {
+      return graphError(400, 100, "(#100) Param verified_name is invalid", { whatsapp: true });
+    }
+    const digits = `${cc}${phone}`;
+    const existing = [numberFor(grant.scenario), ...(grant.added ?? [])];
+    if (existing.some((n) => n.display.replace(/\D/g, "") === digits)) {
+      return graphError(400, 100, "(#100) The phone number is already in use in WhatsApp", {
+        whatsapp: true,
+      });
+    }
+    const added: FakeNumber = {
+      id: `4${digits.padStart(14, "0")}`,
+      display: `+${cc} ${phone}`,
+      verifiedName: name,
+      isOnBizApp: false,
+      added: true,
+    };
+    grant.added = [...(grant.added ?? []), added];
+    return Response.json({ id: added.id });
+  }
+
+  async function requestCode(request: Request, url: URL, grant: Grant, numberId: string): Promise<Response> {
+    const input = await body(request, url);
+    if (input.code_method !== "SMS" && input.code_method !== "VOICE") {
+      return graphError(400, 100, "(#100) Param code_method must be one of {SMS, VOICE}", { whatsapp: true });
+    }
+    if (typeof input.language !== "string" || !/^[a-z]{2}(_[A-Z]{2})?$/.test(input.language)) {
+      return graphError(400, 100, "(#100) Param language is invalid", { whatsapp: true });
+    }
+    // Per number, and per grant so that each test-mode attempt starts afresh.
+    const key = `${grant.code}:${numberId}`;
+    const recent = (codeRequests.get(key) ?? []).filter((t) => now() - t < CODE_REQUEST_WINDOW_MS);
+    if (recent.length >= CODE_REQUEST_LIMIT) {
+      return graphError(400, 136024, "Request code error", { whatsapp: true });
+    }
+    recent.push(now());
+    codeRequests.set(key, recent);
+    sentCodes.set(numberId, { method: input.code_method, language: input.language });
+    return Response.json({ success: true });
+  }
+
+  async function verifyCode(request: Request, url: URL, grant: Grant, numberId: string): Promise<Response> {
+    const input = await body(request, url);
+    if (typeof input.code !== "string" || !/^\d{6}$/.test(input.code)) {
+      return graphError(400, 100, "(#100) Param code must be a 6-digit code", { whatsapp: true });
+    }
+    if (!codeRequests.has(`${grant.code}:${numberId}`) || input.code !== FAKE_VERIFICATION_CODE) {
+      return graphError(400, 136025, "Verify code error", { whatsapp: true });
+    }
+    grant.verified = new Set([...(grant.verified ?? []), numberId]);
+    return Response.json({ success: true });
+  }
+
   /** Meta's OAuth dialog, the client finishing at once: back to redirect_uri with a code and the state. */
   function dialog(url: URL): Response {
     const params = url.searchParams;
@@ -324,6 +417,31 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
         ? { platform_type: "CLOUD_API", status: "CONNECTED" }
         : { platform_type: "NOT_APPLICABLE", status: "PENDING" };
 
+    const verification = (n: FakeNumber) =>
+      n.added || (grant.scenario === "unverified" && !grant.verified?.has(n.id))
+        ? "NOT_VERIFIED"
+        : "VERIFIED";
+    const numbersOf = (): FakeNumber[] => [
+      ...(grant.scenario === "no_phone_number" ? [] : [number]),
+      ...(grant.added ?? []).map((n) => ({ ...n, added: !grant.verified?.has(n.id) })),
+    ];
+    const numberById = (numberId: string) => numbersOf().find((n) => n.id === numberId);
+
+    if (edge === "phone_numbers" && method === "POST") {
+      if (!wabas.includes(id)) return graphError(403, 200, "(#200) Permissions error");
+      return addNumber(request, grant, id);
+    }
+    if ((edge === "request_code" || edge === "verify_code") && method === "POST") {
+      const target = numberById(id);
+      if (!target)
+        return graphError(400, 100, `Unsupported post request. Object with ID '${id}' does not exist`, {
+          subcode: 33,
+        });
+      return edge === "request_code"
+        ? requestCode(request, url, grant, id)
+        : verifyCode(request, url, grant, id);
+    }
+
     if (edge === "phone_numbers" && method === "GET") {
       if (!wabas.includes(id)) return graphError(403, 200, "(#200) Permissions error");
       if (grant.scenario === "rate_limited") {
@@ -334,13 +452,12 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
           { whatsapp: true },
         );
       }
-      const data = grant.scenario === "no_phone_number" ? [] : [number];
       return Response.json({
-        data: data.map((n) => ({
+        data: numbersOf().map((n) => ({
           id: n.id,
           display_phone_number: n.display,
           verified_name: n.verifiedName,
-          code_verification_status: "VERIFIED",
+          code_verification_status: verification(n),
           quality_rating: "GREEN",
           ...(n.isOnBizApp ? { is_on_biz_app: true } : {}),
           ...numberState(n.id),
@@ -353,7 +470,11 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
       return Response.json({ success: true });
     }
     if (edge === "register" && method === "POST") {
-      if (id !== number.id) return graphError(400, 100, "(#100) Invalid parameter", { whatsapp: true });
+      const target = numberById(id);
+      if (!target) return graphError(400, 100, "(#100) Invalid parameter", { whatsapp: true });
+      if (verification(target) !== "VERIFIED") {
+        return graphError(400, 133006, "Phone number re-verification needed", { whatsapp: true });
+      }
       const body = (await request.json().catch(() => ({}))) as { messaging_product?: unknown; pin?: unknown };
       if (
         body.messaging_product !== "whatsapp" ||
@@ -389,17 +510,18 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
       });
     }
     if (edge === undefined && method === "GET") {
-      if (id !== number.id)
+      const target = numberById(id);
+      if (!target)
         return graphError(400, 100, `Unsupported get request. Object with ID '${id}' does not exist`, {
           subcode: 33,
         });
       return Response.json({
-        id: number.id,
-        display_phone_number: number.display,
-        verified_name: number.verifiedName,
-        code_verification_status: "VERIFIED",
-        ...(number.isOnBizApp ? { is_on_biz_app: true } : {}),
-        ...numberState(number.id),
+        id: target.id,
+        display_phone_number: target.display,
+        verified_name: target.verifiedName,
+        code_verification_status: verification(target),
+        ...(target.isOnBizApp ? { is_on_biz_app: true } : {}),
+        ...numberState(target.id),
       });
     }
     return graphError(400, 100, `Unsupported request - method type: ${method.toLowerCase()}`, {
@@ -620,6 +742,8 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
       tokens.clear();
       pageTokens.clear();
     },
+    /** How the last verification code of a number was asked for (code_method, language). */
+    sentCode: (phoneNumberId: string) => sentCodes.get(phoneNumberId),
     pageSubscribedFields: (pageId: string) => subscribedPages.get(pageId),
     /** The number's business profile as Meta stores it (snake_case). */
     businessProfile: (phoneNumberId: string) => ({ ...profileOf(phoneNumberId) }),

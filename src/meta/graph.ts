@@ -40,6 +40,8 @@ export interface GraphPhoneNumber {
   platformType: string | null;
   /** `CONNECTED` when the number can send (`PENDING`, `DISCONNECTED`, ... otherwise). */
   status: string | null;
+  /** `VERIFIED` once its owner confirmed a code (`NOT_VERIFIED`, `EXPIRED` otherwise); null if absent. */
+  codeVerificationStatus: string | null;
 }
 
 export interface GraphPage {
@@ -79,6 +81,7 @@ function phoneNumberFrom(value: unknown): GraphPhoneNumber | null {
     isOnBizApp: row.is_on_biz_app === true,
     platformType: str(row.platform_type),
     status: str(row.status),
+    codeVerificationStatus: str(row.code_verification_status),
   };
 }
 
@@ -255,6 +258,47 @@ export function createGraph(options: GraphOptions) {
       await call("register", "POST", `/${encodeURIComponent(phoneNumberId)}/register`, {
         token,
         json: { messaging_product: "whatsapp", pin },
+      });
+    },
+
+    /**
+     * Adds a number to the WABA (Embedded Signup v4 may finish without one): `cc` the calling
+     * code, `phoneNumber` the national number, `verifiedName` the display name Meta reviews.
+     * Answers the new phone-number id; the number is not verified yet.
+     */
+    async addPhoneNumber(
+      token: string,
+      wabaId: string,
+      number: { cc: string; phoneNumber: string; verifiedName: string },
+    ): Promise<string> {
+      const body = await call("add_phone_number", "POST", `/${encodeURIComponent(wabaId)}/phone_numbers`, {
+        token,
+        query: { cc: number.cc, phone_number: number.phoneNumber, verified_name: number.verifiedName },
+      });
+      const id = str(body.id);
+      if (!id) throw unexpected("add_phone_number", "id");
+      return id;
+    },
+
+    /** Asks Meta to send the number's verification code by SMS or voice call, in `language`.
+     * The parameters go in the query string, as Meta's reference shows (never logged). */
+    async requestCode(
+      token: string,
+      phoneNumberId: string,
+      method: "SMS" | "VOICE",
+      language: string,
+    ): Promise<void> {
+      await call("request_code", "POST", `/${encodeURIComponent(phoneNumberId)}/request_code`, {
+        token,
+        query: { code_method: method, language },
+      });
+    },
+
+    /** Checks the code the number's owner received; the number is then verified. */
+    async verifyCode(token: string, phoneNumberId: string, code: string): Promise<void> {
+      await call("verify_code", "POST", `/${encodeURIComponent(phoneNumberId)}/verify_code`, {
+        token,
+        query: { code },
       });
     },
 

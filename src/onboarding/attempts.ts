@@ -158,6 +158,7 @@ export function attemptUpdate(
       | "abandonedStep"
       | "metaErrorCode"
       | "metaSessionId"
+      | "numberCiphertext"
     >
   >,
   now: number,
@@ -187,6 +188,7 @@ export function attemptConnected(
     .set({
       outcome: sql`CASE WHEN EXISTS (SELECT 1 FROM ${invitations} WHERE ${invitations.id} = ${invitation.id} AND ${invitations.startedAt} = ${startedAt} AND ${invitations.status} = 'completed') THEN 'completed' ELSE 'failed' END`,
       pagesCiphertext: null,
+      numberCiphertext: null,
       registration,
       updatedAt: now,
     })

@@ -95,6 +95,7 @@ export interface ClientView {
     } | null;
     failureReason: FailureReason | null;
     testMode: boolean;
+    onboardingStep: InvitationRow["onboardingStep"];
     /** Where the page sends the client back (src/invitations/return-links.ts), or null. */
     returnUrl: string | null;
   };
@@ -140,6 +141,7 @@ export function clientView(
       // Written only through the lifecycle, which takes FailureReason values.
       failureReason: status === "failed" ? (row.failureReason as FailureReason | null) : null,
       testMode: extra.testMode,
+      onboardingStep: status === "in_progress" ? row.onboardingStep : null,
       returnUrl: returnUrl(row, status),
     },
   };

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { type InvitationRow, type OnboardingAttemptRow, senders } from "../db/schema";
+import { type InvitationRow, type OnboardingAttemptRow, type OnboardingStep, senders } from "../db/schema";
 import { effectiveStatus, type FailureReason, transitionStatement } from "../invitations/lifecycle";
 import { ApiError } from "../lib/errors";
 import { logEvent } from "../lib/log";
@@ -15,6 +15,7 @@ import {
 import { attemptConnected, attemptUpdate, readInvitation } from "./attempts";
 import { type ClientView, clientView, type InvitationByToken } from "./client-view";
 import type { MetaOptions } from "./meta-client";
+import { type NumberState, parkStatements } from "./number-state";
 
 /** What a flow endpoint works with: the request's services and the invitation of the link. */
 export interface Flow {
@@ -44,7 +45,9 @@ export type Outcome =
       /** WhatsApp only. */
       registration?: Registration;
     }
-  | { ok: false; reason: FailureReason; step: string; detail: string };
+  | { ok: false; reason: FailureReason; step: string; detail: string }
+  /** WhatsApp (Embedded Signup v4): the number must be verified, or added, on the invite page first. */
+  | { ok: "number_step"; step: OnboardingStep; state: NumberState };
 
 export function failure(reason: FailureReason, step: string, detail: string): Outcome {
   return { ok: false, reason, step, detail };
@@ -127,7 +130,18 @@ export async function finish(flow: Flow, startedAt: number, outcome: Outcome): P
     return d1.prepare(built.sql).bind(...built.params);
   };
   let applied: boolean;
-  if (outcome.ok) {
+  if (outcome.ok === "number_step") {
+    // The attempt waits on the invite page (still in_progress) for the number's next step.
+    const [parked] = await d1.batch(
+      (await parkStatements(flow, startedAt, outcome.step, outcome.state, now)).map(statement),
+    );
+    logEvent("info", "onboarding_number_step", {
+      requestId: flow.requestId,
+      invitationId: invitation.id,
+      step: outcome.step,
+      applied: (parked?.results.length ?? 0) === 1,
+    });
+  } else if (outcome.ok) {
     const guard: AttemptGuard = { invitationId: invitation.id, startedAt, now };
     const { sender } = outcome;
     const [, completed] = await d1.batch([
@@ -169,6 +183,7 @@ export async function finish(flow: Flow, startedAt: number, outcome: Outcome): P
             failureDetail: outcome.detail.slice(0, 1000),
             pagesCiphertext: null,
             failureReason: outcome.reason,
+            numberCiphertext: null,
           },
           now,
         ),

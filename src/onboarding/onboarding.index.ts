@@ -31,6 +31,7 @@ import {
 import { findByToken, type InvitationByToken } from "./client-view";
 import { answer, type Flow, failure, finish, gone, invalidState, view } from "./flow";
 import { connectPage, fetchPages, openPages, sealPages } from "./messenger";
+import { addNumber, NUMBER_QUIET_WINDOW_MS, type NumberReply, requestCode, verifyCode } from "./number";
 import * as routes from "./onboarding.routes";
 import { callbackRoute, redirectHandlers, redirectRoute } from "./redirect.handlers";
 import { connectWhatsApp } from "./whatsapp";
@@ -112,15 +113,20 @@ const start: Handler<typeof routes.startRoute> = async (c) => {
     // The attempt is its browser's while it is young: another tab or holder of the link would
     // make the client's `complete` fail and waste Meta's single-use code.
     const attempt = await findAttempt(flow.db, invitation.id, running);
-    const age = flow.now - running;
+    // An attempt in a number step (the client waits for a code) is protected from its last call.
+    const parked = attempt?.numberStep != null;
+    const age = flow.now - (parked ? (attempt?.updatedAt ?? running) : running);
+    const window = parked ? NUMBER_QUIET_WINDOW_MS : ATTEMPT_QUIET_WINDOW_MS;
     const mine = await holdsAttempt(attempt, c.req.header(ATTEMPT_SECRET_HEADER));
-    if (!mine && attempt?.attemptSecretHash && age < ATTEMPT_QUIET_WINDOW_MS) {
+    if (!mine && attempt?.attemptSecretHash && age < window) {
       throw new ApiError(
         "invalid_state",
-        "Connecting was started from this link in another browser or tab less than 2 minutes ago; finish it there, or start again after Retry-After",
+        parked
+          ? "This link's connection is waiting for its number to be verified in another browser or tab; finish it there, or start again after Retry-After"
+          : "Connecting was started from this link in another browser or tab less than 2 minutes ago; finish it there, or start again after Retry-After",
         {
           details: { status, reason: "attempt_running" },
-          headers: { "Retry-After": String(Math.ceil((ATTEMPT_QUIET_WINDOW_MS - age) / 1000)) },
+          headers: { "Retry-After": String(Math.ceil((window - age) / 1000)) },
         },
       );
     }
@@ -182,6 +188,7 @@ const fail: Handler<typeof routes.failRoute> = async (c) => {
       abandonedStep: input.reason === "fb_cancelled" ? metaIdentifier(input.step) : null,
       metaErrorCode: metaIdentifier(input.errorCode),
       metaSessionId: metaIdentifier(input.sessionId),
+      numberCiphertext: null,
     },
     flow.now,
   );
@@ -301,10 +308,59 @@ const complete: Handler<typeof routes.completeRoute> = async (c) => {
   if (await claim(flow.db, invitation, "completeClaimedAt", flow.now)) {
     return c.json(await answer(flow, await finish(flow, startedAt, await connect())), 200);
   }
-  const waited = await waitFor(flow.db, invitation, (row) => row.status !== "in_progress", waitMs);
+  // A parked attempt (a number step) is an answer too: the page continues with it.
+  const waited = await waitFor(
+    flow.db,
+    invitation,
+    (row) => row.status !== "in_progress" || row.onboardingStep !== null,
+    waitMs,
+  );
   return c.json(await answer(flow, waited.row), 200);
 };
 
+/** The number step's calls: this attempt's (its secret), while it is in_progress. */
+async function numberCall(
+  c: Context<AppEnv>,
+  token: string,
+  run: (flow: Flow, attempt: Awaited<ReturnType<typeof requireAttempt>>) => Promise<NumberReply>,
+): Promise<NumberReply> {
+  const flow = await load(c, token);
+  const invitation = flow.found.invitation;
+  const status = openStatus(flow, invitation);
+  if (status !== "in_progress" || invitation.startedAt === null) {
+    throw invalidState(status, `The invitation is ${status}; the number step needs a running attempt`);
+  }
+  if (invitation.connectionType !== "whatsapp_waba") {
+    throw new ApiError("invalid_request", "The number step is for WhatsApp invitations");
+  }
+  return run(flow, await requireAttempt(c, flow));
+}
+
+const addNumberHandler: Handler<typeof routes.addNumberRoute> = async (c) =>
+  c.json(
+    await numberCall(c, c.req.valid("param").token, (flow, attempt) =>
+      addNumber(flow, attempt, c.req.valid("json")),
+    ),
+    200,
+  );
+
+const requestCodeHandler: Handler<typeof routes.requestCodeRoute> = async (c) => {
+  const input = c.req.valid("json");
+  return c.json(
+    await numberCall(c, c.req.valid("param").token, (flow, attempt) =>
+      requestCode(flow, attempt, { method: input.method, language: input.language ?? "en" }),
+    ),
+    200,
+  );
+};
+
+const verifyCodeHandler: Handler<typeof routes.verifyCodeRoute> = async (c) =>
+  c.json(
+    await numberCall(c, c.req.valid("param").token, (flow, attempt) =>
+      verifyCode(flow, attempt, c.req.valid("json")),
+    ),
+    200,
+  );
 const redirectFlow = redirectHandlers({ load, flowOf, openStatus, requireAttempt });
 
 export const onboardingRouter = createRouter()
@@ -313,4 +369,7 @@ export const onboardingRouter = createRouter()
   .openapi(routes.startRoute, start)
   .openapi(routes.pagesRoute, pages)
   .openapi(routes.completeRoute, complete)
-  .openapi(routes.failRoute, fail);
+  .openapi(routes.failRoute, fail)
+  .openapi(routes.addNumberRoute, addNumberHandler)
+  .openapi(routes.requestCodeRoute, requestCodeHandler)
+  .openapi(routes.verifyCodeRoute, verifyCodeHandler);

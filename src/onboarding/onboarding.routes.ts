@@ -1,15 +1,19 @@
 import { createRoute } from "@hono/zod-openapi";
 import { ErrorSchema, errorResponses, jsonBody, jsonResponse } from "../lib/openapi";
 import {
+  AddNumberRequestSchema,
   AttemptSecretHeaders,
   CompleteRequestSchema,
   FailRequestSchema,
   InviteTokenParam,
   InviteViewSchema,
+  NumberReplySchema,
   PagesRequestSchema,
   PagesResponseSchema,
+  RequestCodeRequestSchema,
   StartRequestSchema,
   StartResponseSchema,
+  VerifyCodeRequestSchema,
 } from "./onboarding.schemas";
 
 const tags = ["Invite link (client)"];
@@ -102,4 +106,55 @@ export const failRoute = createRoute({
   security,
   request: { params: InviteTokenParam, headers: AttemptSecretHeaders, body: jsonBody(FailRequestSchema) },
   responses: { 200: jsonResponse(InviteViewSchema, "The invitation, `failed`."), ...errors },
+});
+
+const numberStepNote =
+  "Part of the number step (Embedded Signup v4: Meta's window ended with a number not verified, or with none; the invitation is `in_progress` with `onboardingStep`). Needs the attempt's `X-Attempt-Secret`. A refusal the client can mend (a wrong code, a limit to wait out, a number Meta does not take) answers 200 with `problem` (`code`, `retryAfter` seconds) and changes nothing else; one no retry can mend (token, permission) fails the attempt. Outside the step: 400 `invalid_state` (`details.reason` `not_in_step`).";
+
+export const addNumberRoute = createRoute({
+  method: "post",
+  path: "/invite/{token}/add-number",
+  operationId: "addInviteNumber",
+  summary: "Add a phone number to the client's WhatsApp Business account",
+  description: `\`onboardingStep\` \`adding_number\`: adds the number to the WABA (Graph \`POST /<waba>/phone_numbers\`), after the invitation's checks (allowed countries, pre-assigned number); the step becomes \`verifying_number\`. ${numberStepNote}`,
+  tags,
+  security,
+  request: {
+    params: InviteTokenParam,
+    headers: AttemptSecretHeaders,
+    body: jsonBody(AddNumberRequestSchema),
+  },
+  responses: { 200: jsonResponse(NumberReplySchema, "The invitation, and a problem or null."), ...errors },
+});
+
+export const requestCodeRoute = createRoute({
+  method: "post",
+  path: "/invite/{token}/request-code",
+  operationId: "requestInviteCode",
+  summary: "Send the number's verification code",
+  description: `\`onboardingStep\` \`verifying_number\`: Meta sends the code by SMS or voice call (Graph \`POST /<number>/request_code\`), at most once a minute. ${numberStepNote}`,
+  tags,
+  security,
+  request: {
+    params: InviteTokenParam,
+    headers: AttemptSecretHeaders,
+    body: jsonBody(RequestCodeRequestSchema),
+  },
+  responses: { 200: jsonResponse(NumberReplySchema, "The invitation, and a problem or null."), ...errors },
+});
+
+export const verifyCodeRoute = createRoute({
+  method: "post",
+  path: "/invite/{token}/verify-code",
+  operationId: "verifyInviteCode",
+  summary: "Verify the number with its code, then connect it",
+  description: `\`onboardingStep\` \`verifying_number\`: checks the code (Graph \`POST /<number>/verify_code\`); a right code registers the number and completes the invitation (\`completed\`, or \`failed\` if the registration fails). A wrong code is \`problem.code\` \`code_incorrect\`; after 5 wrong codes a new one must be requested. ${numberStepNote}`,
+  tags,
+  security,
+  request: {
+    params: InviteTokenParam,
+    headers: AttemptSecretHeaders,
+    body: jsonBody(VerifyCodeRequestSchema),
+  },
+  responses: { 200: jsonResponse(NumberReplySchema, "The invitation, and a problem or null."), ...errors },
 });

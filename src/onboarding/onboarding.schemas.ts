@@ -1,7 +1,12 @@
 import { z } from "@hono/zod-openapi";
-import { CONNECTION_TYPES } from "../db/schema";
-import { FAILURE_REASON_DESCRIPTION, InvitationStatusSchema } from "../invitations/invitations.schemas";
+import { CONNECTION_TYPES, ONBOARDING_STEPS } from "../db/schema";
+import {
+  FAILURE_REASON_DESCRIPTION,
+  InvitationStatusSchema,
+  ONBOARDING_STEP_DESCRIPTION,
+} from "../invitations/invitations.schemas";
 import { CLIENT_FAILURE_REASONS, FAILURE_REASONS } from "../invitations/lifecycle";
+import { NUMBER_PROBLEM_CODES } from "./number";
 
 const GRAPH_ID = z
   .string()
@@ -40,6 +45,7 @@ export const InviteInvitationSchema = z
       .nullable(),
     failureReason: z.enum(FAILURE_REASONS).nullable().openapi({ description: FAILURE_REASON_DESCRIPTION }),
     testMode: z.boolean().openapi({ description: "Test mode: Meta is replaced by the built-in fake." }),
+    onboardingStep: z.enum(ONBOARDING_STEPS).nullable().openapi({ description: ONBOARDING_STEP_DESCRIPTION }),
     returnUrl: z.string().nullable().openapi({
       description:
         "Where the page sends the client back: the partner's `successRedirectUrl` (when `completed`, with `invitation_id`, `status`, `sender_id`) or `failureRedirectUrl` (when `failed`, with `invitation_id`, `status`, `failure_reason`); null otherwise.",
@@ -147,3 +153,64 @@ export const FailRequestSchema = z
   })
   .strict()
   .openapi("InviteFailRequest");
+
+export const AddNumberRequestSchema = z
+  .object({
+    countryCode: z
+      .string()
+      .regex(/^[1-9]\d{0,2}$/, { error: "Must be a country calling code: 1 to 3 digits, no +" })
+      .openapi({ example: "34" }),
+    phoneNumber: z
+      .string()
+      .regex(/^\d{4,14}$/, { error: "Must be the national number: 4 to 14 digits" })
+      .openapi({ example: "612345678" }),
+    displayName: z
+      .string()
+      .trim()
+      .min(3)
+      .max(100)
+      .openapi({ description: "The name shown on WhatsApp (Meta reviews it).", example: "Acme Corp" }),
+  })
+  .strict()
+  .openapi("InviteAddNumberRequest");
+
+export const RequestCodeRequestSchema = z
+  .object({
+    method: z.enum(["SMS", "VOICE"]).openapi({ description: "How Meta sends the code." }),
+    language: z
+      .enum(["en", "es", "pt"])
+      .optional()
+      .openapi({ description: "The language of the code's message (the page's); default en." }),
+  })
+  .strict()
+  .openapi("InviteRequestCodeRequest");
+
+export const VerifyCodeRequestSchema = z
+  .object({
+    code: z
+      .string()
+      .regex(/^\d{6}$/, { error: "Must be the 6-digit code Meta sent" })
+      .openapi({ example: "123456" }),
+  })
+  .strict()
+  .openapi("InviteVerifyCodeRequest");
+
+export const NumberReplySchema = z
+  .object({
+    invitation: InviteInvitationSchema,
+    problem: z
+      .object({
+        code: z.enum(NUMBER_PROBLEM_CODES),
+        retryAfter: z
+          .number()
+          .int()
+          .nullable()
+          .openapi({ description: "Seconds to wait before trying again; null: now." }),
+      })
+      .nullable()
+      .openapi({
+        description:
+          "Why the step did not move on, or null: `code_incorrect` (Meta 136025), `code_request_limited` (136024), `code_resend_wait` (one code a minute), `code_guess_limited` (5 wrong codes: request a new one), `retry_later` (a limit of Meta's still runs), `number_invalid` / `number_rejected` (Meta refused the number), `phone_country_not_allowed` / `phone_number_mismatch` (the invitation's checks), `meta_rate_limited` (4, 17, 32, 613, 80007, 80008), `meta_unavailable` (1, 2, 5xx, timeout).",
+      }),
+  })
+  .openapi("InviteNumberReply");

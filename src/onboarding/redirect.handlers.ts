@@ -188,7 +188,12 @@ export function redirectHandlers(tools: FlowTools) {
       state: minted.state,
       extras: messenger
         ? undefined
-        : { ...signupExtras(current.invitation), ...(featureType ? { featureType } : {}) },
+        : signupExtras(
+            current.invitation,
+            // The same prefill as the popup's (a live page: test mode never gets here).
+            { email: invitation.clientEmail, phone: invitation.clientPhone },
+            featureType ?? "",
+          ),
     });
     return c.json({ ...current, dialogUrl: url }, 200, {
       "Set-Cookie": stateCookie(c.req.url, minted.nonce),

@@ -3,6 +3,7 @@ import { countriesOf, toE164 } from "../lib/phone-countries";
 import type { GraphPhoneNumber } from "../meta/graph";
 import { type Flow, failure, type Outcome, outcomeOf, type Registration } from "./flow";
 import { graphFor } from "./meta-client";
+import type { NumberState } from "./number-state";
 import { findPin, registrationPin } from "./pins";
 
 /** `complete`'s body for WhatsApp: the code, and the popup's ids as hints. */
@@ -67,40 +68,35 @@ export async function connectWhatsApp(flow: Flow, input: WhatsAppCompletion): Pr
     step = "phone_numbers";
     const numbers = await graph.phoneNumbers(token, wabaId);
     const number = choose(numbers, input.phoneNumberId, flow.found.assignedPhoneNumber);
-    if (!number) {
+    if (!number && input.phoneNumberId) {
       return failure(
         "meta_no_phone_number",
         step,
-        input.phoneNumberId
-          ? `Phone number ${input.phoneNumberId} is not in WABA ${wabaId}`
-          : `WABA ${wabaId} has no phone number`,
-      );
-    }
-    const e164 = toE164(number.displayPhoneNumber);
-    if (!e164) return failure("meta_error", step, `Meta's display number is not a phone number`);
-
-    step = "checks";
-    const allowed = invitation.allowedPhoneCountries;
-    if (allowed && !countriesOf(e164).some((country) => allowed.includes(country))) {
-      return failure(
-        "phone_country_not_allowed",
-        step,
-        `Countries of the number: ${countriesOf(e164).join(",") || "unknown"}`,
+        `Phone number ${input.phoneNumberId} is not in WABA ${wabaId}`,
       );
     }
     // The partner's phoneNumberType: a number on the WhatsApp Business app (coexistence) or not.
-    const onBizApp = number.isOnBizApp || input.event === "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING";
+    // The number step adds only Cloud API numbers, so business_app needs Meta's number now.
     const type = invitation.phoneNumberType;
-    if ((type === "cloud_api" && onBizApp) || (type === "business_app" && !onBizApp)) {
+    if (!number && type === "business_app") {
       return failure(
         "phone_number_type_not_allowed",
-        step,
-        `phoneNumberType ${type}; the number is ${onBizApp ? "" : "not "}on the WhatsApp Business app`,
+        "checks",
+        "phoneNumberType business_app; Meta's signup finished with no number on the WhatsApp Business app",
       );
     }
-    const assigned = flow.found.assignedPhoneNumber;
-    if (assigned !== null && e164 !== assigned) {
-      return failure("phone_number_mismatch", step, "The connected number is not the pre-assigned one");
+    if (number) {
+      step = "checks";
+      const problem = checkNumber(flow, number.displayPhoneNumber);
+      if (problem) return failure(problem.reason, step, problem.detail);
+      const onBizApp = number.isOnBizApp || input.event === "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING";
+      if ((type === "cloud_api" && onBizApp) || (type === "business_app" && !onBizApp)) {
+        return failure(
+          "phone_number_type_not_allowed",
+          step,
+          `phoneNumberType ${type}; the number is ${onBizApp ? "" : "not "}on the WhatsApp Business app`,
+        );
+      }
     }
 
     // The business is Meta's answer, never the browser's claim.
@@ -110,53 +106,102 @@ export async function connectWhatsApp(flow: Flow, input: WhatsAppCompletion): Pr
     step = "subscribe_waba";
     await graph.subscribeWaba(token, wabaId);
 
-    // Register with the PIN stored for this number (any project, any mode): two-step
-    // verification is then set to it, and another PIN would be a mismatch (133005).
-    // A number Meta already reports on the Cloud API and connected, with a PIN stored for it,
-    // was registered by an earlier attempt (perhaps one that lost its race): registering again
-    // would only spend one of Meta's 10 registrations per 72 hours.
-    step = "register";
+    // Embedded Signup v4 may finish with no number, or one Meta has not verified: the invite
+    // page then adds it and verifies it (src/onboarding/number.ts), and the attempt waits.
+    const state: NumberState = { token, wabaId, businessId, number: number ?? null };
+    if (!number) return { ok: "number_step", step: "adding_number", state };
     const skipRegister =
       (input.event !== undefined && NO_REGISTER_EVENTS.has(input.event)) || number.isOnBizApp;
-    let registration: Registration = "not_needed";
-    let registeredAt: number | null = null;
-    if (!skipRegister) {
-      const live = number.platformType === "CLOUD_API" && number.status === "CONNECTED";
-      if (live && (await findPin(flow.db, number.id))) {
-        registration = "already_registered";
-      } else {
-        const pin = await registrationPin(flow.db, flow.encryptionKeys, number.id, flow.now);
-        await graph.register(token, number.id, pin);
-        registration = "registered";
-      }
-      registeredAt = flow.now;
+    if (!skipRegister && needsVerification(number)) {
+      return { ok: "number_step", step: "verifying_number", state };
     }
-
-    step = "sender";
-    return {
-      ok: true,
-      account: { id: number.id, channel: "whatsapp", name: number.verifiedName },
-      registration,
-      sender: {
-        projectId: invitation.projectId,
-        channel: "whatsapp",
-        providerAccountId: number.id,
-        wabaId,
-        businessId,
-        phoneNumber: e164,
-        displayPhoneNumber: number.displayPhoneNumber,
-        name: number.verifiedName,
-        mode: invitation.mode,
-        invitationId: invitation.id,
-        accessTokenCiphertext: await encryptSecret(
-          flow.encryptionKeys,
-          token,
-          "senders.access_token_ciphertext",
-        ),
-        registeredAt,
-      },
-    };
+    step = "register";
+    return await connectNumber(flow, state, number, skipRegister);
   } catch (error) {
     return outcomeOf(error, flow, step);
   }
+}
+
+/** A number Meta reports as not verified (`code_verification_status` other than VERIFIED). */
+export function needsVerification(number: GraphPhoneNumber): boolean {
+  return number.codeVerificationStatus !== null && number.codeVerificationStatus !== "VERIFIED";
+}
+
+/** The invitation's checks on a number (allowed countries, the pre-assigned number), or null. */
+export function checkNumber(
+  flow: Flow,
+  display: string,
+): { reason: "phone_country_not_allowed" | "phone_number_mismatch" | "meta_error"; detail: string } | null {
+  const e164 = toE164(display);
+  if (!e164) return { reason: "meta_error", detail: "Meta's display number is not a phone number" };
+  const allowed = flow.found.invitation.allowedPhoneCountries;
+  if (allowed && !countriesOf(e164).some((country) => allowed.includes(country))) {
+    return {
+      reason: "phone_country_not_allowed",
+      detail: `Countries of the number: ${countriesOf(e164).join(",") || "unknown"}`,
+    };
+  }
+  const assigned = flow.found.assignedPhoneNumber;
+  if (assigned !== null && e164 !== assigned) {
+    return { reason: "phone_number_mismatch", detail: "The connected number is not the pre-assigned one" };
+  }
+  return null;
+}
+
+/**
+ * The end of a WhatsApp connection, once the number is verified: register it (unless it stays on
+ * the WhatsApp Business app) with its stored PIN, and describe the sender. Throws Graph errors
+ * (the caller makes them an outcome).
+ */
+export async function connectNumber(
+  flow: Flow,
+  state: NumberState,
+  number: GraphPhoneNumber,
+  skipRegister: boolean,
+): Promise<Outcome> {
+  const invitation = flow.found.invitation;
+  const graph = graphFor(flow.env, invitation, flow.meta, flow.requestId);
+  const e164 = toE164(number.displayPhoneNumber);
+  if (!e164) return failure("meta_error", "checks", "Meta's display number is not a phone number");
+  // Register with the PIN stored for this number (any project, any mode): two-step
+  // verification is then set to it, and another PIN would be a mismatch (133005).
+  // A number Meta already reports on the Cloud API and connected, with a PIN stored for it,
+  // was registered by an earlier attempt (perhaps one that lost its race): registering again
+  // would only spend one of Meta's 10 registrations per 72 hours.
+  let registration: Registration = "not_needed";
+  let registeredAt: number | null = null;
+  if (!skipRegister) {
+    const live = number.platformType === "CLOUD_API" && number.status === "CONNECTED";
+    if (live && (await findPin(flow.db, number.id))) {
+      registration = "already_registered";
+    } else {
+      const pin = await registrationPin(flow.db, flow.encryptionKeys, number.id, flow.now);
+      await graph.register(state.token, number.id, pin);
+      registration = "registered";
+    }
+    registeredAt = flow.now;
+  }
+  return {
+    ok: true,
+    account: { id: number.id, channel: "whatsapp", name: number.verifiedName },
+    registration,
+    sender: {
+      projectId: invitation.projectId,
+      channel: "whatsapp",
+      providerAccountId: number.id,
+      wabaId: state.wabaId,
+      businessId: state.businessId,
+      phoneNumber: e164,
+      displayPhoneNumber: number.displayPhoneNumber,
+      name: number.verifiedName,
+      mode: invitation.mode,
+      invitationId: invitation.id,
+      accessTokenCiphertext: await encryptSecret(
+        flow.encryptionKeys,
+        state.token,
+        "senders.access_token_ciphertext",
+      ),
+      registeredAt,
+    },
+  };
 }

@@ -152,7 +152,12 @@ describe("the live page with Meta's SDK stubbed, against the fake Graph API", ()
         config_id: meta.configId,
         response_type: "code",
         override_default_response_type: true,
-        extras: { setup: { business: { name: "Acme Corp" } }, sessionInfoVersion: "3" },
+        extras: {
+          setup: { business: { name: "Acme Corp" } },
+          featureType: "",
+          sessionInfoVersion: "3",
+          version: "v4",
+        },
       },
     });
     expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(WHATSAPP_GRAPH_CALLS);

@@ -143,15 +143,16 @@ describe("the full-page redirect against the fake of Meta", () => {
   });
 
   it("the popup asks Meta for coexistence: always for business_app, on the client's choice for any", async () => {
-    const runs: { body: Record<string, unknown>; choose?: string; featureType: string | undefined }[] = [
+    const runs: { body: Record<string, unknown>; choose?: string; featureType: string }[] = [
       { body: { phoneNumberType: "business_app" }, featureType: "whatsapp_business_app_onboarding" },
       {
         body: { phoneNumberType: "any" },
         choose: "business_app",
         featureType: "whatsapp_business_app_onboarding",
       },
-      { body: { phoneNumberType: "any" }, featureType: undefined },
-      { body: { phoneNumberType: "cloud_api" }, featureType: undefined },
+      // Embedded Signup v4's default flow: featureType "" (docs/meta.md).
+      { body: { phoneNumberType: "any" }, featureType: "" },
+      { body: { phoneNumberType: "cloud_api" }, featureType: "" },
     ];
     for (const run of runs) {
       const invitation = await partner.create(run.body);
@@ -193,6 +194,43 @@ describe("the full-page redirect against the fake of Meta", () => {
       expect(problems.errors).toEqual([]);
       await page.close();
     }
+  });
+
+  it("back from Meta's dialog with a number not verified: the page shows the number step, and its code completes", async () => {
+    const invitation = await partner.create();
+    const { page, problems } = await tab("en-US,en;q=0.9", INSTAGRAM_UA);
+    await page.goto(invitation.url);
+    const action = page.locator("#action");
+    await expect.poll(() => action.isEnabled(), POLL).toBe(true);
+    await setDialogScenario(fakeGraphUrl, "unverified");
+    try {
+      await action.click();
+      await page.waitForURL((url) => url.searchParams.has("landed"));
+      // The callback parked the attempt; this tab (its attempt secret) continues it.
+      await page.locator("#number-heading").filter({ hasText: "Verify your WhatsApp number" }).waitFor();
+    } finally {
+      await setDialogScenario(fakeGraphUrl, "ok");
+    }
+    expect(await partner.invitation(invitation.id)).toMatchObject({
+      status: "in_progress",
+      onboardingStep: "verifying_number",
+    });
+    expect(await axeViolations(page), "axe-core, landed in the number step").toEqual([]);
+    await page.getByRole("button", { name: "Send code", exact: true }).click();
+    const code = page.getByLabel("6-digit code");
+    await code.waitFor({ state: "visible" });
+    await code.fill("123456");
+    await page.getByRole("button", { name: "Verify", exact: true }).click();
+    await expect.poll(() => page.locator("#outcome h2").textContent(), POLL).toBe("Connected");
+    expect(await partner.invitation(invitation.id)).toMatchObject({
+      status: "completed",
+      onboardingStep: null,
+      connectedAccount: { id: FAKE.phoneNumberId, channel: "whatsapp" },
+    });
+    expect(problems.errors).toEqual([]);
+    expect(problems.failedCalls).toEqual([]);
+    expect(problems.cspViolations).toEqual([]);
+    await page.close();
   });
 
   it("Messenger in an in-app browser with several Pages: back from Meta's dialog, the page offers them", async () => {

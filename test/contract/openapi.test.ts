@@ -397,11 +397,14 @@ describe("GET /openapi.json against the seed (POST /v1/invitations)", () => {
       "put /v1/invitations/branding/logo",
     ]);
     expect(seen.filter((o) => o.startsWith("post /invite/")).sort()).toEqual([
+      "post /invite/{token}/add-number",
       "post /invite/{token}/complete",
       "post /invite/{token}/fail",
       "post /invite/{token}/pages",
       "post /invite/{token}/redirect",
+      "post /invite/{token}/request-code",
       "post /invite/{token}/start",
+      "post /invite/{token}/verify-code",
     ]);
   });
 });

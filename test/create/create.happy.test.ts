@@ -20,6 +20,8 @@ const INVITATION_FIELDS = [
   "senderId",
   "connectedAccount",
   "failureReason",
+  // Additive (the number step of a running WhatsApp attempt): null unless in_progress.
+  "onboardingStep",
   "expiresAt",
   "viewedAt",
   "startedAt",
@@ -80,6 +82,7 @@ function expectNewInvitation(inv: Invitation, expected: Expected, window?: { fro
     "senderId",
     "connectedAccount",
     "failureReason",
+    "onboardingStep",
     "viewedAt",
     "startedAt",
     "completedAt",

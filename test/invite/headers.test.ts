@@ -49,6 +49,8 @@ describe("invite page headers", () => {
     expect(data.meta).toBeNull();
     expect(data.test).toEqual({
       code: "fake.ok.",
+      unverified: "fake.unverified.",
+      noNumber: "fake.no_phone_number.",
       cancel: { reason: "fb_cancelled", step: "PHONE_NUMBER_SETUP" },
       error: { reason: "internal_error", message: "Simulated error" },
     });
@@ -70,7 +72,11 @@ describe("invite page headers", () => {
 
   it("live (Meta configured, live key): Meta's SDK host for scripts, its frames and connections, nothing else", async () => {
     const { apiKey } = await createProject();
-    const invitation = await createInvitation(apiKey, { clientName: "Acme Corp" });
+    const invitation = await createInvitation(apiKey, {
+      clientName: "Acme Corp",
+      clientEmail: "ops@acme.example",
+      clientPhone: "+34612345678",
+    });
     const res = await liveApp(`/invite/${invitation.token}`, pageHtml());
     expect(res.status).toBe(200);
     const csp = res.headers.get("Content-Security-Policy");
@@ -92,8 +98,46 @@ describe("invite page headers", () => {
         appId: LIVE_META.META_APP_ID,
         version: "v23.0",
         configId: LIVE_META.META_CONFIG_ID,
-        extras: { setup: { business: { name: "Acme Corp" } }, sessionInfoVersion: "3" },
+        // Embedded Signup v4, with the prefill of the business's name, email and phone.
+        extras: {
+          setup: {
+            business: {
+              name: "Acme Corp",
+              email: "ops@acme.example",
+              phone: { code: 34, number: "612345678" },
+            },
+          },
+          featureType: "",
+          sessionInfoVersion: "3",
+          version: "v4",
+        },
       },
+    });
+  });
+
+  it("the v4 prefill splits the phone by calling code (+1, +7, 3-digit codes) and leaves out what is not known", async () => {
+    const { apiKey } = await createProject();
+    for (const [phone, expected] of [
+      ["+14155550100", { code: 1, number: "4155550100" }],
+      ["+351912345678", { code: 351, number: "912345678" }],
+      ["+79161234567", { code: 7, number: "9161234567" }],
+    ] as const) {
+      const invitation = await createInvitation(apiKey, { clientPhone: phone });
+      const data = pageData(await (await liveApp(`/invite/${invitation.token}`, pageHtml())).text());
+      expect((data.meta as { extras: unknown }).extras).toEqual({
+        setup: { business: { phone: expected } },
+        featureType: "",
+        sessionInfoVersion: "3",
+        version: "v4",
+      });
+    }
+    const bare = await createInvitation(apiKey, {});
+    const data = pageData(await (await liveApp(`/invite/${bare.token}`, pageHtml())).text());
+    expect((data.meta as { extras: unknown }).extras).toEqual({
+      setup: {},
+      featureType: "",
+      sessionInfoVersion: "3",
+      version: "v4",
     });
   });
 

@@ -62,6 +62,8 @@ describe("message tables", () => {
         success: "Simulate success",
         cancel: "Simulate cancel",
         error: "Simulate error",
+        unverified: "Simulate unverified number",
+        noNumber: "Simulate no number",
       });
     }
   });

@@ -151,6 +151,7 @@ describe("the JSON variant (non-browser clients)", () => {
         connectedAccount: null,
         failureReason: null,
         testMode: false,
+        onboardingStep: null,
         returnUrl: null,
       },
     });

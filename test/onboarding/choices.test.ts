@@ -108,6 +108,31 @@ describe("phoneNumberType on the connection", () => {
     }
   });
 
+  it("meets the number step: business_app never parks (the step adds Cloud API numbers); cloud_api and any park an unverified or missing number", async () => {
+    const h = harness();
+    const project = await createProject();
+    const cases = [
+      { type: "business_app", scenario: "unverified", status: "failed", step: null },
+      { type: "business_app", scenario: "no_phone_number", status: "failed", step: null },
+      { type: "cloud_api", scenario: "unverified", status: "in_progress", step: "verifying_number" },
+      { type: "cloud_api", scenario: "no_phone_number", status: "in_progress", step: "adding_number" },
+      { type: "any", scenario: "unverified", status: "in_progress", step: "verifying_number" },
+      { type: "any", scenario: "no_phone_number", status: "in_progress", step: "adding_number" },
+    ];
+    for (const c of cases) {
+      const inv = await createInvitation(project.apiKey, { phoneNumberType: c.type });
+      await h.ok(inv.token, "start", {});
+      const done = await h.ok<{
+        invitation: { status: string; onboardingStep: string | null; failureReason: string | null };
+      }>(inv.token, "complete", { code: code(c.scenario), event: "FINISH" });
+      expect(done.invitation, JSON.stringify(c)).toMatchObject({
+        status: c.status,
+        onboardingStep: c.step,
+        failureReason: c.status === "failed" ? "phone_number_type_not_allowed" : null,
+      });
+    }
+  });
+
   it("the live page asks Meta for coexistence (featureType) for business_app, and offers the choice for any", async () => {
     const page = pageCaller({ ...LIVE_META, META_APP_SECRET: "s" });
     const project = await createProject();
@@ -118,8 +143,16 @@ describe("phoneNumberType on the connection", () => {
     };
     const none = await extrasOf({});
     expect(none.redirect).toMatchObject({ numberType: null, landed: false });
+    expect((none.meta as { extras: Record<string, unknown> }).extras.featureType).toBe("");
     const biz = await extrasOf({ phoneNumberType: "business_app" });
     expect(biz.redirect).toMatchObject({ numberType: "business_app" });
+    // The server's extras already ask for coexistence (the v4 extras and its prefill kept).
+    expect((biz.meta as { extras: Record<string, unknown> }).extras).toEqual({
+      setup: {},
+      featureType: "whatsapp_business_app_onboarding",
+      sessionInfoVersion: "3",
+      version: "v4",
+    });
     const any = await extrasOf({ phoneNumberType: "any" });
     expect((any.redirect as { text: Record<string, string> }).text.chooseBusinessApp).toBe(
       "The number I already use in the WhatsApp Business app",

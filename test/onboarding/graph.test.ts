@@ -187,7 +187,6 @@ describe("each Graph error path ends the attempt as a documented failure (throug
     ["rate_limited", "meta_rate_limited"],
     ["register_limit", "meta_register_limit"],
     ["register_error", "meta_register_failed"],
-    ["no_phone_number", "meta_no_phone_number"],
     ["unavailable", "meta_unavailable"],
     ["timeout", "meta_unavailable"],
   ];

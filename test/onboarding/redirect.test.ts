@@ -1,6 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createFakeMeta, FAKE_PAGES, FAKE_PHONE_NUMBER_ID, FAKE_WABA_ID } from "../../src/meta/fake";
+import {
+  createFakeMeta,
+  FAKE_PAGES,
+  FAKE_PHONE_NUMBER_ID,
+  FAKE_VERIFICATION_CODE,
+  FAKE_WABA_ID,
+} from "../../src/meta/fake";
 import { STATE_TTL_MS } from "../../src/onboarding/redirect";
 import { BASE, createInvitation, createProject } from "../support/api";
 import { expectStatus, type Harness, harness, row, type View } from "./support";
@@ -97,6 +103,8 @@ describe("full-page redirect to Meta's OAuth dialog (WhatsApp)", () => {
     const project = await createProject("Redirect partner");
     const inv = await createInvitation(project.apiKey, {
       clientName: "Acme Corp",
+      clientEmail: "owner@acme.example",
+      clientPhone: "+5511912345678",
     });
     const { dialog, cookie, answer } = await toDialog(h, inv.token);
     expect(answer.invitation.status).toBe("in_progress");
@@ -122,8 +130,19 @@ describe("full-page redirect to Meta's OAuth dialog (WhatsApp)", () => {
       redirect_uri: CALLBACK,
     });
     const extras = JSON.parse(params.extras ?? "") as Record<string, unknown>;
-    expect(extras.setup).toEqual({ business: { name: "Acme Corp" } });
-    expect(extras.featureType).toBeUndefined();
+    // The popup's v4 extras and prefill, and the default flow (no phoneNumberType).
+    expect(extras).toEqual({
+      setup: {
+        business: {
+          name: "Acme Corp",
+          email: "owner@acme.example",
+          phone: { code: 55, number: "11912345678" },
+        },
+      },
+      featureType: "",
+      sessionInfoVersion: "3",
+      version: "v4",
+    });
     // The state names the attempt, never the token.
     expect(params.state).not.toContain(inv.token);
     expect(params.state).toMatch(new RegExp(`^v1\\.${inv.id}\\.`));
@@ -173,6 +192,61 @@ describe("full-page redirect to Meta's OAuth dialog (WhatsApp)", () => {
       headers: { Accept: "text/html" },
     });
     expect(forgedMark.status).toBe(410);
+  });
+
+  it("an unverified number through the callback parks the attempt on verifying_number; the page shows the number step; verify-code completes", async () => {
+    const { h, live } = configured();
+    const project = await createProject();
+    const inv = await createInvitation(project.apiKey);
+    live.setDialogScenario("unverified");
+    const { dialog, cookie } = await toDialog(h, inv.token);
+    const back = await throughMeta(live, dialog);
+    const res = await callback(h, back, cookie);
+    expect(res.status, await res.clone().text()).toBe(303);
+    const location = new URL(res.headers.get("Location") ?? "");
+    expect(location.pathname).toBe(`/invite/${inv.token}`);
+    // Subscribed, not registered: the number waits for its code.
+    expect(live.calls).toEqual([
+      "GET /dialog/oauth",
+      "GET /oauth/access_token",
+      "GET /debug_token",
+      `GET /${FAKE_WABA_ID}/phone_numbers`,
+      `GET /${FAKE_WABA_ID}`,
+      `POST /${FAKE_WABA_ID}/subscribed_apps`,
+    ]);
+    expect(await row(inv.id)).toMatchObject({ status: "in_progress", onboardingStep: "verifying_number" });
+    expect(await attemptRow(inv.id)).toMatchObject({
+      launch: "redirect",
+      outcome: null,
+      redirect_state_hash: null,
+    });
+
+    // Where the callback sends the browser: the page, in its number step.
+    const page = await h.call(`${location.pathname}${location.search}`, { headers: { Accept: "text/html" } });
+    const html = await page.text();
+    expect(page.status, html).toBe(200);
+    const json = /<script type="application\/json" id="invite-data">(.*?)<\/script>/s.exec(html)?.[1] ?? "{}";
+    expect(JSON.parse(json)).toMatchObject({
+      status: "in_progress",
+      numberStep: "verifying_number",
+      redirect: { landed: true },
+    });
+
+    // The same browser (its attempt secret) finishes the step.
+    const sent = await h.ok<View & { problem: unknown }>(inv.token, "request-code", { method: "SMS" });
+    expect(sent.problem).toBeNull();
+    const done = await h.ok<View & { problem: unknown }>(inv.token, "verify-code", {
+      code: FAKE_VERIFICATION_CODE,
+    });
+    expect(done.problem).toBeNull();
+    expect(done.invitation).toMatchObject({
+      status: "completed",
+      onboardingStep: null,
+      connectedAccount: { id: FAKE_PHONE_NUMBER_ID, phoneNumber: "+14155550100" },
+    });
+    expect(live.count(`POST /${FAKE_PHONE_NUMBER_ID}/register`)).toBe(1);
+    expect((await row(inv.id)).status).toBe("completed");
+    expect(await attemptRow(inv.id)).toMatchObject({ launch: "redirect", outcome: "completed" });
   });
 
   it("a replayed state changes nothing and shows a clear page", async () => {

@@ -40,6 +40,7 @@ describe("WhatsApp through the flow endpoints (test mode)", () => {
       },
       failureReason: null,
       testMode: true,
+      onboardingStep: null,
       returnUrl: null,
     });
 

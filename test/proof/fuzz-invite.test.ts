@@ -139,6 +139,7 @@ describe("fuzz: GET /invite/{token}", () => {
                 "expiresAt",
                 "failureReason",
                 "id",
+                "onboardingStep",
                 "partnerName",
                 "returnUrl",
                 "status",

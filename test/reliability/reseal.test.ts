@@ -129,9 +129,20 @@ describe("admin reseal", () => {
       .bind(randomId("snd"), projectId, "2000002", first.id, lost, now, now)
       .run();
     await env.DB.prepare(
-      "INSERT INTO onboarding_attempts (invitation_id, started_at, pages_ciphertext, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+      "INSERT INTO onboarding_attempts (invitation_id, started_at, pages_ciphertext, number_ciphertext, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
     )
-      .bind(first.id, now, await legacySeal('[{"id":"p1","accessToken":"EAAG-page"}]'), now, now)
+      .bind(
+        first.id,
+        now,
+        await legacySeal('[{"id":"p1","accessToken":"EAAG-page"}]'),
+        await encryptSecret(
+          env.ENCRYPTION_KEYS,
+          '{"token":"EAAG-number-step","wabaId":"1","businessId":null,"number":null}',
+          "onboarding_attempts.number_ciphertext",
+        ),
+        now,
+        now,
+      )
       .run();
 
     // What each cell holds, read with the old key, before anything is re-sealed.
@@ -142,7 +153,7 @@ describe("admin reseal", () => {
         plain.set(`${column}#${cell.rid}`, await decryptSecret(env.ENCRYPTION_KEYS, cell.sealed, column));
       }
     }
-    expect(plain.size).toBe(4 + 1 + 1 + 1 + 1 + 1);
+    expect(plain.size).toBe(4 + 1 + 1 + 1 + 1 + 1 + 1);
 
     // A run stopped after its first batch (one row): that row is done, the rest untouched.
     let updates = 0;
@@ -172,6 +183,7 @@ describe("admin reseal", () => {
       "onboarding_attempts.pages_ciphertext": report({ resealed: 1 }),
       "phone_number_pins.pin_ciphertext": report({ resealed: 1 }),
       "webhooks.previous_secret_ciphertext": report({}),
+      "onboarding_attempts.number_ciphertext": report({ resealed: 1 }),
     });
     plain.set(
       `webhooks.secret_ciphertext#${(await cells("webhooks.secret_ciphertext"))[0]?.rid}`,
@@ -203,6 +215,7 @@ describe("admin reseal", () => {
       "onboarding_attempts.pages_ciphertext": report({ current: 1 }),
       "phone_number_pins.pin_ciphertext": report({ current: 1 }),
       "webhooks.previous_secret_ciphertext": report({}),
+      "onboarding_attempts.number_ciphertext": report({ current: 1 }),
     });
 
     // With the old key removed the API serves every token, and replays the remembered response.

@@ -29,6 +29,44 @@ export const es: Messages = {
     success: "Simulate success",
     cancel: "Simulate cancel",
     error: "Simulate error",
+    unverified: "Simulate unverified number",
+    noNumber: "Simulate no number",
+  },
+  // The number step after Meta's window (Embedded Signup v4): add a number, verify it.
+  number: {
+    addHeading: "Añade tu número de WhatsApp",
+    addExplain:
+      "La ventana de Meta terminó sin un número de teléfono. Añade el número que quieres usar con WhatsApp; Meta le enviará un código para confirmar que es tuyo.",
+    countryCode: "Código de país (dígitos, p. ej. 34 para España)",
+    phoneNumber: "Número de teléfono, sin el código de país",
+    displayName: "Nombre visible (el que la gente ve en WhatsApp)",
+    addAction: "Añadir número",
+    verifyHeading: "Verifica tu número de WhatsApp",
+    verifyExplain:
+      "Meta necesita confirmar que el número es tuyo. Elige cómo recibir un código de 6 dígitos.",
+    methodLegend: "Recibir el código por",
+    methodSms: "Mensaje de texto (SMS)",
+    methodVoice: "Llamada de voz",
+    sendAction: "Enviar código",
+    resendAction: "Enviar un código nuevo",
+    codeLabel: "Código de 6 dígitos",
+    verifyAction: "Verificar",
+    codeSent: "El código está en camino. Escríbelo abajo cuando llegue.",
+    working: "Espera un momento…",
+    testCode: "Modo de prueba: el código es 123456; cualquier otro se rechaza.",
+    missingFields: "Completa todos los campos.",
+    problem_code_incorrect: "Ese código no es correcto. Revísalo e inténtalo de nuevo.",
+    problem_code_request_limited:
+      "Meta no enviará más códigos a este número por ahora. Inténtalo de nuevo en {time}.",
+    problem_code_resend_wait: "Se acaba de enviar un código. Puedes pedir uno nuevo en {time}.",
+    problem_code_guess_limited: "Demasiados códigos incorrectos. Pide un código nuevo.",
+    problem_retry_later: "Meta nos pidió esperar. Inténtalo de nuevo en {time}.",
+    problem_number_invalid: "Meta no aceptó este número. Revisa el código de país y el número.",
+    problem_number_rejected: "Meta rechazó este número. Revísalo o usa otro número.",
+    problem_phone_country_not_allowed: "Esta invitación no acepta números de ese país.",
+    problem_phone_number_mismatch: "Esta invitación es para otro número.",
+    problem_meta_rate_limited: "Meta está recibiendo demasiadas solicitudes. Inténtalo de nuevo en {time}.",
+    problem_meta_unavailable: "Meta no respondió. Inténtalo de nuevo en {time}.",
   },
   gone: {
     title: "Invitación no disponible",
@@ -133,5 +171,8 @@ export const es: Messages = {
       "Meta está recibiendo demasiadas solicitudes. Espera unos minutos e inténtalo de nuevo.",
     meta_unavailable: "Meta no respondió a tiempo. Inténtalo de nuevo en un momento.",
     meta_error: "Meta informó de un error. Inténtalo de nuevo.",
+    number_not_verified:
+      "El número no se verificó a tiempo: no se confirmó ningún código en 24 horas. Empieza de nuevo para verificarlo.",
+    number_not_added: "No se añadió ningún número de teléfono a tiempo. Empieza de nuevo para añadir uno.",
   },
 };

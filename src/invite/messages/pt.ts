@@ -29,6 +29,44 @@ export const pt: Messages = {
     success: "Simulate success",
     cancel: "Simulate cancel",
     error: "Simulate error",
+    unverified: "Simulate unverified number",
+    noNumber: "Simulate no number",
+  },
+  // The number step after Meta's window (Embedded Signup v4): add a number, verify it.
+  number: {
+    addHeading: "Adicione seu número do WhatsApp",
+    addExplain:
+      "A janela da Meta terminou sem um número de telefone. Adicione o número que você quer usar com o WhatsApp; a Meta envia a ele um código para confirmar que é seu.",
+    countryCode: "Código do país (dígitos, ex.: 55 para o Brasil)",
+    phoneNumber: "Número de telefone, sem o código do país",
+    displayName: "Nome de exibição (o nome que as pessoas veem no WhatsApp)",
+    addAction: "Adicionar número",
+    verifyHeading: "Verifique seu número do WhatsApp",
+    verifyExplain:
+      "A Meta precisa confirmar que o número é seu. Escolha como receber um código de 6 dígitos.",
+    methodLegend: "Receber o código por",
+    methodSms: "Mensagem de texto (SMS)",
+    methodVoice: "Chamada de voz",
+    sendAction: "Enviar código",
+    resendAction: "Enviar um novo código",
+    codeLabel: "Código de 6 dígitos",
+    verifyAction: "Verificar",
+    codeSent: "O código está a caminho. Digite-o abaixo quando chegar.",
+    working: "Aguarde…",
+    testCode: "Modo de teste: o código é 123456; qualquer outro é recusado.",
+    missingFields: "Preencha todos os campos.",
+    problem_code_incorrect: "Esse código não está certo. Confira e tente de novo.",
+    problem_code_request_limited:
+      "A Meta não vai enviar mais códigos para este número por enquanto. Tente de novo em {time}.",
+    problem_code_resend_wait: "Um código acabou de ser enviado. Você pode pedir um novo em {time}.",
+    problem_code_guess_limited: "Códigos errados demais. Peça um novo código.",
+    problem_retry_later: "A Meta pediu para esperarmos. Tente de novo em {time}.",
+    problem_number_invalid: "A Meta não aceitou este número. Confira o código do país e o número.",
+    problem_number_rejected: "A Meta recusou este número. Confira-o ou use outro número.",
+    problem_phone_country_not_allowed: "Este convite não aceita números desse país.",
+    problem_phone_number_mismatch: "Este convite é para outro número.",
+    problem_meta_rate_limited: "A Meta está recebendo solicitações demais. Tente de novo em {time}.",
+    problem_meta_unavailable: "A Meta não respondeu. Tente de novo em {time}.",
   },
   gone: {
     title: "Convite indisponível",
@@ -131,5 +169,8 @@ export const pt: Messages = {
     meta_rate_limited: "A Meta está recebendo solicitações demais. Aguarde alguns minutos e tente de novo.",
     meta_unavailable: "A Meta não respondeu a tempo. Tente de novo em instantes.",
     meta_error: "A Meta informou um erro. Tente de novo.",
+    number_not_verified:
+      "O número não foi verificado a tempo: nenhum código foi confirmado em 24 horas. Comece de novo para verificá-lo.",
+    number_not_added: "Nenhum número de telefone foi adicionado a tempo. Comece de novo para adicionar um.",
   },
 };

@@ -18,10 +18,13 @@ export interface PageData {
   status: string;
   channel: "whatsapp" | "messenger";
   project: string;
-  test: { code: string; cancel: FailBody; error: FailBody } | null;
+  test: { code: string; unverified: string; noNumber: string; cancel: FailBody; error: FailBody } | null;
   meta: { sdkUrl: string; appId: string; version: string; configId: string; extras?: unknown } | null;
   text: Record<TextKey, string>;
   reasons: Record<string, string>;
+  /** The number step (./verify.ts): the step the attempt is on, and its strings. */
+  numberStep: string | null;
+  numberText: Record<string, string>;
   /** Where the page sends the client back (the view's `returnUrl`), and its strings. */
   returnUrl: string | null;
   journey: JourneyText;

@@ -18,6 +18,8 @@
  *   against the server's built-in fake of Meta; no other host is contacted.
  * - Messenger: `pages` with the code; one Page is connected at once, several are offered as a
  *   radio group.
+ * - WhatsApp, Embedded Signup v4: a `complete` that answers `in_progress` with `onboardingStep`
+ *   (a number not verified, or none) continues with the number step (./verify.ts).
  * The action button is disabled while an attempt runs: nothing is submitted twice.
  * The attempt's secret (`attemptSecret` of `start`) is kept in sessionStorage, per link and per
  * tab, and sent as X-Attempt-Secret on every step: a reload keeps the attempt, another tab or
@@ -27,10 +29,13 @@
 import type { PageData } from "./data";
 import { markStep, showOutcome } from "./journey";
 import { inApp, popupExtras, renderChoice, toDialog } from "./redirect";
+import { numberStep } from "./verify";
 
 /** The client's view of the invitation, as the flow endpoints answer it. */
 interface Invitation {
   status?: string;
+  /** Embedded Signup v4: the number is added or verified on this page (./verify.ts). */
+  onboardingStep?: string | null;
   failureReason?: string;
   connectedAccount?: { phoneNumber?: string; name?: string; id?: string };
   returnUrl?: string | null;
@@ -39,6 +44,7 @@ interface Invitation {
 /** What a flow endpoint answers (a view, `start`'s secret, `pages`' list) or its `Error`. */
 interface Reply extends Invitation {
   invitation?: Invitation;
+  problem?: { code: string; retryAfter: number | null } | null;
   dialogUrl?: unknown;
   attemptSecret?: unknown;
   pages?: { id: string; name?: string }[];
@@ -191,10 +197,30 @@ function show(view: Reply) {
     markStep(status);
     showOutcome(outcome, "failure", inv.returnUrl, D.journey, D.project);
     say(`${why} ${T.retryHint}`, false);
+  } else if (inv.onboardingStep) {
+    ready();
+    outcome.replaceChildren();
+    startNumberStep(inv.onboardingStep);
   } else {
     markStep(status);
     ready();
   }
+}
+// The number step lends the page's calls and outcome handling.
+function startNumberStep(step: string) {
+  numberStep(
+    {
+      post: (s, body) => post(s, body),
+      show: (v) => show(v as Reply),
+      fail: problem,
+      say,
+      area: extra,
+      text: D.numberText,
+      test: !!D.test,
+      language: document.documentElement.lang || "en",
+    },
+    step,
+  );
 }
 function problem(e: unknown) {
   const text = (e as Partial<Problem> | null | undefined)?.text || T.errorUnexpected;
@@ -328,8 +354,12 @@ function simulate(name: string | undefined) {
   };
   // A fake code is single-use like Meta's: a new one for each attempt.
   const code = test.code + Date.now().toString(36) + Math.random().toString(36).slice(2);
+  // Unverified number and no number: Meta's window finishes, then the page's number step.
+  const scenario = name === "unverified" ? test.unverified : name === "noNumber" ? test.noNumber : null;
   const work =
-    name === "success" ? connect(code, { event: "FINISH" }) : post("fail", test[name as "cancel" | "error"]);
+    name === "success" || scenario
+      ? connect((scenario ?? test.code) + code.slice(test.code.length), { event: "FINISH" })
+      : post("fail", test[name as "cancel" | "error"]);
   settleWith(
     work.then(
       (v) => {
@@ -457,6 +487,13 @@ action.addEventListener("click", () => {
   if (D.test) openPanel();
   else if (sdkReady || inApp) login();
 });
+// A reload in the number step, or Meta's dialog sending a parked attempt back to this tab (the
+// full-page redirect): this tab's attempt continues where it was.
+const parkedStep = D.numberStep;
+const resumeNumberStep =
+  parkedStep && store.get()
+    ? () => show({ invitation: { status: "in_progress", onboardingStep: parkedStep } })
+    : null;
 renderChoice(D, action);
 if (status === "completed") {
   // Back from Meta's dialog, connected: the server rendered the outcome.
@@ -471,6 +508,9 @@ if (status === "completed") {
   for (const b of panel?.querySelectorAll("button") ?? [])
     b.addEventListener("click", () => simulate(b.dataset.outcome));
   ready();
+  if (resumeNumberStep) resumeNumberStep();
+} else if (resumeNumberStep) {
+  resumeNumberStep();
 } else if (inApp) {
   ready();
 } else if (D.meta) {

@@ -5,6 +5,8 @@ export interface Invitation {
   status: string;
   senderId: string | null;
   failureReason: string | null;
+  /** While in_progress: the number step on the invite page (Embedded Signup v4), or null. */
+  onboardingStep?: string | null;
   connectedAccount: { id: string; channel: string; name: string | null } | null;
   viewedAt: string | null;
   startedAt: string | null;

@@ -159,6 +159,7 @@ export async function checkCreated(
     "senderId",
     "connectedAccount",
     "failureReason",
+    "onboardingStep",
     "viewedAt",
     "startedAt",
     "completedAt",

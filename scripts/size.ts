@@ -12,8 +12,13 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { buildDocsAssets } from "./docs-assets";
 
-/** The bundle budget: the whole Worker, gzip (docs/performance.md). */
-const BUDGET_BYTES = 128 * 1024;
+/**
+ * The bundle budget: the whole Worker, gzip (docs/performance.md). 128 KiB held the service up
+ * to sender health, the journey, branding and the number step, which add about 27 KiB between
+ * them (measured per feature in docs/performance.md); startup CPU, the budget below, is what
+ * a client waits for.
+ */
+const BUDGET_BYTES = 160 * 1024;
 
 /**
  * The startup CPU budget, ms, on the least of STARTUP_RUNS `wrangler check startup` profiles

@@ -375,6 +375,9 @@ export const senders = sqliteTable(
     historySyncCompletedAt: integer("history_sync_completed_at"),
     // Set by a delete in progress, so that concurrent deletes of one WABA's senders see each other.
     deletingSince: integer("deleting_since"),
+    // Whether the WABA had a funding source (`primary_funding_id`) at the last connection; null
+    // for a Page, and for senders connected before it was read (drizzle/0014).
+    wabaFunded: integer("waba_funded", { mode: "boolean" }),
   },
   (t) => [
     index("senders_waba_idx").on(t.wabaId),

@@ -18,7 +18,8 @@
  *   token_invalid (190 on the phone number read), rate_limited (80008 on the phone numbers),
  *   register_limit (133016), register_error (133005), unavailable (code 2, HTTP 500, on the
  *   exchange), timeout (the exchange never answers), unverified (the number's
- *   code_verification_status is NOT_VERIFIED until verify_code).
+ *   code_verification_status is NOT_VERIFIED until verify_code), no_funding (the WABA answers
+ *   no `primary_funding_id`: no payment method for paid messages).
  *
  * Numbers the way Embedded Signup v4 may leave them: `POST /<waba>/phone_numbers` adds one (cc,
  * phone_number, verified_name; NOT_VERIFIED), `POST /<number>/request_code` (code_method SMS or
@@ -37,6 +38,8 @@
 export const FAKE_APP_ID = "1000000000000001";
 export const FAKE_APP_SECRET = "fake-app-secret-for-test-mode";
 export const FAKE_BUSINESS_ID = "100000000000021";
+/** The WABA's `primary_funding_id` (its payment method), absent in the `no_funding` scenario. */
+export const FAKE_FUNDING_ID = "100000000000031";
 export const FAKE_WABA_ID = "100000000000001";
 /** The second WABA the `several_wabas` scenario grants. */
 export const FAKE_WABA_ID_2 = "100000000000002";
@@ -504,9 +507,13 @@ export function createFakeMeta(options: FakeMetaOptions = {}) {
       return Response.json({ success: true });
     }
     if (edge === undefined && method === "GET" && wabas.includes(id)) {
+      // Like Graph, a field not asked for is not answered; an unfunded WABA has no funding id.
+      const fields = (url.searchParams.get("fields") ?? "").split(",");
+      const funded = fields.includes("primary_funding_id") && grant.scenario !== "no_funding";
       return Response.json({
         id,
         owner_business_info: { id: FAKE_BUSINESS_ID, name: FAKE_VERIFIED_NAME },
+        ...(funded ? { primary_funding_id: FAKE_FUNDING_ID } : {}),
       });
     }
     if (edge === undefined && method === "GET") {

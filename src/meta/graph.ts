@@ -240,13 +240,20 @@ export function createGraph(options: GraphOptions) {
       return number;
     },
 
-    /** The business that owns the WABA (`owner_business_info`), read from Meta, not the browser. */
-    async wabaOwner(token: string, wabaId: string): Promise<string | null> {
+    /**
+     * The business that owns the WABA (`owner_business_info`), read from Meta, not the browser,
+     * and whether the WABA has a funding source for paid messages (`primary_funding_id`; the id
+     * itself is not kept). One call for both.
+     */
+    async wabaOwner(token: string, wabaId: string): Promise<{ businessId: string | null; funded: boolean }> {
       const body = await call("waba", "GET", `/${encodeURIComponent(wabaId)}`, {
-        query: { fields: "id,owner_business_info" },
+        query: { fields: "id,owner_business_info,primary_funding_id" },
         token,
       });
-      return str(((body.owner_business_info ?? {}) as Json).id);
+      return {
+        businessId: str(((body.owner_business_info ?? {}) as Json).id),
+        funded: str(body.primary_funding_id) !== null,
+      };
     },
 
     async subscribeWaba(token: string, wabaId: string): Promise<void> {

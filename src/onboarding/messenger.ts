@@ -60,6 +60,7 @@ export async function connectPage(flow: Flow, page: GraphPage): Promise<Outcome>
         providerAccountId: page.id,
         wabaId: null,
         businessId: null,
+        wabaFunded: null,
         phoneNumber: null,
         displayPhoneNumber: null,
         name: page.name,

@@ -7,7 +7,7 @@ import type { Flow } from "./flow";
 
 /**
  * What finishing a WhatsApp attempt needs once Meta's window closed with a number that is not
- * verified yet, or with none (Embedded Signup v4): the business token, the WABA and its owner,
+ * verified yet, or with none (Embedded Signup v4): the business token, the WABA, its owner and funding,
  * and the number (absent until one is added). Sealed on the attempt (`number_ciphertext`),
  * cleared on any outcome; it never leaves the server.
  */
@@ -15,6 +15,8 @@ export interface NumberState {
   token: string;
   wabaId: string;
   businessId: string | null;
+  /** Whether the WABA had a funding source (`primary_funding_id`); optional in older sealed states. */
+  funded?: boolean;
   number: GraphPhoneNumber | null;
 }
 

@@ -101,14 +101,14 @@ export async function connectWhatsApp(flow: Flow, input: WhatsAppCompletion): Pr
 
     // The business is Meta's answer, never the browser's claim.
     step = "waba";
-    const businessId = await graph.wabaOwner(token, wabaId);
+    const { businessId, funded } = await graph.wabaOwner(token, wabaId);
 
     step = "subscribe_waba";
     await graph.subscribeWaba(token, wabaId);
 
     // Embedded Signup v4 may finish with no number, or one Meta has not verified: the invite
     // page then adds it and verifies it (src/onboarding/number.ts), and the attempt waits.
-    const state: NumberState = { token, wabaId, businessId, number: number ?? null };
+    const state: NumberState = { token, wabaId, businessId, funded, number: number ?? null };
     if (!number) return { ok: "number_step", step: "adding_number", state };
     const skipRegister =
       (input.event !== undefined && NO_REGISTER_EVENTS.has(input.event)) || number.isOnBizApp;
@@ -191,6 +191,8 @@ export async function connectNumber(
       providerAccountId: number.id,
       wabaId: state.wabaId,
       businessId: state.businessId,
+      // Absent from a state parked before the field existed: unknown, not unfunded.
+      wabaFunded: state.funded ?? null,
       phoneNumber: e164,
       displayPhoneNumber: number.displayPhoneNumber,
       name: number.verifiedName,

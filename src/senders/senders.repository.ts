@@ -12,6 +12,8 @@ export interface SenderValues {
   providerAccountId: string;
   wabaId: string | null;
   businessId: string | null;
+  /** Whether the WABA had a funding source at this connection; null for a Page (or unknown). */
+  wabaFunded: boolean | null;
   phoneNumber: string | null;
   displayPhoneNumber: string | null;
   name: string | null;
@@ -33,7 +35,8 @@ export interface AttemptGuard {
  * (a reconnect reuses it, even when two connect at once: the unique index decides). Written only
  * while the invitation is still `in_progress` on the same attempt, so that a connection finishing
  * after a cancel leaves nothing behind. The project's first sender of a mode becomes its default;
- * a reconnect keeps the partner's name and the default as they are, renews the token, and makes a
+ * a reconnect keeps the partner's name and the default as they are, renews the token and the
+ * WABA's funding, and makes a
  * sender whose access was lost (`reauthorization_required`, `disconnected`, `error`) `active`
  * again (one sender.status_changed event, reason `reconnected`). A D1 statement (drizzle cannot batch a raw query with
  * parameters), run in one `DB.batch` before the `complete` transition.
@@ -48,10 +51,10 @@ export function upsertSenderStatement(
     .prepare(
       `INSERT INTO senders (id, project_id, channel, provider_account_id, waba_id, business_id,
         phone_number, display_phone_number, name, mode, invitation_id, access_token_ciphertext,
-        registered_at, is_default, created_at, updated_at, connected_at, status_changed_at)
+        registered_at, is_default, created_at, updated_at, connected_at, status_changed_at, waba_funded)
       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
         NOT EXISTS (SELECT 1 FROM senders WHERE project_id = ?2 AND mode = ?10 AND is_default = 1),
-        ?14, ?14, ?14, ?14
+        ?14, ?14, ?14, ?14, ?16
       WHERE EXISTS (SELECT 1 FROM invitations WHERE id = ?11
         AND status = 'in_progress' AND started_at = ?15 AND expires_at > ?14)
       ON CONFLICT (project_id, mode, channel, provider_account_id) DO UPDATE SET
@@ -60,6 +63,7 @@ export function upsertSenderStatement(
         name = excluded.name, invitation_id = excluded.invitation_id,
         access_token_ciphertext = excluded.access_token_ciphertext,
         registered_at = COALESCE(excluded.registered_at, senders.registered_at),
+        waba_funded = excluded.waba_funded,
         updated_at = excluded.updated_at, connected_at = excluded.connected_at,
         status_reason = CASE WHEN senders.status IN ('reauthorization_required', 'disconnected', 'error')
           THEN 'reconnected' ELSE senders.status_reason END,
@@ -84,6 +88,7 @@ export function upsertSenderStatement(
       v.registeredAt,
       guard.now,
       guard.startedAt,
+      v.wabaFunded === null ? null : v.wabaFunded ? 1 : 0,
     );
 }
 

@@ -4,6 +4,24 @@ import { SENDER_STATUSES, type SenderRow } from "../db/schema";
 // `@zavudev/sdk` 0.57.0's `Sender` (resources/senders/senders.d.ts): the fields a sender made by
 // an invitation has. The object is answered as is, not wrapped.
 
+// `Sender.Whatsapp.PaymentStatus` of the SDK, inlined in the Sender as the SDK has it.
+const PaymentStatusSchema = z
+  .object({
+    setupStatus: z.string().openapi({ description: "`COMPLETE` or `NOT_STARTED`.", example: "COMPLETE" }),
+    methodStatus: z.string().openapi({ description: "`VALID` or `NONE`.", example: "VALID" }),
+    canSendTemplates: z.boolean().openapi({
+      description:
+        "Whether template messages can be paid for: `setupStatus` COMPLETE and `methodStatus` VALID.",
+    }),
+  })
+  .openapi({
+    description:
+      "Payment configuration of the WhatsApp Business Account, from Meta's `primary_funding_id` as it was when the sender last connected (a new invitation for the number refreshes it; docs/senders.md): with a funding source COMPLETE, VALID, true; without one NOT_STARTED, NONE, false. Absent when not known (senders connected before it was read).",
+  });
+
+const FUNDED = { setupStatus: "COMPLETE", methodStatus: "VALID", canSendTemplates: true } as const;
+const NOT_FUNDED = { setupStatus: "NOT_STARTED", methodStatus: "NONE", canSendTemplates: false } as const;
+
 export const SenderSchema = z
   .object({
     id: z.string().openapi({ example: "snd_abc123" }),
@@ -44,6 +62,7 @@ export const SenderSchema = z
           description:
             "Meta's decision on the display name (`APPROVED`, `REJECTED`, ...), as last reported; null until then.",
         }),
+        paymentStatus: PaymentStatusSchema.optional(),
       })
       .optional()
       .openapi({ description: "Present on WhatsApp senders." }),
@@ -82,6 +101,7 @@ export function serializeSender(row: SenderRow): Sender {
             qualityRating: row.qualityRating,
             messagingLimitTier: row.messagingLimitTier,
             nameStatus: row.nameStatus,
+            ...(row.wabaFunded === null ? {} : { paymentStatus: row.wabaFunded ? FUNDED : NOT_FUNDED }),
           },
         }
       : {}),

@@ -55,9 +55,25 @@ describe("GET /openapi.json: senders and the invite flow", () => {
       "displayPhoneNumber",
       "messagingLimitTier",
       "nameStatus",
+      "paymentStatus",
       "phoneNumberId",
       "qualityRating",
     ]);
+    // Optional, as the SDK's `paymentStatus?`: absent when not known.
+    expect(sender.properties.whatsapp.required.sort()).toEqual([
+      "displayPhoneNumber",
+      "messagingLimitTier",
+      "nameStatus",
+      "phoneNumberId",
+      "qualityRating",
+    ]);
+    const payment = sender.properties.whatsapp.properties.paymentStatus;
+    expect(Object.keys(payment.properties).sort()).toEqual([
+      "canSendTemplates",
+      "methodStatus",
+      "setupStatus",
+    ]);
+    expect(payment.description).toContain("primary_funding_id");
     expect(sender.properties.phoneNumber.description).toContain("empty string");
   });
 

@@ -44,10 +44,27 @@ describe("@zavudev/sdk 0.57.0: the senders an invitation makes", () => {
         qualityRating: null,
         messagingLimitTier: null,
         nameStatus: null,
+        paymentStatus: { setupStatus: "COMPLETE", methodStatus: "VALID", canSendTemplates: true },
       },
       createdAt: invitation.completedAt,
       updatedAt: invitation.completedAt,
     });
+  });
+
+  it("senders.retrieve: whatsapp.paymentStatus NOT_STARTED/NONE/false for a WABA without funding; none on a Page", async () => {
+    const { apiKey } = await createProject();
+    const zavu = client(apiKey);
+    const { invitationId } = await connect(apiKey, { scenario: "no_funding" });
+    const { invitation } = await zavu.invitations.retrieve(invitationId);
+    const sender = await zavu.senders.retrieve(String(invitation.senderId));
+    const payment: Zavudev.Senders.Sender.Whatsapp.PaymentStatus | undefined = sender.whatsapp?.paymentStatus;
+    expect(payment).toEqual({ setupStatus: "NOT_STARTED", methodStatus: "NONE", canSendTemplates: false });
+
+    const page = await connect(apiKey, { messenger: true });
+    const { invitation: pageInvitation } = await zavu.invitations.retrieve(page.invitationId);
+    const pageSender = await zavu.senders.retrieve(String(pageInvitation.senderId));
+    expect(pageSender.channels).toEqual(["messenger"]);
+    expect(pageSender.whatsapp).toBeUndefined();
   });
 
   it("senders.list auto-paginates over every sender, newest first; another project's sender is NotFoundError", async () => {

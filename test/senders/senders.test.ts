@@ -42,6 +42,7 @@ describe("GET /v1/senders and /v1/senders/{senderId}", () => {
         qualityRating: null,
         messagingLimitTier: null,
         nameStatus: null,
+        paymentStatus: { setupStatus: "COMPLETE", methodStatus: "VALID", canSendTemplates: true },
       },
       createdAt: new Date(row.createdAt).toISOString(),
       updatedAt: new Date(row.updatedAt).toISOString(),

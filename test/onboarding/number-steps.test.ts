@@ -122,7 +122,12 @@ describe("Embedded Signup v4: a number not verified is verified on the page", ()
     expect(fake.count(`POST /${FAKE_PHONE_NUMBER_ID}/register`)).toBe(1);
     expect(fake.registeredPin(FAKE_PHONE_NUMBER_ID)).toMatch(/^\d{6}$/);
     const [sender] = await sendersOf(project.projectId);
-    expect(sender).toMatchObject({ providerAccountId: FAKE_PHONE_NUMBER_ID, wabaId: FAKE_WABA_ID });
+    // The WABA's funding, read before the attempt parked, travels in its sealed state.
+    expect(sender).toMatchObject({
+      providerAccountId: FAKE_PHONE_NUMBER_ID,
+      wabaId: FAKE_WABA_ID,
+      wabaFunded: true,
+    });
     expect(sender?.registeredAt).not.toBeNull();
     const after = await attemptOf(inv.id);
     expect(after).toMatchObject({ outcome: "completed", registration: "registered", numberCiphertext: null });
@@ -293,7 +298,11 @@ describe("Embedded Signup v4: no number, one is added on the page", () => {
       connectedAccount: { id: ADDED_ID, channel: "whatsapp", name: "Acme Corp", phoneNumber: "+34612345678" },
     });
     const [sender] = await sendersOf(project.projectId);
-    expect(sender).toMatchObject({ providerAccountId: ADDED_ID, phoneNumber: "+34612345678" });
+    expect(sender).toMatchObject({
+      providerAccountId: ADDED_ID,
+      phoneNumber: "+34612345678",
+      wabaFunded: true,
+    });
     expect(fake.count(`POST /${ADDED_ID}/register`)).toBe(1);
   });
 });

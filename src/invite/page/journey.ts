@@ -11,6 +11,7 @@
  */
 
 import type { JourneyText } from "./data";
+import { fill } from "./dom";
 
 /** Seconds from the outcome showing to the automatic return (the issue's window is 3 to 10). */
 export const RETURN_SECONDS = 5;
@@ -18,9 +19,6 @@ export const RETURN_SECONDS = 5;
 const STEP_OF: Record<string, number> = { pending: 0, failed: 0, in_progress: 1, completed: 2 };
 
 let timer: ReturnType<typeof setInterval> | undefined;
-
-const fill = (s: string, v: Record<string, string>) =>
-  s.replace(/\{(\w+)\}/g, (m, k) => (k in v ? v[k] : m) ?? m);
 
 /** Marks the step the client is at (`aria-current="step"`), those before it done. */
 export function markStep(status: string): void {

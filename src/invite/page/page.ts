@@ -27,6 +27,7 @@
  */
 
 import type { PageData } from "./data";
+import { el, fill } from "./dom";
 import { markStep, showOutcome } from "./journey";
 import { inApp, popupExtras, renderChoice, toDialog } from "./redirect";
 import { numberStep } from "./verify";
@@ -132,17 +133,6 @@ const store = {
   },
 };
 
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: Partial<HTMLElementTagNameMap[K]>,
-  ...kids: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...kids);
-  return e;
-}
-const fill = (s: string, v: Record<string, string>) =>
-  s.replace(/\{(\w+)\}/g, (m, k) => (k in v ? v[k] : m) ?? m);
 // Announced by the (visually hidden) live region; shown too unless the page already shows it.
 const say = (text: string, shown = true) => {
   live.textContent = text;

@@ -9,6 +9,8 @@
  * wait): it is said in words, the form stays, nothing is a dead end.
  */
 
+import { el } from "./dom";
+
 interface StepInvitation {
   status?: string;
   onboardingStep?: string | null;
@@ -33,16 +35,6 @@ export interface StepContext {
   language: string;
 }
 
-function make<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: Partial<HTMLElementTagNameMap[K]>,
-  ...kids: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...kids);
-  return e;
-}
-
 /** "5 minutes", "30 seconds", in the page's language. */
 function duration(language: string, seconds: number): string {
   const [value, unit] = seconds < 90 ? [seconds, "second"] : [Math.ceil(seconds / 60), "minute"];
@@ -54,10 +46,10 @@ function duration(language: string, seconds: number): string {
 }
 
 function field(id: string, label: string, props: Partial<HTMLInputElement>) {
-  const input = make("input", { id, name: id, type: "text", required: true, ...props });
+  const input = el("input", { id, name: id, type: "text", required: true, ...props });
   return {
     input,
-    box: make("div", { className: "field" }, make("label", { htmlFor: id, textContent: label }), input),
+    box: el("div", { className: "field" }, el("label", { htmlFor: id, textContent: label }), input),
   };
 }
 
@@ -65,9 +57,9 @@ function field(id: string, label: string, props: Partial<HTMLInputElement>) {
 export function numberStep(ctx: StepContext, step: string): void {
   const T = ctx.text;
   const t = (key: string) => T[key] ?? key;
-  const error = make("p", { className: "error", id: "number-error" });
-  const heading = make("h2", { id: "number-heading", tabIndex: -1 });
-  const section = make("section", { id: "number-step" });
+  const error = el("p", { className: "error", id: "number-error" });
+  const heading = el("h2", { id: "number-heading", tabIndex: -1 });
+  const section = el("section", { id: "number-step" });
   section.setAttribute("aria-labelledby", "number-heading");
   section.dataset.step = step;
 
@@ -122,8 +114,8 @@ export function numberStep(ctx: StepContext, step: string): void {
       maxLength: 20,
     });
     const name = field("number-name", t("displayName"), { autocomplete: "organization", maxLength: 100 });
-    const submit = make("button", { type: "submit", textContent: t("addAction") });
-    const form = make("form", { noValidate: true }, cc.box, phone.box, name.box, submit);
+    const submit = el("button", { type: "submit", textContent: t("addAction") });
+    const form = el("form", { noValidate: true }, cc.box, phone.box, name.box, submit);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       if (submit.disabled) return;
@@ -137,15 +129,15 @@ export function numberStep(ctx: StepContext, step: string): void {
       }
       void send("add-number", { countryCode, phoneNumber, displayName }, [submit]);
     });
-    section.append(heading, make("p", { textContent: t("addExplain") }), form, error);
+    section.append(heading, el("p", { textContent: t("addExplain") }), form, error);
   } else {
     heading.textContent = t("verifyHeading");
-    const methods = make("fieldset", {}, make("legend", { textContent: t("methodLegend") }));
+    const methods = el("fieldset", {}, el("legend", { textContent: t("methodLegend") }));
     for (const [value, label] of [
       ["SMS", t("methodSms")],
       ["VOICE", t("methodVoice")],
     ] as const) {
-      const input = make("input", {
+      const input = el("input", {
         type: "radio",
         name: "code-method",
         value,
@@ -153,17 +145,17 @@ export function numberStep(ctx: StepContext, step: string): void {
         checked: value === "SMS",
       });
       methods.append(
-        make("div", { className: "choice" }, input, make("label", { htmlFor: input.id, textContent: label })),
+        el("div", { className: "choice" }, input, el("label", { htmlFor: input.id, textContent: label })),
       );
     }
-    const request = make("button", { type: "button", id: "send-code", textContent: t("sendAction") });
+    const request = el("button", { type: "button", id: "send-code", textContent: t("sendAction") });
     const code = field("number-code", t("codeLabel"), {
       inputMode: "numeric",
       autocomplete: "one-time-code",
       maxLength: 6,
     });
-    const verify = make("button", { type: "submit", textContent: t("verifyAction") });
-    const form = make("form", { id: "verify-form", noValidate: true, hidden: true }, code.box, verify);
+    const verify = el("button", { type: "submit", textContent: t("verifyAction") });
+    const form = el("form", { id: "verify-form", noValidate: true, hidden: true }, code.box, verify);
     request.addEventListener("click", async () => {
       if (request.disabled) return;
       const method = methods.querySelector<HTMLInputElement>("input:checked")?.value ?? "SMS";
@@ -186,8 +178,8 @@ export function numberStep(ctx: StepContext, step: string): void {
       const stays = await send("verify-code", { code: value }, [verify]);
       if (stays) code.input.select();
     });
-    section.append(heading, make("p", { textContent: t("verifyExplain") }));
-    if (ctx.test) section.append(make("p", { className: "note", textContent: t("testCode") }));
+    section.append(heading, el("p", { textContent: t("verifyExplain") }));
+    if (ctx.test) section.append(el("p", { className: "note", textContent: t("testCode") }));
     section.append(methods, request, form, error);
   }
   ctx.area.replaceChildren(section);

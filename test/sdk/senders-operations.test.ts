@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import Zavudev, { BadRequestError, NotFoundError } from "@zavudev/sdk";
+import { BadRequestError, NotFoundError } from "@zavudev/sdk";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { senders } from "../../src/db/schema";
@@ -7,24 +7,9 @@ import { FAKE_WABA_ID } from "../../src/meta/fake";
 import { PNG } from "../senders/images";
 import { connected, defaults, rowsOf, withFake } from "../senders/support";
 import { createProject } from "../support/api";
-import type { Caller } from "../support/app";
+import { sdkOn } from "./support";
 
 /** The official client, configured as a partner would, into `app` (an app with its own fake of Meta). */
-function client(app: Caller, apiKey: string): Zavudev {
-  return new Zavudev({
-    apiKey,
-    baseURL: "https://invitations.test",
-    maxRetries: 0,
-    fetch: async (input, init) => {
-      const request = new Request(input, init);
-      const url = new URL(request.url);
-      const body =
-        request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
-      return app(`${url.pathname}${url.search}`, { method: request.method, headers: request.headers, body });
-    },
-  });
-}
-
 // Storage is this file's own: each test starts without senders (none shares the fake's WABA).
 beforeEach(async () => {
   await createDb(env.DB).delete(senders);
@@ -34,7 +19,7 @@ describe("@zavudev/sdk 0.57.0: senders.update and senders.delete", () => {
   it("update renames and moves the default; the SDK's other-product fields are a BadRequestError", async () => {
     const { app } = withFake();
     const project = await createProject();
-    const zavu = client(app, project.apiKey);
+    const zavu = sdkOn(app, project.apiKey);
     const first = await connected(app, project.apiKey, project.projectId, { number: "+14155550401" });
     const second = await connected(app, project.apiKey, project.projectId, { messenger: true });
 
@@ -67,14 +52,14 @@ describe("@zavudev/sdk 0.57.0: senders.update and senders.delete", () => {
     }
     expect(await rowsOf(project.projectId)).toEqual(before);
     await expect(
-      client(app, (await createProject()).apiKey).senders.update(first.id, { name: "x" }),
+      sdkOn(app, (await createProject()).apiKey).senders.update(first.id, { name: "x" }),
     ).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it("delete resolves, unsubscribes the app and the sender is gone; again is NotFoundError", async () => {
     const { app, fake } = withFake();
     const project = await createProject();
-    const zavu = client(app, project.apiKey);
+    const zavu = sdkOn(app, project.apiKey);
     const row = await connected(app, project.apiKey, project.projectId, { number: "+14155550402" });
     // The SDK types delete as void; this service answers 200 { id, deleted: true }.
     await expect(zavu.senders.delete(row.id)).resolves.toEqual({ id: row.id, deleted: true });
@@ -89,7 +74,7 @@ describe("@zavudev/sdk 0.57.0: the WhatsApp Business profile", () => {
   it("getProfile, updateProfile and uploadProfilePicture answer the SDK's shapes", async () => {
     const { app, fake } = withFake();
     const project = await createProject();
-    const zavu = client(app, project.apiKey);
+    const zavu = sdkOn(app, project.apiKey);
     const row = await connected(app, project.apiKey, project.projectId, { number: "+14155550403" });
 
     const read = await zavu.senders.getProfile(row.id);
@@ -143,7 +128,7 @@ describe("@zavudev/sdk 0.57.0: the WhatsApp Business profile", () => {
     const { app } = withFake();
     const project = await createProject();
     const page = await connected(app, project.apiKey, project.projectId, { messenger: true });
-    const zavu = client(app, project.apiKey);
+    const zavu = sdkOn(app, project.apiKey);
     await expect(zavu.senders.getProfile(page.id)).rejects.toBeInstanceOf(BadRequestError);
     await expect(zavu.senders.updateProfile(page.id, { about: "x" })).rejects.toBeInstanceOf(BadRequestError);
     await expect(
@@ -152,7 +137,7 @@ describe("@zavudev/sdk 0.57.0: the WhatsApp Business profile", () => {
         mimeType: "image/png",
       }),
     ).rejects.toBeInstanceOf(BadRequestError);
-    const other = client(app, (await createProject()).apiKey);
+    const other = sdkOn(app, (await createProject()).apiKey);
     await expect(other.senders.getProfile(page.id)).rejects.toBeInstanceOf(NotFoundError);
   });
 });

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import Zavudev, { BadRequestError } from "@zavudev/sdk";
+import { BadRequestError } from "@zavudev/sdk";
 import { eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
@@ -7,25 +7,11 @@ import { senders } from "../../src/db/schema";
 import { createFakeMeta, FAKE_PHONE_NUMBER_ID } from "../../src/meta/fake";
 import { connected } from "../senders/support";
 import { createProject } from "../support/api";
-import { appWith, type Caller } from "../support/app";
+import { appWith } from "../support/app";
+import { sdkOn } from "./support";
 
 // senders.whatsappSync through the official client: Meta's `smb_app_data` for coexistence
 // numbers, once per kind, within 24 hours of the connection (src/senders/sync.ts).
-
-function client(app: Caller, apiKey: string): Zavudev {
-  return new Zavudev({
-    apiKey,
-    baseURL: "https://invitations.test",
-    maxRetries: 0,
-    fetch: async (input, init) => {
-      const request = new Request(input, init);
-      const url = new URL(request.url);
-      const body =
-        request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
-      return app(`${url.pathname}${url.search}`, { method: request.method, headers: request.headers, body });
-    },
-  });
-}
 
 /** An app with its own fake of Meta and a clock the test moves. */
 function setup() {
@@ -45,7 +31,7 @@ describe("@zavudev/sdk 0.57.0: senders.whatsappSync", () => {
   it("a coexistence number: retrieve, then each sync once; Meta gets exactly one smb_app_data per kind", async () => {
     const { fake, clock, app } = setup();
     const project = await createProject();
-    const zavu = client(app, project.apiKey);
+    const zavu = sdkOn(app, project.apiKey);
     const sender = await connected(app, project.apiKey, project.projectId, { scenario: "coexistence" });
     expect(sender.providerAccountId).toBe(FAKE_PHONE_NUMBER_ID);
     const connectedAt = clock.now;
@@ -91,7 +77,7 @@ describe("@zavudev/sdk 0.57.0: senders.whatsappSync", () => {
   it("Meta's 24-hour window: refused once it has passed, before Meta is called", async () => {
     const { fake, clock, app } = setup();
     const project = await createProject();
-    const zavu = client(app, project.apiKey);
+    const zavu = sdkOn(app, project.apiKey);
     const sender = await connected(app, project.apiKey, project.projectId, { scenario: "coexistence" });
     clock.now += 24 * HOUR;
     for (const start of [
@@ -110,7 +96,7 @@ describe("@zavudev/sdk 0.57.0: senders.whatsappSync", () => {
   it("a number not on the WhatsApp Business app: isCoexistence false, starts refused, Meta never asked", async () => {
     const { fake, app } = setup();
     const project = await createProject();
-    const zavu = client(app, project.apiKey);
+    const zavu = sdkOn(app, project.apiKey);
     const sender = await connected(app, project.apiKey, project.projectId, { number: "+14155550901" });
     const { sync } = await zavu.senders.whatsappSync.retrieve(sender.id);
     expect(sync).toEqual({
@@ -128,7 +114,7 @@ describe("@zavudev/sdk 0.57.0: senders.whatsappSync", () => {
   it("a Messenger sender, and a sender no longer active: clear 400s", async () => {
     const { fake, app } = setup();
     const project = await createProject();
-    const zavu = client(app, project.apiKey);
+    const zavu = sdkOn(app, project.apiKey);
     const page = await connected(app, project.apiKey, project.projectId, { messenger: true });
     const callsBefore = fake.calls.length;
     for (const op of [

@@ -80,6 +80,15 @@ function sql(target: Target, command: string): void {
   ]);
 }
 
+/** The field names, in order, of what create, get and list answer (an invitation's, and a page's). */
+async function answerShape(target: Target): Promise<string> {
+  const keys = (value: unknown) => Object.keys(value as object).join(",");
+  const created = JSON.parse((await call(target, "create")).text) as { invitation: object };
+  const got = JSON.parse((await call(target, "get")).text) as { invitation: object };
+  const page = JSON.parse((await call(target, "list")).text) as { items: object[] };
+  return [keys(created.invitation), keys(got.invitation), keys(page), keys(page.items[0])].join(" | ");
+}
+
 /** A fresh local D1 (migrated, seeded with `seed`), then `wrangler dev` on it. */
 async function start(target: Target, vars: Record<string, string>, seed: string): Promise<void> {
   rmSync(target.state, { recursive: true, force: true });
@@ -318,11 +327,19 @@ async function main(): Promise<void> {
     await start(service, { ...vars, ...lifted }, projectRow + keyRow);
     await start(reference, { ...vars, PROJECT_ID: project.id }, projectRow);
     await start(referenceLog, { ...vars, PROJECT_ID: project.id, LOG_REQUESTS: "1" }, projectRow);
+    const shapes = new Map<string, string>();
     for (const target of targets) {
       const created = await call(target, "create");
       if (created.status !== 201) throw new Error(`${target.name}: ${created.status} ${created.text}`);
       target.invitationId = (JSON.parse(created.text) as { invitation: { id: string } }).invitation.id;
       for (const endpoint of ["create", "get", "list"] as const) await load(target, endpoint, 1); // warm-up
+      shapes.set(target.name, await answerShape(target));
+    }
+    // The bars compare like with like: the reference must answer the service's JSON, field for field.
+    if (new Set(shapes.values()).size !== 1) {
+      throw new Error(
+        `the reference no longer answers the service's JSON:\n${[...shapes].map(([n, s]) => `${n}: ${s}`).join("\n")}`,
+      );
     }
 
     const endpoints = (process.env.BENCH_ENDPOINTS ?? "create,get,list").split(",") as Endpoint[];

@@ -21,6 +21,7 @@ const decoder = new TextDecoder();
 const E164 = /^\+[1-9]\d{1,14}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const COUNTRY = /^[A-Za-z]{2}$/;
+const METADATA_KEY = /^[A-Za-z0-9_-]{1,40}$/;
 const FIELDS = new Set([
   "clientName",
   "clientEmail",
@@ -29,7 +30,14 @@ const FIELDS = new Set([
   "expiresInDays",
   "allowedPhoneCountries",
   "connectionType",
+  "phoneNumberType",
+  "language",
+  "successRedirectUrl",
+  "failureRedirectUrl",
+  "metadata",
 ]);
+const PHONE_NUMBER_TYPES = new Set(["cloud_api", "business_app", "any"]);
+const LANGUAGES = new Set(["en", "es", "pt"]);
 
 function b64url(bytes: Uint8Array): string {
   let binary = "";
@@ -81,14 +89,34 @@ interface Row {
   phone_number_id: string | null;
   connection_type: string;
   status: string;
+  sender_id: string | null;
+  connected_account_id: string | null;
+  connected_account_channel: string | null;
+  connected_account_name: string | null;
+  failure_reason: string | null;
+  onboarding_step: string | null;
   expires_at: number;
+  viewed_at: number | null;
+  started_at: number | null;
+  completed_at: number | null;
+  failed_at: number | null;
   created_at: number;
   updated_at: number;
+  phone_number_type: string | null;
+  language: string | null;
+  success_redirect_url: string | null;
+  failure_redirect_url: string | null;
+  metadata: string | null;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+/** The service's `Invitation`, every field read from the row (the contract's 25 fields). */
 function invitation(row: Row, token: string, url: URL) {
+  const expired = (row.status === "pending" || row.status === "in_progress") && row.expires_at <= Date.now();
+  const status = expired ? "expired" : row.status;
   return {
     id: row.id,
     url: `${url.origin}/invite/${token}`,
@@ -98,17 +126,30 @@ function invitation(row: Row, token: string, url: URL) {
     clientPhone: row.client_phone,
     phoneNumberId: row.phone_number_id,
     connectionType: row.connection_type,
-    status: row.status === "pending" && row.expires_at <= Date.now() ? "expired" : row.status,
-    senderId: null,
-    connectedAccount: null,
-    failureReason: null,
+    status,
+    senderId: row.sender_id,
+    connectedAccount:
+      row.connected_account_id && row.connected_account_channel
+        ? {
+            id: row.connected_account_id,
+            channel: row.connected_account_channel,
+            name: row.connected_account_name,
+          }
+        : null,
+    failureReason: row.failure_reason,
+    onboardingStep: status === "in_progress" ? row.onboarding_step : null,
     expiresAt: iso(row.expires_at),
-    viewedAt: null,
-    startedAt: null,
-    completedAt: null,
-    failedAt: null,
+    viewedAt: isoOrNull(row.viewed_at),
+    startedAt: isoOrNull(row.started_at),
+    completedAt: isoOrNull(row.completed_at),
+    failedAt: isoOrNull(row.failed_at),
+    phoneNumberType: row.phone_number_type,
+    language: row.language,
     createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
+    updatedAt: iso(expired ? Math.max(row.updated_at, row.expires_at) : row.updated_at),
+    successRedirectUrl: row.success_redirect_url,
+    failureRedirectUrl: row.failure_redirect_url,
+    metadata: row.metadata === null ? {} : (JSON.parse(row.metadata) as Record<string, string>),
   };
 }
 
@@ -161,6 +202,32 @@ async function create(request: Request, env: Env, url: URL): Promise<Response> {
       !allowedPhoneCountries.every((c) => typeof c === "string" && COUNTRY.test(c)))
   )
     return invalid("allowedPhoneCountries", "Invalid");
+  const { phoneNumberType, language, successRedirectUrl, failureRedirectUrl, metadata } = body;
+  if (phoneNumberType !== undefined && !PHONE_NUMBER_TYPES.has(phoneNumberType as string))
+    return invalid("phoneNumberType", "Invalid");
+  if (language !== undefined && !LANGUAGES.has(language as string)) return invalid("language", "Invalid");
+  for (const [field, value] of [
+    ["successRedirectUrl", successRedirectUrl],
+    ["failureRedirectUrl", failureRedirectUrl],
+  ] as const) {
+    if (
+      value !== undefined &&
+      (typeof value !== "string" || !URL.canParse(value) || !value.startsWith("https://"))
+    )
+      return invalid(field, "Invalid");
+  }
+  let metadataText: string | null = null;
+  if (metadata !== undefined) {
+    if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata))
+      return invalid("metadata", "Invalid");
+    const entries = Object.entries(metadata);
+    if (entries.length > 20) return invalid("metadata", "Too many keys");
+    for (const [key, value] of entries) {
+      if (!METADATA_KEY.test(key) || typeof value !== "string" || value.length > 500)
+        return invalid("metadata", "Invalid");
+    }
+    if (entries.length > 0) metadataText = JSON.stringify(metadata);
+  }
 
   const { hmac, aes, aesId } = await cryptoKeys(env);
   const token = b64url(crypto.getRandomValues(new Uint8Array(32)));
@@ -180,17 +247,33 @@ async function create(request: Request, env: Env, url: URL): Promise<Response> {
     phone_number_id: (phoneNumberId as string | undefined) ?? null,
     connection_type: connectionType,
     status: "pending",
+    sender_id: null,
+    connected_account_id: null,
+    connected_account_channel: null,
+    connected_account_name: null,
+    failure_reason: null,
+    onboarding_step: null,
     expires_at: now + expiresInDays * 86_400_000,
+    viewed_at: null,
+    started_at: null,
+    completed_at: null,
+    failed_at: null,
     created_at: now,
     updated_at: now,
+    phone_number_type: (phoneNumberType as string | undefined) ?? null,
+    language: (language as string | undefined) ?? null,
+    success_redirect_url: (successRedirectUrl as string | undefined) ?? null,
+    failure_redirect_url: (failureRedirectUrl as string | undefined) ?? null,
+    metadata: metadataText,
   };
   const countries = Array.isArray(allowedPhoneCountries)
     ? JSON.stringify(allowedPhoneCountries.map((c) => String(c).toUpperCase()))
     : null;
   await env.DB.prepare(
     `INSERT INTO invitations (id, project_id, token_hash, token_ciphertext, client_name, client_email, client_phone,
-       phone_number_id, connection_type, allowed_phone_countries, status, expires_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       phone_number_id, connection_type, allowed_phone_countries, status, expires_at, created_at, updated_at,
+       phone_number_type, language, success_redirect_url, failure_redirect_url, metadata)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
     .bind(
       row.id,
@@ -207,6 +290,11 @@ async function create(request: Request, env: Env, url: URL): Promise<Response> {
       row.expires_at,
       row.created_at,
       row.updated_at,
+      row.phone_number_type,
+      row.language,
+      row.success_redirect_url,
+      row.failure_redirect_url,
+      row.metadata,
     )
     .run();
   return json({ invitation: invitation(row, token, url) }, 201);

@@ -29,6 +29,7 @@ import type { BatchItem } from "../middleware/idempotent-request";
 import type { Tenant } from "../projects/tenant";
 import type { CursorPosition } from "./cursor";
 import type { InvitationCreateRequest } from "./invitations.schemas";
+import { INVITATION_VIEW_COLUMNS, type InvitationView } from "./invitations.serialize";
 import { expireOverdueStatement, isOpen, OPEN_STATUSES } from "./lifecycle";
 
 const DAY_MS = 86_400_000;
@@ -195,7 +196,11 @@ function rowValues(row: InvitationRow): SQL {
   );
 }
 
-export async function findInvitation(db: Db, tenant: Tenant, id: string): Promise<InvitationRow | undefined> {
+export async function findInvitation(
+  db: Db,
+  tenant: Tenant,
+  id: string,
+): Promise<InvitationView | undefined> {
   return prepared.find(db).get({ id, ...tenant });
 }
 
@@ -203,7 +208,7 @@ export async function findInvitation(db: Db, tenant: Tenant, id: string): Promis
 const prepared = {
   find: preparedOnce((db) =>
     db
-      .select()
+      .select(INVITATION_VIEW_COLUMNS)
       .from(invitations)
       .where(
         and(
@@ -280,7 +285,7 @@ const listQueries = new Map<string, ReturnType<typeof prepareList>>();
 function prepareList(filter: StatusFilter, paged: boolean) {
   return preparedOnce((db) =>
     db
-      .select()
+      .select(INVITATION_VIEW_COLUMNS)
       .from(invitations)
       .where(
         and(
@@ -331,7 +336,7 @@ function listPlan(options: ListOptions) {
  * One newest-first page by keyset on `(created_at, id)`: an index seek, whatever the depth.
  * Fetches one row more than asked to know whether another page exists.
  */
-export function listInvitations(db: Db, options: ListOptions): Promise<InvitationRow[]> {
+export function listInvitations(db: Db, options: ListOptions): Promise<InvitationView[]> {
   if (options.metadata) return listByMetadata(db, options, options.metadata);
   const { query, values } = listPlan(options);
   return query(db).all(values);
@@ -353,13 +358,13 @@ function listByMetadata(
   db: Db,
   options: ListOptions,
   pair: { key: string; value: string },
-): Promise<InvitationRow[]> {
+): Promise<InvitationView[]> {
   const m = invitationMetadata;
   const filter = statusFilter(options.status);
   const status = statusCondition(filter);
   const values = { now: options.now, status: options.status };
   return db
-    .select(getTableColumns(invitations))
+    .select(INVITATION_VIEW_COLUMNS)
     .from(m)
     .innerJoin(invitations, eq(invitations.id, m.invitationId))
     .where(

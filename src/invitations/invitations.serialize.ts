@@ -1,4 +1,5 @@
-import type { InvitationRow } from "../db/schema";
+import { getTableColumns } from "drizzle-orm";
+import { type InvitationRow, invitations } from "../db/schema";
 import { decryptSecret } from "../lib/crypto";
 import type { Invitation } from "./invitations.schemas";
 import { effectiveStatus, effectiveUpdatedAt } from "./lifecycle";
@@ -13,9 +14,19 @@ export interface SerializeOptions {
   now: number;
 }
 
+/** Columns the service keeps for itself: a partner's `Invitation` is made of the others. */
+type Internal = "projectId" | "tokenHash" | "allowedPhoneCountries" | "mode" | "cancelledAt";
+/** What `Invitation` is made from: get and list read only these columns. */
+export type InvitationView = Omit<InvitationRow, Internal>;
+
+const { projectId, tokenHash, allowedPhoneCountries, mode, cancelledAt, ...viewColumns } =
+  getTableColumns(invitations);
+/** The columns of `InvitationView`, for a `db.select(…)`. */
+export const INVITATION_VIEW_COLUMNS = viewColumns satisfies Record<keyof InvitationView, unknown>;
+
 /** A row as the contract's `Invitation`: every field present, nullable ones as `null`. */
 export async function serializeInvitation(
-  row: InvitationRow,
+  row: InvitationView,
   options: SerializeOptions,
 ): Promise<Invitation> {
   return serializeWithToken(
@@ -26,7 +37,11 @@ export async function serializeInvitation(
 }
 
 /** `serializeInvitation` for a row whose token is at hand (a new invitation): no decryption. */
-export function serializeWithToken(row: InvitationRow, token: string, options: SerializeOptions): Invitation {
+export function serializeWithToken(
+  row: InvitationView,
+  token: string,
+  options: SerializeOptions,
+): Invitation {
   return {
     id: row.id,
     url: `${options.inviteBaseUrl}${token}`,

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createDb, preparedOnce } from "../../src/db/client";
 import { invitations } from "../../src/db/schema";
 import { findInvitation } from "../../src/invitations/invitations.repository";
+import { INVITATION_VIEW_COLUMNS } from "../../src/invitations/invitations.serialize";
 import { createInvitation, createProject } from "../support/api";
 
 // preparedOnce (src/db/client.ts) builds a query's SQL once per isolate and runs it on the
@@ -54,20 +55,20 @@ describe("preparedOnce", () => {
     expect(new Set([...primary.prepared, ...replica.prepared]).size).toBe(1);
   });
 
-  it("the repository's prepared reads map rows as drizzle does (the JSON column included)", async () => {
+  it("the repository's prepared reads map rows as drizzle does (the JSON column included), and read only the view", async () => {
     const { apiKey, projectId } = await createProject();
     const { id } = await createInvitation(apiKey, {
       allowedPhoneCountries: ["us", "MX"],
       clientName: "Acme",
+      metadata: { crm_id: "42" },
     });
     const row = await findInvitation(createDb(env.DB), { projectId, mode: "live" }, id);
-    expect(row).toMatchObject({
-      id,
-      projectId,
-      clientName: "Acme",
-      allowedPhoneCountries: ["US", "MX"],
-      status: "pending",
-    });
+    expect(row).toMatchObject({ id, clientName: "Acme", metadata: { crm_id: "42" }, status: "pending" });
+    // The columns only the service uses are not read for a partner's Invitation.
+    expect(Object.keys(row ?? {}).sort()).toEqual(Object.keys(INVITATION_VIEW_COLUMNS).sort());
+    expect(row).not.toHaveProperty("projectId");
+    expect(row).not.toHaveProperty("tokenHash");
+    expect(row).not.toHaveProperty("allowedPhoneCountries");
     expect(
       await findInvitation(createDb(env.DB), { projectId: "prj_someoneelse", mode: "live" }, id),
     ).toBeUndefined();

@@ -5,16 +5,19 @@
  * latency, and workerd CPU time per request (from /proc, before and after each run). Prints
  * the medians of the per-alternation ratios and writes them to bench/results.md.
  *
- * Two baselines run in each alternation: the reference as the performance bars define it (no log line),
- * and the same reference writing the service's one request line per request (LOG_REQUESTS).
- * The second isolates what that one console call costs under `wrangler dev` from what the
- * framework and the service's other work cost.
+ * Three baselines run in each alternation: the reference as the performance bars define it (no
+ * log line); the same reference writing the service's one request line per request
+ * (`reference-log`, LOG_REQUESTS), which isolates what that one console call costs under
+ * `wrangler dev`; and that one also running each request on a D1 session with its sealed
+ * bookmark, as the service's read replication does (`reference-session`, D1_SESSIONS), which
+ * isolates what the Sessions API costs under `wrangler dev` from what the framework and the
+ * service's own work cost.
  *
  * Throughput under wrangler swings a lot between runs on a shared machine: only ratios of runs
  * made back to back mean anything, hence the alternation and the medians.
  *
  * Options (environment): BENCH_SECONDS (default 5), BENCH_ALTERNATIONS (5),
- * BENCH_CONNECTIONS (10), BENCH_PORT (first of six ports, default 9300), BENCH_ENDPOINTS
+ * BENCH_CONNECTIONS (10), BENCH_PORT (first of eight ports, default 9300), BENCH_ENDPOINTS
  * (create,get,list), BENCH_SERVICE_CONFIG (the service's wrangler config, for experiments).
  *
  * The service runs wrangler.toml without its [assets] table (withoutAssets): the bench measures
@@ -46,7 +49,7 @@ const CREATE_BODY = JSON.stringify({
 });
 
 interface Target {
-  name: "service" | "reference" | "reference-log";
+  name: "service" | "reference" | "reference-log" | "reference-session";
   config: string;
   port: number;
   state: string;
@@ -111,7 +114,7 @@ async function start(target: Target, vars: Record<string, string>, seed: string)
       "--port",
       String(target.port),
       "--inspector-port",
-      String(target.port + 3),
+      String(target.port + 4),
       "--persist-to",
       target.state,
       "--env-file",
@@ -311,7 +314,13 @@ async function main(): Promise<void> {
     port: PORT + 2,
     state: path.join(STATE, "reference-log"),
   };
-  const targets = [service, reference, referenceLog];
+  const referenceSession: Target = {
+    ...reference,
+    name: "reference-session",
+    port: PORT + 3,
+    state: path.join(STATE, "reference-session"),
+  };
+  const targets = [service, reference, referenceLog, referenceSession];
   const stop = () => {
     for (const t of targets) t.process?.kill("SIGTERM");
   };
@@ -327,6 +336,8 @@ async function main(): Promise<void> {
     await start(service, { ...vars, ...lifted }, projectRow + keyRow);
     await start(reference, { ...vars, PROJECT_ID: project.id }, projectRow);
     await start(referenceLog, { ...vars, PROJECT_ID: project.id, LOG_REQUESTS: "1" }, projectRow);
+    const sessions = { PROJECT_ID: project.id, LOG_REQUESTS: "1", D1_SESSIONS: "1" };
+    await start(referenceSession, { ...vars, ...sessions }, projectRow);
     const shapes = new Map<string, string>();
     for (const target of targets) {
       const created = await call(target, "create");
@@ -368,14 +379,14 @@ async function main(): Promise<void> {
       "",
       `${new Date().toISOString()}; wrangler dev (local D1), ${CONNECTIONS} connections, ${ALTERNATIONS} alternations of ${SECONDS} s runs per Worker and endpoint; medians of the per-alternation ratios (service / baseline), absolute medians beside.`,
       "",
-      "Baselines: `reference` is the framework-free Worker of the performance bars (no log line); `reference-log` is the same Worker writing the service's one request line per request.",
+      "Baselines: `reference` is the framework-free Worker of the performance bars (no log line); `reference-log` is the same Worker writing the service's one request line per request; `reference-session` is `reference-log` also running each request on a D1 session and answering its sealed bookmark, as the service's read replication does.",
       "",
       "| endpoint | baseline | throughput ratio | p50 ratio | p99 ratio | workerd CPU/request ratio | service req/s | baseline req/s | service p50 / p99 ms | baseline p50 / p99 ms | service CPU ms/req | baseline CPU ms/req |",
       "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ];
     for (const endpoint of endpoints) {
       const rs = runs[endpoint];
-      for (const baseline of ["reference", "reference-log"] as const) {
+      for (const baseline of ["reference", "reference-log", "reference-session"] as const) {
         const ratio = (f: (r: Run) => number) =>
           median(rs.map((x) => f(x.service) / f(x[baseline]))).toFixed(2);
         const abs = (who: Target["name"], f: (r: Run) => number, digits = 1) =>

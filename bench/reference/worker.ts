@@ -5,7 +5,11 @@
  * and answers the same JSON. Get and list: one SELECT each, tokens decrypted, the same JSON.
  * No auth, no rate limit, no idempotency. No logs, unless `LOG_REQUESTS` is "1": then one
  * request line per request, the service's own (src/middleware/observability.ts), which tells
- * what that one console call costs under `wrangler dev`. Not deployed; not part of the service.
+ * what that one console call costs under `wrangler dev`. With `D1_SESSIONS` "1", each request
+ * also runs on a D1 Sessions API session, as the service's read replication does (a GET from any
+ * replica, anything else from the primary), and answers its bookmark sealed with AES-GCM in
+ * `X-D1-Bookmark`: the same platform work, without the service's framework and checks.
+ * Not deployed; not part of the service.
  */
 
 interface Env {
@@ -14,6 +18,7 @@ interface Env {
   ENCRYPTION_KEYS: string;
   PROJECT_ID: string;
   LOG_REQUESTS?: string;
+  D1_SESSIONS?: string;
 }
 
 const encoder = new TextEncoder();
@@ -331,7 +336,7 @@ async function route(request: Request, env: Env): Promise<Response> {
 async function logged(request: Request, env: Env): Promise<Response> {
   const started = performance.now();
   const requestId = crypto.randomUUID();
-  const response = await route(request, env);
+  const response = await handle(request, env);
   const path = new URL(request.url).pathname;
   console.log(
     JSON.stringify({
@@ -349,8 +354,25 @@ async function logged(request: Request, env: Env): Promise<Response> {
   return response;
 }
 
+/** The request on a D1 session, its bookmark sealed into the response (the service's replica reads). */
+async function inSession(request: Request, env: Env): Promise<Response> {
+  const session = env.DB.withSession(request.method === "GET" ? "first-unconstrained" : "first-primary");
+  const response = await route(request, { ...env, DB: session as unknown as D1Database });
+  const bookmark = session.getBookmark();
+  if (bookmark !== null) {
+    const { aes, aesId } = await cryptoKeys(env);
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const sealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, aes, encoder.encode(bookmark));
+    response.headers.set("X-D1-Bookmark", `${aesId}.${b64url(iv)}.${b64url(new Uint8Array(sealed))}`);
+  }
+  return response;
+}
+
+const handle = (request: Request, env: Env) =>
+  env.D1_SESSIONS === "1" ? inSession(request, env) : route(request, env);
+
 export default {
   fetch(request: Request, env: Env): Promise<Response> {
-    return env.LOG_REQUESTS === "1" ? logged(request, env) : route(request, env);
+    return env.LOG_REQUESTS === "1" ? logged(request, env) : handle(request, env);
   },
 };

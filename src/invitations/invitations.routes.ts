@@ -5,6 +5,7 @@ import {
   InvitationResponseSchema,
   InvitationSchema,
   InvitationStatusSchema,
+  METADATA_MAX_VALUE_LENGTH,
 } from "./invitations.schemas";
 
 const tags = ["Invitations"];
@@ -76,13 +77,24 @@ export const InvitationListSchema = z
   })
   .openapi("InvitationList");
 
+const MetadataFilterParam = z
+  .record(z.string(), z.string().max(METADATA_MAX_VALUE_LENGTH))
+  .optional()
+  .openapi({
+    maxProperties: 1,
+    param: { style: "deepObject", explode: true },
+    description:
+      "`metadata[key]=value` (e.g. `metadata[crmId]=acct_4711`): only invitations whose metadata has that key with exactly that value. One key at a time; combinable with `status`. Keys as on create (1 to 40 of `A-Z a-z 0-9 _ -`), values up to 500 characters.",
+    example: { crmId: "acct_4711" },
+  });
+
 export const listInvitations = createRoute({
   method: "get",
   path: "/v1/invitations",
   operationId: "listInvitations",
   summary: "List invitations",
   description:
-    "List partner invitations for this project, newest first, a page at a time (cursor pagination). An invitation whose `expiresAt` has passed is `expired` here and in the `status` filter.\n\n`metadata[key]=value` (e.g. `metadata[crmId]=acct_4711`) lists only the invitations whose metadata has that key with exactly that value; one key at a time, combinable with `status`.",
+    "List partner invitations for this project, newest first, a page at a time (cursor pagination). An invitation whose `expiresAt` has passed is `expired` here and in the `status` filter; `metadata[key]=value` lists only the invitations with that metadata.",
   tags,
   security,
   request: {
@@ -90,6 +102,9 @@ export const listInvitations = createRoute({
     query: z.object({
       status: InvitationStatusSchema.optional(),
       ...pageQuery,
+      // Sent as `metadata[key]=value` (deepObject), which no query schema key matches: it is
+      // parsed and checked by the handler (metadataFilter); this entry documents it.
+      metadata: MetadataFilterParam,
     }),
   },
   responses: {

@@ -483,13 +483,14 @@ describe("GET /openapi.json against the published 0.2.0 operations", () => {
     });
   }
 
-  it("GET /v1/invitations: status, limit (integer, default 50, maximum 100) and cursor in the query", () => {
+  it("GET /v1/invitations: status, limit (integer, default 50, maximum 100) and cursor in the query, and the additive metadata filter", () => {
     const parameters = asArray(at(doc, "paths", "/v1/invitations", "get").parameters, "parameters").map((p) =>
       resolve(doc, p),
     );
     const byName = new Map(parameters.map((p) => [p.name, p]));
-    expect([...byName.keys()].sort()).toEqual(["cursor", "limit", "status"]);
+    expect([...byName.keys()].sort()).toEqual(["cursor", "limit", "metadata", "status"]);
     for (const parameter of parameters) expect(parameter.in).toBe("query");
+    expect(byName.get("metadata")?.required).toBe(false);
     expect(at(byName.get("status"), "schema").$ref).toBe("#/components/schemas/InvitationStatus");
     expect(at(byName.get("limit"), "schema")).toMatchObject({ type: "integer", default: 50, maximum: 100 });
     expect(at(byName.get("cursor"), "schema").type).toBe("string");

@@ -188,9 +188,25 @@ describe("the list's metadata filter", () => {
       "?metadata[]=x",
       "?metadata[a]=x&metadata[b]=y",
       `?metadata[a]=${"x".repeat(501)}`,
+      // Not the deepObject form: a plain value has no key to filter on.
+      "?metadata=x",
     ]) {
       await expectError(await call(`/v1/invitations${query}`, { apiKey }), 400, "invalid_request");
     }
+  });
+
+  it("the OpenAPI document declares the filter: a deepObject query parameter of one string pair", async () => {
+    const doc = (await (await call("/openapi.json")).json()) as {
+      paths: Record<string, { get: { parameters: Record<string, unknown>[] } }>;
+    };
+    const param = doc.paths["/v1/invitations"]?.get.parameters.find((p) => p.name === "metadata");
+    expect(param).toMatchObject({
+      in: "query",
+      required: false,
+      style: "deepObject",
+      explode: true,
+      schema: { type: "object", maxProperties: 1, additionalProperties: { type: "string", maxLength: 500 } },
+    });
   });
 
   it("the filter is an index seek on invitation_metadata's key, not a scan", async () => {

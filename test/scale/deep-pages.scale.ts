@@ -7,6 +7,7 @@ import { listInvitationsSql } from "../../src/invitations/invitations.repository
 import { createInvitation, createProject, type TestProject } from "../support/api";
 import { appWith } from "../support/app";
 import { cloneInvitations } from "./fill";
+import { medianMs } from "./timing";
 
 // Keyset pages stay as cheap 150,000 deep as on the first page, with and without a status
 // filter, in a project of 250,000 invitations sharing the database with another project of
@@ -82,28 +83,12 @@ async function rowsRead(options: { status?: InvitationStatus; after?: { createdA
   return meta.rows_read;
 }
 
-/**
- * Median time of each request, measured round-robin (one of each per round) so that load from
- * elsewhere on the machine lands on all of them alike.
- */
-async function medianMs(paths: Record<string, string>): Promise<Record<string, number>> {
-  const times: Record<string, number[]> = Object.fromEntries(Object.keys(paths).map((k) => [k, []]));
-  for (let i = 0; i < RUNS; i++) {
-    for (const [name, path] of Object.entries(paths)) {
-      const started = performance.now();
-      const res = await call(path, { apiKey: project.apiKey });
-      const body = (await res.json()) as { items: unknown[] };
-      times[name]?.push(performance.now() - started);
-      if (res.status !== 200 || body.items.length !== PAGE) throw new Error(`page failed: ${res.status}`);
+const timed = (paths: Record<string, string>) =>
+  medianMs(call, project.apiKey, paths, RUNS, (_name, res, body) => {
+    if (res.status !== 200 || (body as { items: unknown[] }).items.length !== PAGE) {
+      throw new Error(`page failed: ${res.status}`);
     }
-  }
-  return Object.fromEntries(
-    Object.entries(times).map(([name, list]) => {
-      list.sort((a, b) => a - b);
-      return [name, Number((list[Math.floor(list.length / 2)] ?? Number.NaN).toFixed(2))];
-    }),
-  );
-}
+  });
 
 it(`a page ${DEPTH.toLocaleString("en")} deep costs no more than 1.5x the first, with and without a status filter`, async () => {
   const key = env.TOKEN_HASH_KEY;
@@ -129,8 +114,8 @@ it(`a page ${DEPTH.toLocaleString("en")} deep costs no more than 1.5x the first,
     pendingFirst: `/v1/invitations?limit=${PAGE}&status=pending`,
     pendingDeep: `/v1/invitations?limit=${PAGE}&status=pending&cursor=${pendingCursor}`,
   };
-  await medianMs(paths); // warm the isolate and SQLite's page cache
-  const ms = (await medianMs(paths)) as Record<keyof typeof paths, number>;
+  await timed(paths); // warm the isolate and SQLite's page cache
+  const ms = (await timed(paths)) as Record<keyof typeof paths, number>;
   const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
   console.log(
     JSON.stringify({

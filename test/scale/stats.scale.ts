@@ -7,6 +7,7 @@ import { expireOverdue } from "../../src/invitations/lifecycle";
 import { createInvitation, createProject, type TestProject } from "../support/api";
 import { appWith } from "../support/app";
 import { cloneInvitations } from "./fill";
+import { medianMs } from "./timing";
 
 // The funnel (GET /v1/invitations/stats) costs no more than 3x a first page of the list, in a
 // project of 250,000 invitations spread over the last 366 days (both connection types) next to
@@ -102,24 +103,10 @@ async function firstPageRowsRead() {
   return meta.rows_read;
 }
 
-async function medianMs(paths: Record<string, string>): Promise<Record<string, number>> {
-  const times: Record<string, number[]> = Object.fromEntries(Object.keys(paths).map((k) => [k, []]));
-  for (let i = 0; i < RUNS; i++) {
-    for (const [name, path] of Object.entries(paths)) {
-      const started = performance.now();
-      const res = await call(path, { apiKey: project.apiKey });
-      await res.json();
-      times[name]?.push(performance.now() - started);
-      if (res.status !== 200) throw new Error(`${name} failed: ${res.status}`);
-    }
-  }
-  return Object.fromEntries(
-    Object.entries(times).map(([name, list]) => {
-      list.sort((a, b) => a - b);
-      return [name, Number((list[Math.floor(list.length / 2)] ?? Number.NaN).toFixed(2))];
-    }),
-  );
-}
+const timed = (paths: Record<string, string>) =>
+  medianMs(call, project.apiKey, paths, RUNS, (name, res) => {
+    if (res.status !== 200) throw new Error(`${name} failed: ${res.status}`);
+  });
 
 it("the funnel of 30 days, of 366 days and of one channel costs no more than 3x a first page", async () => {
   const year = new Date(Date.now() - 366 * DAY_MS + 60_000).toISOString();
@@ -143,8 +130,8 @@ it("the funnel of 30 days, of 366 days and of one channel costs no more than 3x 
     stats366: `/v1/invitations/stats?from=${year}`,
     stats366Messenger: `/v1/invitations/stats?from=${year}&connectionType=messenger`,
   };
-  await medianMs(paths); // warm the isolate and SQLite's page cache
-  const ms = (await medianMs(paths)) as Record<keyof typeof paths, number>;
+  await timed(paths); // warm the isolate and SQLite's page cache
+  const ms = (await timed(paths)) as Record<keyof typeof paths, number>;
   const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
   console.log(
     JSON.stringify({

@@ -152,9 +152,7 @@ function setDelivery(
   const where = onlyQueued
     ? and(eq(table.id, eventId), eq(table.deliveryState, "queued"))
     : eq(table.id, eventId);
-  return kind === "invitation"
-    ? db.update(invitationEvents).set(set).where(where)
-    : db.update(senderEvents).set(set).where(where);
+  return db.update(table).set(set).where(where);
 }
 
 /**

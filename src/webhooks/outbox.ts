@@ -1,6 +1,6 @@
 import { and, eq, inArray, lte, or } from "drizzle-orm";
 import { createDb, type Db } from "../db/client";
-import { invitationEvents, senderEvents } from "../db/schema";
+import { invitationEvents, senderEvents, type WebhookEventType } from "../db/schema";
 import { describeError, logEvent } from "../lib/log";
 
 /**
@@ -29,33 +29,33 @@ export type WebhookMessage =
   | { eventId: string; metaChangeId?: undefined }
   | { metaChangeId: string; eventId?: undefined };
 
-/** Claims up to `limit` events that are due for the queue: pending, or queued with a lapsed lease. */
-export async function claimOutboxEvents(db: Db, now: number, limit = CLAIM_BATCH): Promise<string[]> {
-  const due = or(
-    eq(invitationEvents.deliveryState, "pending"),
-    and(eq(invitationEvents.deliveryState, "queued"), lte(invitationEvents.leaseUntil, now)),
-  );
-  const batch = db.select({ id: invitationEvents.id }).from(invitationEvents).where(due).limit(limit);
-  const claimed = await db
-    .update(invitationEvents)
-    .set({ deliveryState: "queued", leaseUntil: now + OUTBOX_LEASE_MS })
-    .where(and(inArray(invitationEvents.id, batch), due))
-    .returning({ id: invitationEvents.id });
-  return claimed.map((row) => row.id);
+/** The two outboxes: invitation events, and sender events (`sender.status_changed`, drizzle/0009). */
+export const OUTBOXES = [invitationEvents, senderEvents] as const;
+/** Their ids (`evt_` and 16 random bytes, from the triggers) do not meet across the two. */
+export type Outbox = (typeof OUTBOXES)[number];
+
+/** The type of the events an outbox holds. */
+export function eventTypeOf(outbox: Outbox): WebhookEventType {
+  return outbox === invitationEvents ? "invitation.status_changed" : "sender.status_changed";
 }
 
-/** The same claim on the sender events' outbox (`sender.status_changed`, drizzle/0009). */
-export async function claimSenderOutboxEvents(db: Db, now: number, limit = CLAIM_BATCH): Promise<string[]> {
+/** Claims up to `limit` events of `outbox` that are due for the queue: pending, or queued with a lapsed lease. */
+export async function claimOutboxEvents(
+  db: Db,
+  now: number,
+  outbox: Outbox = invitationEvents,
+  limit = CLAIM_BATCH,
+): Promise<string[]> {
   const due = or(
-    eq(senderEvents.deliveryState, "pending"),
-    and(eq(senderEvents.deliveryState, "queued"), lte(senderEvents.leaseUntil, now)),
+    eq(outbox.deliveryState, "pending"),
+    and(eq(outbox.deliveryState, "queued"), lte(outbox.leaseUntil, now)),
   );
-  const batch = db.select({ id: senderEvents.id }).from(senderEvents).where(due).limit(limit);
+  const batch = db.select({ id: outbox.id }).from(outbox).where(due).limit(limit);
   const claimed = await db
-    .update(senderEvents)
+    .update(outbox)
     .set({ deliveryState: "queued", leaseUntil: now + OUTBOX_LEASE_MS })
-    .where(and(inArray(senderEvents.id, batch), due))
-    .returning({ id: senderEvents.id });
+    .where(and(inArray(outbox.id, batch), due))
+    .returning({ id: outbox.id });
   return claimed.map((row) => row.id);
 }
 
@@ -66,13 +66,13 @@ export async function claimSenderOutboxEvents(db: Db, now: number, limit = CLAIM
  */
 export async function dispatchPendingEvents(env: Env, now: number): Promise<number> {
   const db = createDb(env.DB);
-  // Both outboxes at once (invitation and sender events): neither waits for the other.
+  // Both outboxes at once: neither waits for the other.
   const counts = await Promise.all(
-    [claimOutboxEvents, claimSenderOutboxEvents].map(async (claim) => {
+    OUTBOXES.map(async (outbox) => {
       let sent = 0;
       try {
         for (let round = 0; round < MAX_CLAIMS_PER_RUN; round++) {
-          const ids = await claim(db, now);
+          const ids = await claimOutboxEvents(db, now, outbox);
           if (ids.length === 0) break;
           await env.WEBHOOK_QUEUE.sendBatch(
             ids.map((eventId) => ({

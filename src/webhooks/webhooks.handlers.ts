@@ -162,28 +162,40 @@ export const listWebhookDeliveries: Handler<typeof routes.listWebhookDeliveries>
 };
 
 /**
- * One round trip: a read of the event and its webhook, and the requeue (which applies only
- * when the webhook is active) in one batch, so a refused resend knows why without a second
- * read. With a key, two: the claim with the read, then both again with the remembered answer.
+ * One round trip: a read of the event (an invitation's or a sender's) and its webhook, and the
+ * requeue (which applies only when the webhook is active) in one batch, so a refused resend
+ * knows why without a second read. With a key, two: the claim with the read, then both again
+ * with the remembered answer.
  */
+type Requeued = { id: string }[];
+type ResendResults = [repository.ResendCheck[], Requeued, Requeued];
+
 export const resendWebhookEvent = answersWithItsWrite<typeof routes.resendWebhookEvent>(async (c) => {
   const { eventId } = c.req.valid("param");
   const { db } = c.var;
   const owner = tenantOf(c);
   const check = repository.findEventForResend(db, owner, eventId);
-  return answerWrite<[repository.ResendCheck[], { id: string }[]]>(c, {
-    write: inOneBatch(db, [check, repository.requeueEvent(db, owner, eventId)]),
-    decide: async ([[found], requeued]: [repository.ResendCheck[], { id: string }[]]) => {
-      if (requeued.length > 0) return { status: 202, body: JSON.stringify({ eventId, status: "queued" }) };
+  return answerWrite<ResendResults>(c, {
+    write: inOneBatch(db, [check, ...repository.requeueEvent(db, owner, eventId)]),
+    decide: async ([[found], ...requeued]: ResendResults) => {
+      if (requeued.some((rows) => rows.length > 0)) {
+        return { status: 202, body: JSON.stringify({ eventId, status: "queued" }) };
+      }
       // Another project's event too: its existence is not revealed.
       if (!found) throw new ApiError("not_found", "No event with this id");
-      throw new ApiError("invalid_state", "The webhook is missing or paused; nothing would be delivered");
+      if (!found.webhookActive) {
+        throw new ApiError("invalid_state", "The webhook is missing or paused; nothing would be delivered");
+      }
+      throw new ApiError(
+        "invalid_state",
+        `The webhook does not list ${found.type} in its events; add it to receive this event`,
+      );
     },
     reads: [check],
     predict: ([rows]) => {
       const found = rows as repository.ResendCheck[];
-      const requeued = found[0]?.webhookActive ? [{ id: eventId }] : [];
-      const results: [repository.ResendCheck[], { id: string }[]] = [found, requeued];
+      const requeued = found[0]?.webhookActive && found[0].subscribed ? [{ id: eventId }] : [];
+      const results: ResendResults = [found, requeued, []];
       return { results, onlyIf: repository.requeueApplies(db, owner, eventId) };
     },
   });

@@ -1,8 +1,9 @@
-import { and, desc, eq, exists, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, exists, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import {
   invitationEvents,
   type SignatureVersion,
+  senderEvents,
   type WebhookEventType,
   type WebhookRow,
   webhookDeliveries,
@@ -11,6 +12,7 @@ import {
 import { mayQueueEvents } from "../db/session";
 import type { CursorPosition } from "../invitations/cursor";
 import type { Tenant } from "../projects/tenant";
+import { eventTypeOf, type Outbox } from "./outbox";
 import { SECRET_ROTATION_OVERLAP_MS } from "./signature";
 
 /** A project has one webhook per mode, and a key reaches only its own mode's. */
@@ -144,45 +146,65 @@ export function listDeliveries(db: Db, owner: Tenant, after: CursorPosition | un
     .limit(limit + 1);
 }
 
-/** The project's event and webhook, to judge a resend: no row when the event is not the project's. */
+function eventOwnedBy(table: Outbox, owner: Tenant, eventId: string): SQL {
+  return and(eq(table.id, eventId), eq(table.projectId, owner.projectId), eq(table.mode, owner.mode)) as SQL;
+}
+
+/** True in SQL when the webhook's `events` (a JSON list) names `type`. */
+function webhookLists(type: WebhookEventType): SQL {
+  return sql`exists (select 1 from json_each(${webhooks.events}) where value = ${type})`;
+}
+
+/**
+ * The project's event and what its webhook would do with it, to judge a resend: no row when the
+ * event is not the project's.
+ */
 export function findEventForResend(db: Db, owner: Tenant, eventId: string) {
-  return db
-    .select({ eventId: invitationEvents.id, webhookActive: webhooks.active })
-    .from(invitationEvents)
-    .leftJoin(
-      webhooks,
-      and(eq(webhooks.projectId, invitationEvents.projectId), eq(webhooks.mode, invitationEvents.mode)),
-    )
-    .where(and(eq(invitationEvents.id, eventId), eventOwnedBy(owner)))
-    .limit(1);
+  const from = (table: Outbox) =>
+    db
+      .select({
+        eventId: table.id,
+        type: sql<WebhookEventType>`${eventTypeOf(table)}`,
+        webhookActive: webhooks.active,
+        subscribed: sql<boolean>`${webhookLists(eventTypeOf(table))}`.mapWith(Boolean),
+      })
+      .from(table)
+      .leftJoin(webhooks, and(eq(webhooks.projectId, table.projectId), eq(webhooks.mode, table.mode)))
+      .where(eventOwnedBy(table, owner, eventId));
+  return from(invitationEvents).unionAll(from(senderEvents)).limit(1);
 }
 
-function eventOwnedBy(owner: Tenant): SQL {
-  return and(eq(invitationEvents.projectId, owner.projectId), eq(invitationEvents.mode, owner.mode)) as SQL;
-}
+export type ResendCheck = {
+  eventId: string;
+  type: WebhookEventType;
+  webhookActive: boolean | null;
+  subscribed: boolean;
+};
 
-export type ResendCheck = { eventId: string; webhookActive: boolean | null };
-
-function hasActiveWebhook(db: Db, owner: Tenant): SQL {
+/** The project's webhook of the key's mode is active and lists `type`. */
+function deliversType(db: Db, owner: Tenant, type: WebhookEventType): SQL {
   return exists(
     db
       .select({ one: sql`1` })
       .from(webhooks)
-      .where(and(ownedBy(owner), eq(webhooks.active, true))),
+      .where(and(ownedBy(owner), eq(webhooks.active, true), webhookLists(type))),
   );
 }
 
 /**
- * Puts the event back in the outbox if it is the project's and the project's webhook is active
- * (the dispatcher that runs after the request queues it): the statement, returning the id.
+ * Puts the event back in its outbox if it is the project's and the project's webhook is active
+ * and lists its type (the dispatcher that runs after the request queues it): one statement per
+ * outbox, each returning the id it requeued (at most one of them does).
  */
 export function requeueEvent(db: Db, owner: Tenant, eventId: string) {
   mayQueueEvents(db);
-  return db
-    .update(invitationEvents)
-    .set({ deliveryState: "pending", leaseUntil: null })
-    .where(and(eq(invitationEvents.id, eventId), eventOwnedBy(owner), hasActiveWebhook(db, owner)))
-    .returning({ id: invitationEvents.id });
+  const requeue = (table: Outbox) =>
+    db
+      .update(table)
+      .set({ deliveryState: "pending", leaseUntil: null })
+      .where(and(eventOwnedBy(table, owner, eventId), deliversType(db, owner, eventTypeOf(table))))
+      .returning({ id: table.id });
+  return [requeue(invitationEvents), requeue(senderEvents)] as const;
 }
 
 /**
@@ -190,9 +212,15 @@ export function requeueEvent(db: Db, owner: Tenant, eventId: string) {
  * the event's project nor the webhook).
  */
 export function requeueApplies(db: Db, owner: Tenant, eventId: string): SQL {
-  const event = db
-    .select({ one: sql`1` })
-    .from(invitationEvents)
-    .where(and(eq(invitationEvents.id, eventId), eventOwnedBy(owner)));
-  return and(exists(event), hasActiveWebhook(db, owner)) as SQL;
+  const applies = (table: Outbox) =>
+    and(
+      exists(
+        db
+          .select({ one: sql`1` })
+          .from(table)
+          .where(eventOwnedBy(table, owner, eventId)),
+      ),
+      deliversType(db, owner, eventTypeOf(table)),
+    ) as SQL;
+  return or(applies(invitationEvents), applies(senderEvents)) as SQL;
 }

@@ -139,7 +139,7 @@ export const resendWebhookEvent = createRoute({
   operationId: "resendWebhookEvent",
   summary: "Re-send an event",
   description:
-    "Queues the event again, whatever its state (a failed one included): same `id`, fresh signature, a new round of attempts. A 400 `invalid_state` when the webhook is missing or paused.",
+    "Queues the event again (an `invitation.status_changed` or a `sender.status_changed`), whatever its state (a failed one included): same `id`, fresh signature, a new round of attempts. A 400 `invalid_state` when the webhook is missing or paused, or does not list the event's type in its `events`.",
   tags,
   security,
   request: {

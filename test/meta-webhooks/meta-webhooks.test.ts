@@ -428,6 +428,60 @@ describe("sender.status_changed reaches the partner", () => {
     await only.receiver.waitForExactly(0);
   });
 
+  it("a sender event is resent like an invitation event: same id, signed afresh, a second delivery logged", async () => {
+    const project = await createProject();
+    const hook = await subscribe(project.apiKey, ["sender.status_changed"]);
+    const account = freshAccount();
+    const sender = await seedSender(project.projectId, "live", account);
+    await deliver(app, fixture.partnerRemoved(account.wabaId));
+    await hook.receiver.waitForExactly(1, { settleMs: 0 });
+    const [event] = await eventsOfSender(sender.id);
+    if (!event) throw new Error("no sender event");
+
+    const res = await call(`/v1/invitations/webhook/events/${event.id}/resend`, {
+      method: "POST",
+      apiKey: project.apiKey,
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ eventId: event.id, status: "queued" });
+    const [first, second] = await hook.receiver.waitForExactly(2);
+    if (!first || !second) throw new Error("no second delivery");
+    expect(eventOf(second)).toEqual(eventOf(first));
+    expect(await signedWith(second, hook.secret)).toBe(true);
+    const deliveries = await call("/v1/invitations/webhook/deliveries", { apiKey: project.apiKey });
+    const { items } = (await deliveries.json()) as { items: { eventId: string; outcome: string }[] };
+    expect(items.map((d) => [d.eventId, d.outcome])).toEqual([
+      [event.id, "delivered"],
+      [event.id, "delivered"],
+    ]);
+  }, 30_000);
+
+  it("a sender event's resend: another project's or mode's id is a 404, a webhook not listing the type a 400; neither queues", async () => {
+    const project = await createProject();
+    const other = await createProject();
+    const testKey = await testKeyFor(project.projectId);
+    const only = await subscribe(project.apiKey, ["invitation.status_changed"]);
+    const elsewhere = await subscribe(other.apiKey, ["sender.status_changed"]);
+    const testHook = await subscribe(testKey, ["sender.status_changed"]);
+    const account = freshAccount();
+    const sender = await seedSender(project.projectId, "live", account);
+    await deliver(app, fixture.partnerRemoved(account.wabaId));
+    await waitProcessed(account.wabaId, 1);
+    const [event] = await eventsOfSender(sender.id);
+    if (!event) throw new Error("no sender event");
+    const resend = (apiKey: string) =>
+      call(`/v1/invitations/webhook/events/${event.id}/resend`, { method: "POST", apiKey });
+
+    const refused = await expectError(await resend(project.apiKey), 400, "invalid_state");
+    expect(refused.message).toBe(
+      "The webhook does not list sender.status_changed in its events; add it to receive this event",
+    );
+    await expectError(await resend(other.apiKey), 404, "not_found");
+    await expectError(await resend(testKey), 404, "not_found");
+    expect((await eventsOfSender(sender.id))[0]?.deliveryState).toBeNull();
+    await Promise.all([only, elsewhere, testHook].map((hook) => hook.receiver.waitForExactly(0)));
+  });
+
   it("a new webhook without `events` is subscribed to invitation events only (opt-in)", async () => {
     const project = await createProject();
     const res = await postJson("/v1/invitations/webhook", project.apiKey, { url: new Receiver().url });

@@ -4,7 +4,7 @@ import { decryptSecret } from "../../src/lib/crypto";
 import { call, createInvitation, createProject, expectError, postJson } from "../support/api";
 import { eventsOf } from "../support/db";
 import { signedWith } from "./support/oracle";
-import { configureWebhook, nth, patchWebhook, Receiver } from "./support/webhooks";
+import { configureWebhook, eventOf, nth, outboxRow, patchWebhook, Receiver } from "./support/webhooks";
 
 // The five configuration routes, per project. URLs here are public names that are never
 // called: these tests change no invitation status while such a webhook is active.
@@ -254,6 +254,33 @@ describe("one project never sees another's webhook, deliveries or events", () =>
     const res = await call(`/v1/invitations/webhook/events/${event?.id}/resend`, { method: "POST", apiKey });
     await expectError(res, 400, "invalid_state");
     await receiver.waitForExactly(1, { settleMs: 1000 });
+  });
+
+  it("a resend to a webhook that no longer lists the event's type is a 400 naming it and queues nothing; listed again, it is sent", async () => {
+    const { apiKey } = await createProject();
+    const receiver = new Receiver();
+    await configureWebhook(apiKey, receiver.url);
+    const invitation = await createInvitation(apiKey);
+    expect((await postJson(`/v1/invitations/${invitation.id}/cancel`, apiKey, {})).status).toBe(200);
+    await receiver.waitForExactly(1, { settleMs: 0 });
+    const [event] = await eventsOf(invitation.id);
+    if (!event) throw new Error("no event");
+    const resend = () =>
+      call(`/v1/invitations/webhook/events/${event.id}/resend`, { method: "POST", apiKey });
+
+    expect((await patchWebhook(apiKey, { events: ["sender.status_changed"] })).status).toBe(200);
+    const refused = await expectError(await resend(), 400, "invalid_state");
+    expect(refused.message).toBe(
+      "The webhook does not list invitation.status_changed in its events; add it to receive this event",
+    );
+    expect((await outboxRow(event.id)).delivery_state).toBe("delivered");
+
+    expect((await patchWebhook(apiKey, { events: EVENTS })).status).toBe(200);
+    const res = await resend();
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ eventId: event.id, status: "queued" });
+    const deliveries = await receiver.waitForExactly(2);
+    expect(deliveries.map((request) => eventOf(request).id)).toEqual([event.id, event.id]);
   });
 });
 

@@ -242,21 +242,8 @@ describe("one project never sees another's webhook, deliveries or events", () =>
     await receiver.waitForExactly(1);
   });
 
-  it("a resend while the webhook is paused is a 400 invalid_state and queues nothing", async () => {
-    const { apiKey } = await createProject();
-    const receiver = new Receiver();
-    await configureWebhook(apiKey, receiver.url);
-    const invitation = await createInvitation(apiKey);
-    expect((await postJson(`/v1/invitations/${invitation.id}/cancel`, apiKey, {})).status).toBe(200);
-    await receiver.waitForExactly(1, { settleMs: 0 });
-    await patchWebhook(apiKey, { active: false });
-    const [event] = await eventsOf(invitation.id);
-    const res = await call(`/v1/invitations/webhook/events/${event?.id}/resend`, { method: "POST", apiKey });
-    await expectError(res, 400, "invalid_state");
-    await receiver.waitForExactly(1, { settleMs: 1000 });
-  });
-
-  it("a resend to a webhook that no longer lists the event's type is a 400 naming it and queues nothing; listed again, it is sent", async () => {
+  /** A project whose webhook has received one event (a cancel's), and the resend of it. */
+  async function deliveredOnce() {
     const { apiKey } = await createProject();
     const receiver = new Receiver();
     await configureWebhook(apiKey, receiver.url);
@@ -267,6 +254,18 @@ describe("one project never sees another's webhook, deliveries or events", () =>
     if (!event) throw new Error("no event");
     const resend = () =>
       call(`/v1/invitations/webhook/events/${event.id}/resend`, { method: "POST", apiKey });
+    return { apiKey, receiver, event, resend };
+  }
+
+  it("a resend while the webhook is paused is a 400 invalid_state and queues nothing", async () => {
+    const { apiKey, receiver, resend } = await deliveredOnce();
+    await patchWebhook(apiKey, { active: false });
+    await expectError(await resend(), 400, "invalid_state");
+    await receiver.waitForExactly(1, { settleMs: 1000 });
+  });
+
+  it("a resend to a webhook that no longer lists the event's type is a 400 naming it and queues nothing; listed again, it is sent", async () => {
+    const { apiKey, receiver, event, resend } = await deliveredOnce();
 
     expect((await patchWebhook(apiKey, { events: ["sender.status_changed"] })).status).toBe(200);
     const refused = await expectError(await resend(), 400, "invalid_state");

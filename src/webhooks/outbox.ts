@@ -43,7 +43,7 @@ export function eventTypeOf(outbox: Outbox): WebhookEventType {
 export async function claimOutboxEvents(
   db: Db,
   now: number,
-  outbox: Outbox = invitationEvents,
+  outbox: Outbox,
   limit = CLAIM_BATCH,
 ): Promise<string[]> {
   const due = or(

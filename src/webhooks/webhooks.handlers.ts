@@ -161,14 +161,15 @@ export const listWebhookDeliveries: Handler<typeof routes.listWebhookDeliveries>
   return c.json({ items, nextCursor }, 200);
 };
 
-/**
- * One round trip: a read of the event (an invitation's or a sender's) and its webhook, and the
- * requeue (which applies only when the webhook is active) in one batch, so a refused resend
- * knows why without a second read. With a key, two: the claim with the read, then both again
- * with the remembered answer.
- */
 type Requeued = { id: string }[];
 type ResendResults = [repository.ResendCheck[], Requeued, Requeued];
+
+/**
+ * One round trip: a read of the event (an invitation's or a sender's) and its webhook, and the
+ * requeue (which applies only when the webhook is active and lists the event's type) in one
+ * batch, so a refused resend knows why without a second read. With a key, two: the claim with
+ * the read, then both again with the remembered answer.
+ */
 
 export const resendWebhookEvent = answersWithItsWrite<typeof routes.resendWebhookEvent>(async (c) => {
   const { eventId } = c.req.valid("param");

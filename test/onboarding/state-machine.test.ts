@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FAKE_PAGE } from "../../src/meta/fake";
 import { createInvitation, createProject } from "../support/api";
+import { oneWindowClock } from "../support/clock";
 import { code, expectStatus, type Harness, harness, row } from "./support";
 
 const DAY = 86_400_000;
@@ -238,7 +239,7 @@ describe("flow endpoints: refused requests", () => {
   });
 
   it("the flow endpoints are rate-limited per client address, like the page", async () => {
-    const h = harness({ rateLimits: { perAddress: 3 } });
+    const h = harness({ now: oneWindowClock(), rateLimits: { perAddress: 3 } });
     const project = await createProject();
     // Made by the Worker with its usual limits: the small one is for the flow's own address (a
     // key lookup is charged to the caller's address too).

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { addressSubject, expandIPv6 } from "../../src/rate-limit/client-address";
 import { createProject, expectError } from "../support/api";
 import { appWith } from "../support/app";
+import { oneWindowClock } from "../support/clock";
 import { instrumentedApp, instrumentedEnv } from "../support/instrumented-env";
 
 // The per-address limit (failed authentication, routes outside /v1): charged before the key
@@ -16,7 +17,7 @@ describe("failed-auth limits are counted before the key lookup", () => {
   it("past the address's budget: 429 with no D1 lookup, even for a valid key", async () => {
     const { apiKey } = await createProject();
     const { env: counted, calls } = instrumentedEnv();
-    const fetchApp = instrumentedApp({ rateLimits: { perAddress: 2 } }, counted);
+    const fetchApp = instrumentedApp({ now: oneWindowClock(), rateLimits: { perAddress: 2 } }, counted);
     const address = `198.51.100.${Math.floor(Math.random() * 250)}`;
     const bad = `zv_live_${"x".repeat(48)}`;
     await expectError(
@@ -40,7 +41,7 @@ describe("failed-auth limits are counted before the key lookup", () => {
 
   it("a key this isolate already knows is refused too while its address is over", async () => {
     const { apiKey } = await createProject();
-    const fetchApp = appWith({ rateLimits: { perAddress: 2 } });
+    const fetchApp = appWith({ now: oneWindowClock(), rateLimits: { perAddress: 2 } });
     const address = `198.51.100.${Math.floor(Math.random() * 250)}`;
     expect((await fetchApp("/v1/invitations", { ...from(address), apiKey })).status).toBe(200);
     await expectError(
@@ -72,7 +73,7 @@ describe("IPv6 addresses are limited by their /64", () => {
 
   it("two addresses of one /64 share a budget; another /64 has its own", async () => {
     const prefix = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:1`;
-    const fetchApp = appWith({ rateLimits: { perAddress: 2 } });
+    const fetchApp = appWith({ now: oneWindowClock(), rateLimits: { perAddress: 2 } });
     expect((await fetchApp("/openapi.json", from(`${prefix}::1`))).status).toBe(200);
     expect((await fetchApp("/openapi.json", from(`${prefix}:ffff:ffff:ffff:ffff`))).status).toBe(200);
     await expectError(await fetchApp("/openapi.json", from(`${prefix}::abcd`)), 429, "rate_limited");

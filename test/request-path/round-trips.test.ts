@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { projects } from "../../src/db/schema";
 import { addPhoneNumber, call, createInvitation, createProject, type TestProject } from "../support/api";
+import { oneWindowClock } from "../support/clock";
 import {
   callerOf,
   instrumentedApp,
@@ -248,9 +249,13 @@ async function measure(
   // starts as the handler finishes and the response does not wait for it. Its calls are
   // checked to be still pending when the response is ready, and not counted.
   let pendingAtResponse = new Set<(typeof calls)[number]>();
-  const fetchApp = instrumentedApp({ rateLimits: { perProject: options.perProject ?? 100_000 } }, env, () => {
-    pendingAtResponse = new Set(calls.filter((c) => c.end === Number.POSITIVE_INFINITY));
-  });
+  const fetchApp = instrumentedApp(
+    { now: oneWindowClock(), rateLimits: { perProject: options.perProject ?? 100_000 } },
+    env,
+    () => {
+      pendingAtResponse = new Set(calls.filter((c) => c.end === Number.POSITIVE_INFINITY));
+    },
+  );
   // Steady state: this isolate has looked the key up and holds an allowance.
   for (let i = 0; i < (options.warmUps ?? 1); i++) {
     expect((await fetchApp("/v1/invitations?limit=1", { apiKey: project.apiKey })).status).toBe(200);
@@ -300,7 +305,7 @@ describe("round trips per request, in steady state", () => {
           : undefined,
     });
     let pendingAtResponse: typeof calls = [];
-    const fetchApp = instrumentedApp({ rateLimits: { perProject: 100 } }, env, () => {
+    const fetchApp = instrumentedApp({ now: oneWindowClock(), rateLimits: { perProject: 100 } }, env, () => {
       pendingAtResponse = calls.filter((c) => c.end === Number.POSITIVE_INFINITY);
       release();
     });
@@ -323,7 +328,7 @@ describe("round trips per request, in steady state", () => {
   it("a POST route that leaves its key to the middleware (none today; kept for new routes): claim, work, record: 3; its replay is exact", async () => {
     const { apiKey } = await createProject();
     const { env, calls } = instrumentedEnv({ latencyMs: 20 });
-    const app = createApp({ rateLimits: { perProject: 100_000 } });
+    const app = createApp({ now: oneWindowClock(), rateLimits: { perProject: 100_000 } });
     app.post("/v1/probe", async (c) => {
       const db = c.var.db;
       const [row] = await db.select().from(projects).where(eq(projects.id, c.var.projectId));

@@ -397,7 +397,7 @@ export type SenderRow = typeof senders.$inferSelect;
 
 /**
  * One connection attempt of an invitation, keyed by the attempt's `startedAt` (each `start`
- * begins a new one). Claimed by conditional writes, so that of concurrent calls exactly one
+ * begins a new one, a millisecond after the last at least: src/invitations/lifecycle.ts). Claimed by conditional writes, so that of concurrent calls exactly one
  * exchanges the code (Meta's codes are single-use) and the others wait for its outcome.
  */
 export const ATTEMPT_LAUNCHES = ["popup", "redirect"] as const;

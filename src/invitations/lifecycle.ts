@@ -84,7 +84,14 @@ function changesFor(input: TransitionInput, now: number) {
   switch (input.event) {
     case "start":
       // A retry after `failed` starts afresh: the old failure no longer describes it.
-      return { startedAt: now, failedAt: null, failureReason: null, onboardingStep: null };
+      // `startedAt` names the attempt (its row's key), so a start in the same millisecond as
+      // the last one takes the next: each start is its own attempt, in order.
+      return {
+        startedAt: sql`MAX(${now}, COALESCE(${invitations.startedAt} + 1, 0))`,
+        failedAt: null,
+        failureReason: null,
+        onboardingStep: null,
+      };
     case "complete":
       return {
         completedAt: now,

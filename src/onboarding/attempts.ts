@@ -70,20 +70,14 @@ export async function recordAttempt(
   secretHash: string,
   device: DeviceClass | null = null,
 ) {
-  await db
-    .insert(onboardingAttempts)
-    .values({
-      invitationId,
-      startedAt,
-      attemptSecretHash: secretHash,
-      deviceClass: device,
-      createdAt: startedAt,
-      updatedAt: startedAt,
-    })
-    .onConflictDoUpdate({
-      target: [onboardingAttempts.invitationId, onboardingAttempts.startedAt],
-      set: { attemptSecretHash: secretHash, deviceClass: device },
-    });
+  await db.insert(onboardingAttempts).values({
+    invitationId,
+    startedAt,
+    attemptSecretHash: secretHash,
+    deviceClass: device,
+    createdAt: startedAt,
+    updatedAt: startedAt,
+  });
 }
 
 /**

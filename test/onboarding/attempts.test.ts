@@ -163,6 +163,31 @@ describe("the attempt belongs to the browser that started it", () => {
     ).toEqual(["signup_abandoned", "signup_abandoned"]);
   });
 
+  it("starts in the same millisecond are two attempts, in order: the later owns its own, the earlier is superseded", async () => {
+    const { h, now } = clocked();
+    const project = await createProject();
+    const inv = await newInvitation(project.apiKey);
+    await h.ok(inv.token, "start", {});
+    const firstSecret = h.secrets.get(inv.token);
+    // The clock has not moved: the same browser starts again.
+    await h.ok(inv.token, "start", {});
+    const attempts = await attemptsOf(inv.id);
+    expect(attempts.map((a) => [a.startedAt - now(), a.outcome, a.failureStep])).toEqual([
+      [0, "failed", "superseded"],
+      [1, null, null],
+    ]);
+    expect((await row(inv.id)).startedAt).toBe(now() + 1);
+    expect(attempts[1]?.attemptSecretHash).toBe(await sha256Hex(h.secrets.get(inv.token) ?? ""));
+    await expectStatus(
+      await h.post(inv.token, "fail", { reason: "fb_cancelled" }, { secret: firstSecret ?? null }),
+      401,
+      "unauthorized",
+    );
+    expect((await h.ok(inv.token, "complete", { code: code() })).invitation.status).toBe("completed");
+    const listed = await h.call(`/v1/invitations/${inv.id}/attempts`, { apiKey: project.apiKey });
+    expect(((await listed.json()) as { items: unknown[] }).items).toHaveLength(2);
+  });
+
   it(`at most ${ATTEMPT_CAP} attempts per invitation in 24 hours, then 429 with Retry-After`, async () => {
     const { h, advance, now } = clocked();
     const project = await createProject();
